@@ -1,0 +1,57 @@
+# Recall — `make run` starts the whole system on one machine, `make test` checks everything.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+export PATH := $(PATH):$(shell go env GOPATH)/bin
+PG_BIN ?= /usr/lib/postgresql/15/bin
+MODULES = $(shell go list -m -f '{{.Dir}}')
+FUZZTIME ?= 5s
+TEST_FLAGS ?= -race -count=1 -timeout 20m
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: deps
+deps: ## install what the build and tests need (PostgreSQL 15 from apt, Go tools)
+	@if [ ! -x $(PG_BIN)/initdb ] || ! command -v pg_recvlogical >/dev/null; then \
+		echo "installing PostgreSQL 15 server binaries (apt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-client-15 >/dev/null; \
+	fi
+	@command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.0
+
+.PHONY: build
+build: ## build every module and binary
+	@for d in $(MODULES); do (cd $$d && go build ./...); done
+
+.PHONY: test
+test: deps lint ## unit + integration tests (real PostgreSQL, kfake, srfake) with -race, then short fuzz runs
+	@start=$$(date +%s); \
+	for d in $(MODULES); do echo "== $$(basename $$d)"; (cd $$d && go test $(TEST_FLAGS) ./...); done; \
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME); \
+	echo "make test: $$(( $$(date +%s) - start ))s"
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME each (make fuzz FUZZTIME=2m for a long run)
+	@for d in $(MODULES); do \
+		(cd $$d && grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | xargs -r -n1 dirname | sort -u | while read -r pkg; do \
+			for f in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/'); do \
+				echo "fuzz $$(basename $$d)/$$pkg $$f"; \
+				go test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { go test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg; exit 1; }; \
+			done; \
+		done); \
+	done
+
+.PHONY: lint
+lint: ## gofmt, go vet, staticcheck
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@for d in $(MODULES); do (cd $$d && go vet ./... && staticcheck ./...); done
+
+.PHONY: bench
+bench: deps ## Go benchmarks of every module on a durable cluster (fsync on); medians of 5 runs
+	@mkdir -p .data; for d in $(MODULES); do (cd $$d && go test -run="^$$" -bench=. -benchmem -count=$${BENCH_COUNT:-5} ./... | tee -a $(CURDIR)/.data/bench.txt); done
+
+.PHONY: tidy
+tidy: ## go mod tidy in every module
+	@for d in $(MODULES); do (cd $$d && go mod tidy); done

@@ -1,0 +1,328 @@
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Claim is a unique value (kind "email", value "ada@example.com") held by one stream.
+type Claim struct {
+	Kind  string
+	Value string
+}
+
+// Idempotency stores a request's response with its events, so that a retry with the same
+// key gets the same answer and a reuse with another request is refused.
+type Idempotency struct {
+	Scope       string // e.g. the route and caller; keys are unique within a scope
+	Key         string
+	Fingerprint []byte // a hash of the request
+	TTL         time.Duration
+	// Response builds the stored response once the store has assigned revisions.
+	Response func(recorded []Recorded) ([]byte, error)
+}
+
+// AppendRequest appends Events to one stream in one transaction, together with the claims,
+// releases, idempotency record, snapshot and caller rows that belong with them.
+type AppendRequest struct {
+	AggregateType string
+	AggregateID   uuid.UUID
+	Expected      ExpectedRevision
+	Events        []NewEvent
+	Claims        []Claim // taken for this stream; ErrClaimTaken if another holds one
+	Releases      []Claim // given up by this stream
+	Idempotency   *Idempotency
+	// Within runs in the transaction after the events are inserted, e.g. to write the
+	// credentials row of a password change. An error rolls everything back.
+	Within func(ctx context.Context, tx pgx.Tx, recorded []Recorded) error
+	// Snapshot, when set, may return a snapshot to store in the same transaction.
+	Snapshot func(recorded []Recorded) (*Snapshot, error)
+}
+
+// AppendResult is what one append stored.
+type AppendResult struct {
+	Recorded []Recorded
+	Revision int64 // the stream's revision after the append
+}
+
+func (r *AppendRequest) validate() error {
+	var errs []error
+	if r.AggregateType == "" {
+		errs = append(errs, errors.New("aggregate type is empty"))
+	}
+	if r.AggregateID == uuid.Nil {
+		errs = append(errs, errors.New("aggregate id is nil"))
+	}
+	if len(r.Events) == 0 {
+		errs = append(errs, errors.New("no events"))
+	}
+	for i, e := range r.Events {
+		if e.EventType == "" {
+			errs = append(errs, fmt.Errorf("event %d: empty type", i))
+		}
+		if e.SchemaVersion < 1 {
+			errs = append(errs, fmt.Errorf("event %d: schema version %d", i, e.SchemaVersion))
+		}
+		if !json.Valid(e.Data) {
+			errs = append(errs, fmt.Errorf("event %d: data is not valid JSON", i))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidAppend, err)
+	}
+	return nil
+}
+
+// Append stores the request atomically. A stale expectation returns a *ConcurrencyError
+// (errors.Is ErrConcurrency) and stores nothing; so does a taken claim (*ClaimError).
+func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, error) {
+	if err := req.validate(); err != nil {
+		return AppendResult{}, err
+	}
+	rows, err := newEventRows(req.Events)
+	if err != nil {
+		return AppendResult{}, err
+	}
+	var res AppendResult
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		res, err = appendTx(ctx, tx, &req, rows)
+		return err
+	})
+	if err != nil {
+		return AppendResult{}, err
+	}
+	return res, nil
+}
+
+func appendTx(ctx context.Context, tx pgx.Tx, req *AppendRequest, rows eventRows) (AppendResult, error) {
+	if req.Idempotency != nil {
+		if err := reserveIdempotency(ctx, tx, req.Idempotency); err != nil {
+			return AppendResult{}, err
+		}
+	}
+	if err := releaseClaims(ctx, tx, req.AggregateID, req.Releases); err != nil {
+		return AppendResult{}, err
+	}
+	recorded, err := insertEvents(ctx, tx, req, rows)
+	if err != nil {
+		return AppendResult{}, err
+	}
+	// Claims after the stream row is locked: writers of one stream are serialised there
+	// first, so only claimers of different streams ever race for a value.
+	if err := takeClaims(ctx, tx, req.AggregateID, req.Claims); err != nil {
+		return AppendResult{}, err
+	}
+	if err := finishTx(ctx, tx, req, recorded); err != nil {
+		return AppendResult{}, err
+	}
+	return AppendResult{Recorded: recorded, Revision: recorded[len(recorded)-1].Revision}, nil
+}
+
+func finishTx(ctx context.Context, tx pgx.Tx, req *AppendRequest, recorded []Recorded) error {
+	if req.Within != nil {
+		if err := req.Within(ctx, tx, recorded); err != nil {
+			return err
+		}
+	}
+	if req.Snapshot != nil {
+		snap, err := req.Snapshot(recorded)
+		if err != nil {
+			return fmt.Errorf("eventstore: snapshot: %w", err)
+		}
+		if snap != nil {
+			if err := saveSnapshot(ctx, tx, *snap); err != nil {
+				return err
+			}
+		}
+	}
+	if req.Idempotency != nil {
+		return storeResponse(ctx, tx, req.Idempotency, recorded)
+	}
+	return nil
+}
+
+// eventRows holds the events column-wise, as the unnest insert takes them.
+type eventRows struct {
+	ids      []uuid.UUID
+	types    []string
+	versions []int32
+	data     []string
+	metadata []string
+}
+
+func newEventRows(events []NewEvent) (eventRows, error) {
+	r := eventRows{
+		ids: make([]uuid.UUID, len(events)), types: make([]string, len(events)),
+		versions: make([]int32, len(events)), data: make([]string, len(events)),
+		metadata: make([]string, len(events)),
+	}
+	for i, e := range events {
+		id := e.EventID
+		if id == uuid.Nil {
+			var err error
+			if id, err = uuid.NewV7(); err != nil {
+				return r, fmt.Errorf("eventstore: event id: %w", err)
+			}
+		}
+		meta, err := json.Marshal(e.Metadata)
+		if err != nil {
+			return r, fmt.Errorf("eventstore: metadata: %w", err)
+		}
+		r.ids[i], r.types[i], r.versions[i] = id, e.EventType, int32(e.SchemaVersion)
+		r.data[i], r.metadata[i] = string(e.Data), string(meta)
+	}
+	return r, nil
+}
+
+// The stream row is locked and advanced by n in the same statement that inserts the
+// events, so the expectation check, the revision numbers and the insert cannot drift.
+const (
+	streamExact = `UPDATE streams SET revision = revision + $3
+		WHERE aggregate_id = $1 AND aggregate_type = $2 AND revision = $9
+		RETURNING revision - $3 AS base`
+	streamNew = `INSERT INTO streams (aggregate_id, aggregate_type, revision) VALUES ($1, $2, $3)
+		ON CONFLICT (aggregate_id) DO NOTHING
+		RETURNING 0::bigint AS base`
+	streamAny = `INSERT INTO streams (aggregate_id, aggregate_type, revision) VALUES ($1, $2, $3)
+		ON CONFLICT (aggregate_id) DO UPDATE SET revision = streams.revision + EXCLUDED.revision
+		WHERE streams.aggregate_type = EXCLUDED.aggregate_type
+		RETURNING revision - $3 AS base`
+	insertEventsSQL = `WITH s AS (%s)
+		INSERT INTO events (event_id, aggregate_type, aggregate_id, revision, event_type, schema_version, data, metadata)
+		SELECT e.id, $2, $1, s.base + e.ord, e.typ, e.ver, e.data::json, e.meta::json
+		FROM s, unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[])
+			WITH ORDINALITY AS e(id, typ, ver, data, meta, ord)
+		ORDER BY e.ord
+		RETURNING event_id, revision, global_position, recorded_at`
+)
+
+var (
+	insertExactSQL = fmt.Sprintf(insertEventsSQL, streamExact)
+	insertNewSQL   = fmt.Sprintf(insertEventsSQL, streamNew)
+	insertAnySQL   = fmt.Sprintf(insertEventsSQL, streamAny)
+)
+
+func insertEvents(ctx context.Context, tx pgx.Tx, req *AppendRequest, r eventRows) ([]Recorded, error) {
+	sql := insertAnySQL
+	expected, exact := req.Expected.Revision()
+	switch {
+	case exact && expected == noStreamRevision:
+		sql = insertNewSQL
+	case exact:
+		sql = insertExactSQL
+	}
+	args := []any{req.AggregateID, req.AggregateType, int64(len(r.ids)), r.ids, r.types, r.versions, r.data, r.metadata}
+	if sql == insertExactSQL {
+		args = append(args, expected)
+	}
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore: append: %w", err)
+	}
+	recorded, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Recorded, error) {
+		var rec Recorded
+		err := row.Scan(&rec.EventID, &rec.Revision, &rec.GlobalPosition, &rec.RecordedAt)
+		return rec, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("eventstore: append: %w", err)
+	}
+	if len(recorded) == 0 {
+		return nil, concurrencyError(ctx, tx, req)
+	}
+	return recorded, nil
+}
+
+func concurrencyError(ctx context.Context, tx pgx.Tx, req *AppendRequest) error {
+	ce := &ConcurrencyError{AggregateID: req.AggregateID, Expected: req.Expected, Actual: -1}
+	var actual int64
+	err := tx.QueryRow(ctx, `SELECT revision FROM streams WHERE aggregate_id = $1`, req.AggregateID).Scan(&actual)
+	switch {
+	case err == nil:
+		ce.Actual = actual
+	case errors.Is(err, pgx.ErrNoRows):
+		ce.Actual = 0
+	}
+	return ce
+}
+
+func sortedClaims(claims []Claim) ([]string, []string) {
+	c := append([]Claim(nil), claims...)
+	// A fixed order keeps two multi-claim transactions from deadlocking on each other.
+	sort.Slice(c, func(i, j int) bool {
+		if c[i].Kind != c[j].Kind {
+			return c[i].Kind < c[j].Kind
+		}
+		return c[i].Value < c[j].Value
+	})
+	kinds, values := make([]string, len(c)), make([]string, len(c))
+	for i := range c {
+		kinds[i], values[i] = c[i].Kind, c[i].Value
+	}
+	return kinds, values
+}
+
+func releaseClaims(ctx context.Context, tx pgx.Tx, id uuid.UUID, claims []Claim) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	kinds, values := sortedClaims(claims)
+	_, err := tx.Exec(ctx, `DELETE FROM unique_claims c USING unnest($2::text[], $3::text[]) AS r(kind, value)
+		WHERE c.kind = r.kind AND c.value = r.value AND c.aggregate_id = $1`, id, kinds, values)
+	if err != nil {
+		return fmt.Errorf("eventstore: release claims: %w", err)
+	}
+	return nil
+}
+
+func takeClaims(ctx context.Context, tx pgx.Tx, id uuid.UUID, claims []Claim) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	kinds, values := sortedClaims(claims)
+	// A value this stream already holds is re-taken (no-op update); a value another
+	// stream holds returns no row. The primary key makes concurrent claimers queue, so
+	// exactly one of them wins.
+	rows, err := tx.Query(ctx, `INSERT INTO unique_claims (kind, value, aggregate_id)
+		SELECT kind, value, $1 FROM unnest($2::text[], $3::text[]) AS c(kind, value)
+		ON CONFLICT (kind, value) DO UPDATE SET aggregate_id = EXCLUDED.aggregate_id
+		WHERE unique_claims.aggregate_id = EXCLUDED.aggregate_id
+		RETURNING kind, value`, id, kinds, values)
+	if err != nil {
+		return fmt.Errorf("eventstore: claim: %w", err)
+	}
+	got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Claim, error) {
+		var c Claim
+		err := row.Scan(&c.Kind, &c.Value)
+		return c, err
+	})
+	if err != nil {
+		return fmt.Errorf("eventstore: claim: %w", err)
+	}
+	if len(got) == len(claims) {
+		return nil
+	}
+	return &ClaimError{Claims: missingClaims(claims, got)}
+}
+
+func missingClaims(want, got []Claim) []Claim {
+	held := make(map[Claim]bool, len(got))
+	for _, c := range got {
+		held[c] = true
+	}
+	var missing []Claim
+	for _, c := range want {
+		if !held[c] {
+			missing = append(missing, c)
+		}
+	}
+	return missing
+}

@@ -1,0 +1,61 @@
+package eventstore
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+var (
+	// ErrConcurrency: the stream was not at the expected revision.
+	ErrConcurrency = errors.New("eventstore: concurrency conflict")
+	// ErrClaimTaken: a unique value is held by another stream.
+	ErrClaimTaken = errors.New("eventstore: unique value already claimed")
+	// ErrIdempotencyMismatch: an idempotency key was reused with another request.
+	ErrIdempotencyMismatch = errors.New("eventstore: idempotency key reused with a different request")
+	// ErrIdempotencyReplay: another request with this key committed (or is committing)
+	// first; look it up and answer with its response.
+	ErrIdempotencyReplay = errors.New("eventstore: idempotency key already used")
+	// ErrInvalidAppend: the append request itself is malformed.
+	ErrInvalidAppend = errors.New("eventstore: invalid append")
+)
+
+// ConcurrencyError says what the append expected and what it found.
+type ConcurrencyError struct {
+	AggregateID uuid.UUID
+	Expected    ExpectedRevision
+	Actual      int64 // -1 when unknown
+}
+
+func (e *ConcurrencyError) Error() string {
+	if e.Actual < 0 {
+		return fmt.Sprintf("eventstore: stream %s: expected %s", e.AggregateID, e.Expected)
+	}
+	return fmt.Sprintf("eventstore: stream %s: expected %s, found revision %d", e.AggregateID, e.Expected, e.Actual)
+}
+
+func (e *ConcurrencyError) Unwrap() error { return ErrConcurrency }
+
+// ClaimError names the unique values another stream holds.
+type ClaimError struct {
+	Claims []Claim
+}
+
+func (e *ClaimError) Error() string {
+	parts := make([]string, len(e.Claims))
+	for i, c := range e.Claims {
+		parts[i] = c.Kind
+	}
+	return "eventstore: already claimed: " + strings.Join(parts, ", ")
+}
+
+func (e *ClaimError) Unwrap() error { return ErrClaimTaken }
+
+// IsImmutableViolation reports whether err is the events table refusing an UPDATE,
+// DELETE or TRUNCATE (SQLSTATE RC001, raised by its trigger).
+func IsImmutableViolation(err error) bool {
+	var pe interface{ SQLState() string }
+	return errors.As(err, &pe) && pe.SQLState() == "RC001"
+}

@@ -1,0 +1,90 @@
+package eventstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DefaultIdempotencyTTL is how long a stored response answers retries when the caller
+// does not say.
+const DefaultIdempotencyTTL = 24 * time.Hour
+
+// reserveIdempotency inserts the key before anything else in the transaction. A
+// concurrent request with the same key waits on the primary key until this transaction
+// ends, then sees the row: it never appends twice.
+func reserveIdempotency(ctx context.Context, tx pgx.Tx, idem *Idempotency) error {
+	ttl := idem.TTL
+	if ttl <= 0 {
+		ttl = DefaultIdempotencyTTL
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, fingerprint, expires_at)
+		VALUES ($1, $2, $3, now() + $4::interval)
+		ON CONFLICT (scope, key) DO UPDATE
+			SET fingerprint = EXCLUDED.fingerprint, response = NULL,
+			    created_at = now(), expires_at = EXCLUDED.expires_at
+			WHERE idempotency_keys.expires_at <= now()`,
+		idem.Scope, idem.Key, idem.Fingerprint, ttl.String())
+	if err != nil {
+		return fmt.Errorf("eventstore: idempotency: %w", err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	var fp []byte
+	if err := tx.QueryRow(ctx, `SELECT fingerprint FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+		idem.Scope, idem.Key).Scan(&fp); err != nil {
+		return fmt.Errorf("eventstore: idempotency: %w", err)
+	}
+	if !bytes.Equal(fp, idem.Fingerprint) {
+		return ErrIdempotencyMismatch
+	}
+	return ErrIdempotencyReplay
+}
+
+func storeResponse(ctx context.Context, tx pgx.Tx, idem *Idempotency, recorded []Recorded) error {
+	if idem.Response == nil {
+		return fmt.Errorf("%w: idempotency record without a response", ErrInvalidAppend)
+	}
+	resp, err := idem.Response(recorded)
+	if err != nil {
+		return fmt.Errorf("eventstore: idempotency response: %w", err)
+	}
+	_, err = tx.Exec(ctx, `UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2`,
+		idem.Scope, idem.Key, resp)
+	if err != nil {
+		return fmt.Errorf("eventstore: idempotency: %w", err)
+	}
+	return nil
+}
+
+// LookupIdempotency returns the stored response of key in scope: found=false when there is
+// none (or it expired); ErrIdempotencyMismatch when the key was used for another request.
+func (s *Store) LookupIdempotency(ctx context.Context, scope, key string, fingerprint []byte) (response []byte, found bool, err error) {
+	var fp []byte
+	err = s.pool.QueryRow(ctx, `SELECT fingerprint, response FROM idempotency_keys
+		WHERE scope = $1 AND key = $2 AND expires_at > now()`, scope, key).Scan(&fp, &response)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("eventstore: idempotency lookup: %w", err)
+	}
+	if !bytes.Equal(fp, fingerprint) {
+		return nil, false, ErrIdempotencyMismatch
+	}
+	return response, response != nil, nil
+}
+
+// PurgeIdempotency deletes expired records and says how many.
+func (s *Store) PurgeIdempotency(ctx context.Context) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE expires_at <= now()`)
+	if err != nil {
+		return 0, fmt.Errorf("eventstore: purge idempotency: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

@@ -1,0 +1,111 @@
+package eventstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/recall-events/recall/eventstore"
+)
+
+func idem(key, fingerprint string, ttl time.Duration) *eventstore.Idempotency {
+	return &eventstore.Idempotency{
+		Scope: "POST /things", Key: key, Fingerprint: []byte(fingerprint), TTL: ttl,
+		Response: func(rec []eventstore.Recorded) ([]byte, error) {
+			return []byte(fmt.Sprintf(`{"revision":%d}`, rec[len(rec)-1].Revision)), nil
+		},
+	}
+}
+
+func TestIdempotencySemantics(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	id := uuid.New()
+	req := func(i *eventstore.Idempotency) error {
+		_, err := b.store.Append(ctx, eventstore.AppendRequest{
+			AggregateType: "thing", AggregateID: id, Expected: eventstore.Any,
+			Events: []eventstore.NewEvent{newEvent("Thing", 0)}, Idempotency: i,
+		})
+		return err
+	}
+	if err := req(idem("k1", "body-a", time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := req(idem("k1", "body-a", time.Hour)); !errors.Is(err, eventstore.ErrIdempotencyReplay) {
+		t.Fatalf("retry: %v", err)
+	}
+	if err := req(idem("k1", "body-b", time.Hour)); !errors.Is(err, eventstore.ErrIdempotencyMismatch) {
+		t.Fatalf("reuse with another body: %v", err)
+	}
+	resp, found, err := b.store.LookupIdempotency(ctx, "POST /things", "k1", []byte("body-a"))
+	if err != nil || !found || string(resp) != `{"revision":1}` {
+		t.Fatalf("lookup: %q %v %v", resp, found, err)
+	}
+	if _, _, err := b.store.LookupIdempotency(ctx, "POST /things", "k1", []byte("body-b")); !errors.Is(err, eventstore.ErrIdempotencyMismatch) {
+		t.Fatalf("lookup with other body: %v", err)
+	}
+	if _, found, _ := b.store.LookupIdempotency(ctx, "POST /other", "k1", []byte("body-a")); found {
+		t.Fatal("keys leak across scopes")
+	}
+	rev, _ := b.store.StreamRevision(ctx, id)
+	if rev != 1 {
+		t.Fatalf("replays appended: revision %d", rev)
+	}
+	// An expired key is free again, and purge removes expired records.
+	if err := req(idem("short", "x", time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if _, found, _ := b.store.LookupIdempotency(ctx, "POST /things", "short", []byte("x")); found {
+		t.Fatal("expired record still answers")
+	}
+	if err := req(idem("short", "y", time.Millisecond)); err != nil {
+		t.Fatalf("reuse after expiry: %v", err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n, err := b.store.PurgeIdempotency(ctx); err != nil || n != 1 {
+		t.Fatalf("purge: %d %v", n, err)
+	}
+}
+
+// Concurrent retries of one request append once; every other attempt is told to replay.
+func TestIdempotencyUnderConcurrentRetries(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	id := uuid.New()
+	const retries = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, retries)
+	for i := 0; i < retries; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := b.store.Append(ctx, eventstore.AppendRequest{
+				AggregateType: "thing", AggregateID: id, Expected: eventstore.Any,
+				Events: []eventstore.NewEvent{newEvent("Thing", 0)}, Idempotency: idem("same", "body", time.Hour),
+			})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	ok := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, eventstore.ErrIdempotencyReplay):
+			t.Fatalf("unexpected: %v", err)
+		}
+	}
+	if rev, _ := b.store.StreamRevision(ctx, id); ok != 1 || rev != 1 {
+		t.Fatalf("ok=%d revision=%d", ok, rev)
+	}
+}
