@@ -1,0 +1,53 @@
+package user
+
+// ClaimKind names a value that must be unique among live users.
+type ClaimKind string
+
+// The unique values of a user.
+const (
+	ClaimUsername ClaimKind = "username"
+	ClaimEmail    ClaimKind = "email"
+)
+
+// Claim is a unique value an event takes or gives back. The application
+// layer passes claims to the event store, which records them in the same
+// transaction as the event: a taken value makes the append fail (409).
+// Values are normalised (lower-cased), so uniqueness is case-insensitive.
+type Claim struct {
+	Kind  ClaimKind
+	Value string
+}
+
+// Claims returns what ev takes (claim) and gives back (release). before is
+// the user the event was decided on; only UserUpdated needs it, to release
+// the email it replaces (the other events carry their values). Events that
+// touch no unique value return nil, nil.
+//
+//	UserCreated     claims username and email
+//	UserUpdated     with an email: claims the new one, releases before's
+//	UserDeleted     releases username and email
+//	UserRestored    claims username and email again
+func Claims(ev Event, before *User) (claim, release []Claim) {
+	switch e := ev.(type) {
+	case UserCreated:
+		return pair(e.Username, e.Email), nil
+	case UserUpdated:
+		if e.Email == nil {
+			return nil, nil
+		}
+		claim = []Claim{{ClaimEmail, *e.Email}}
+		if before != nil && before.email != "" {
+			release = []Claim{{ClaimEmail, before.email}}
+		}
+		return claim, release
+	case UserDeleted:
+		return nil, pair(e.Username, e.Email)
+	case UserRestored:
+		return pair(e.Username, e.Email), nil
+	}
+	return nil, nil
+}
+
+func pair(username, email string) []Claim {
+	return []Claim{{ClaimUsername, username}, {ClaimEmail, email}}
+}

@@ -1,0 +1,169 @@
+package user
+
+import (
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+// Decisions. Each reads the aggregate, never changes it, and returns the
+// events to append or a typed error. The state checks (exists? deleted?)
+// run before input validation: a client editing a user that is gone learns
+// that (404/410) rather than how to fix a body that can never succeed.
+//
+// A nil error with no events means "already so": the command changes
+// nothing and nothing should be appended (see Update and ChangeRole).
+
+// Decide dispatches cmd to its decision; it lets the application layer use
+// one generic handler for every command.
+func (u *User) Decide(cmd Command) ([]Event, error) {
+	switch c := cmd.(type) {
+	case CreateUser:
+		return u.Create(c)
+	case UpdateUser:
+		return u.Update(c)
+	case ChangePassword:
+		return u.ChangePassword(c)
+	case ChangeRole:
+		return u.ChangeRole(c)
+	case DeleteUser:
+		return u.Delete(c)
+	case RestoreUser:
+		return u.Restore(c)
+	}
+	return nil, fmt.Errorf("user: unknown command %T", cmd)
+}
+
+// Create decides UserCreated. The stream must be empty: ids are never
+// reused, not even after a delete.
+func (u *User) Create(cmd CreateUser) ([]Event, error) {
+	if u.Exists() {
+		return nil, u.wrap(ErrAlreadyExists)
+	}
+	p := problems{}
+	switch cmd.ID {
+	case uuid.Nil:
+		p.add("id", "is required")
+	case u.id:
+	default:
+		p.add("id", "does not match the stream")
+	}
+	ev := UserCreated{Role: RoleUser}
+	var msg string
+	ev.Username, msg = normalizeUsername(cmd.Username)
+	p.add("username", msg)
+	ev.Email, msg = normalizeEmail(cmd.Email)
+	p.add("email", msg)
+	ev.FirstName, msg = normalizeName(cmd.FirstName)
+	p.add("first_name", msg)
+	ev.LastName, msg = normalizeName(cmd.LastName)
+	p.add("last_name", msg)
+	if cmd.Role != "" {
+		ev.Role, msg = parseRole(cmd.Role)
+		p.add("role", msg)
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return []Event{ev}, nil
+}
+
+// Update decides UserUpdated with only the fields that change. A field equal
+// to the current value (after normalisation) is not a change; if no field
+// changes, Update returns no event and no error, so a retried or repeated
+// PATCH succeeds without growing the stream.
+func (u *User) Update(cmd UpdateUser) ([]Event, error) {
+	if err := u.mustBeActive(); err != nil {
+		return nil, err
+	}
+	p := problems{}
+	if cmd.FirstName == nil && cmd.LastName == nil && cmd.Email == nil {
+		p.add("body", "at least one of first_name, last_name, email is required")
+	}
+	var ev UserUpdated
+	ev.FirstName = changed(p, "first_name", cmd.FirstName, normalizeName, u.firstName)
+	ev.LastName = changed(p, "last_name", cmd.LastName, normalizeName, u.lastName)
+	ev.Email = changed(p, "email", cmd.Email, normalizeEmail, u.email)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	if ev.FirstName == nil && ev.LastName == nil && ev.Email == nil {
+		return nil, nil
+	}
+	return []Event{ev}, nil
+}
+
+// changed normalises an optional field and returns it only if it differs
+// from current; problems go to p.
+func changed(p problems, field string, raw *string, norm func(string) (string, string), current string) *string {
+	if raw == nil {
+		return nil
+	}
+	v, msg := norm(*raw)
+	p.add(field, msg)
+	if msg != "" || v == current {
+		return nil
+	}
+	return &v
+}
+
+// ChangePassword decides PasswordChanged. It always yields an event: the
+// domain cannot see whether the new password equals the old one, and a
+// password change is worth recording either way.
+func (u *User) ChangePassword(cmd ChangePassword) ([]Event, error) {
+	if err := u.mustBeActive(); err != nil {
+		return nil, err
+	}
+	return []Event{PasswordChanged{ResetByAdmin: cmd.ResetByAdmin}}, nil
+}
+
+// ChangeRole decides RoleChanged; the current role yields no event.
+func (u *User) ChangeRole(cmd ChangeRole) ([]Event, error) {
+	if err := u.mustBeActive(); err != nil {
+		return nil, err
+	}
+	role, err := ParseRole(cmd.Role)
+	if err != nil {
+		return nil, err
+	}
+	if role == u.role {
+		return nil, nil
+	}
+	return []Event{RoleChanged{Role: role, PreviousRole: u.role}}, nil
+}
+
+// Delete decides UserDeleted. Deleting a deleted user is ErrDeleted, not a
+// silent success: the HTTP contract answers 410 Gone.
+func (u *User) Delete(DeleteUser) ([]Event, error) {
+	if err := u.mustBeActive(); err != nil {
+		return nil, err
+	}
+	return []Event{UserDeleted{Username: u.username, Email: u.email}}, nil
+}
+
+// Restore decides UserRestored; an active user is ErrNotDeleted (a
+// conflict). Whether the username and email are still free is the event
+// store's business: the event claims them again (see Claims).
+func (u *User) Restore(RestoreUser) ([]Event, error) {
+	switch {
+	case !u.Exists():
+		return nil, u.wrap(ErrNotFound)
+	case !u.IsDeleted():
+		return nil, u.wrap(ErrNotDeleted)
+	}
+	return []Event{UserRestored{Username: u.username, Email: u.email}}, nil
+}
+
+// mustBeActive is the precondition of every change but create and restore.
+func (u *User) mustBeActive() error {
+	switch {
+	case !u.Exists():
+		return u.wrap(ErrNotFound)
+	case u.IsDeleted():
+		return u.wrap(ErrDeleted)
+	}
+	return nil
+}
+
+// wrap names the user in a state error; errors.Is still finds err.
+func (u *User) wrap(err error) error { return fmt.Errorf("user %s: %w", u.id, err) }
