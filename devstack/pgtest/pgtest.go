@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -46,6 +47,15 @@ func Main(m *testing.M) int {
 	return code
 }
 
+// settings trade durability for speed in tests, but never under -bench: benchmark figures
+// must be those of a durable server.
+func settings() map[string]string {
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+		return nil
+	}
+	return map[string]string{"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+}
+
 func stop() {
 	mu.Lock()
 	defer mu.Unlock()
@@ -65,10 +75,7 @@ func Cluster(t testing.TB) *devstack.Postgres {
 		t.Skip("pgtest: this test needs the private cluster; TEST_DATABASE_URL is set")
 	}
 	if cluster == nil {
-		p, err := devstack.StartPostgres(context.Background(), devstack.PostgresOptions{
-			// Throw-away data: durability is not what these tests measure.
-			Settings: map[string]string{"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"},
-		})
+		p, err := devstack.StartPostgres(context.Background(), devstack.PostgresOptions{Settings: settings()})
 		if err != nil {
 			t.Fatalf("pgtest: %v", err)
 		}
