@@ -2,8 +2,8 @@ package schemas
 
 import (
 	"encoding/json"
-	"unicode/utf8"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzDecode feeds arbitrary bytes to Unframe and Decode: they may refuse,
