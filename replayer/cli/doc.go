@@ -1,0 +1,11 @@
+// Package cli is the replayer's command line (cobra): offset inspection and resets,
+// projection rebuilds and republishing. It writes to the io.Writers it is given, so tests
+// run commands in-process and read what an operator would see.
+//
+//	replayer offsets describe --group recall.projector.users.v1
+//	replayer offsets reset --group recall.projector.users.v1 --to-datetime 2026-03-15T15:47:00Z          # plan only
+//	replayer offsets reset --group recall.projector.users.v1 --to-datetime 2026-03-15T15:47:00Z --execute
+//
+// Output is a table by default and JSON with -o json. Every executed operation is
+// recorded in the ops_log table of the database at --database-url.
+package cli

@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/recall-events/recall/replayer/opslog"
+)
+
+// globals are the flags every command shares, defaulted from the environment.
+type globals struct {
+	brokers     string
+	databaseURL string
+	output      string
+	actor       string
+	timeout     time.Duration
+	stdout      io.Writer
+	stderr      io.Writer
+}
+
+// Execute runs the replayer with args and returns the process exit code.
+func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	return 0
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "replayer",
+		Short:         "Recall's ops CLI: rewind consumer groups, rebuild projections, republish events",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return g.validate()
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	f := root.PersistentFlags()
+	f.StringVar(&g.brokers, "brokers", envOr("RECALL_KAFKA_BROKERS", "127.0.0.1:9092"), "Kafka bootstrap brokers, comma-separated (env RECALL_KAFKA_BROKERS)")
+	f.StringVar(&g.databaseURL, "database-url", envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:55432/recall?sslmode=disable"), "PostgreSQL URL: ops_log, projections, event store (env DATABASE_URL)")
+	f.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	f.StringVar(&g.actor, "actor", envOr("RECALL_ACTOR", currentUser()), "who runs this, recorded in ops_log (env RECALL_ACTOR)")
+	f.DurationVar(&g.timeout, "timeout", 30*time.Second, "timeout of each Kafka or database request")
+	root.AddCommand(newOffsetsCmd(g))
+	return root
+}
+
+func (g *globals) validate() error {
+	var errs []error
+	if g.output != "table" && g.output != "json" {
+		errs = append(errs, fmt.Errorf("--output %q: want table or json", g.output))
+	}
+	if strings.TrimSpace(g.brokers) == "" {
+		errs = append(errs, errors.New("--brokers is empty"))
+	}
+	if g.actor == "" {
+		errs = append(errs, errors.New("--actor is empty and no user name is known: say who you are"))
+	}
+	if g.timeout <= 0 {
+		errs = append(errs, errors.New("--timeout must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+func (g *globals) kafka() (*kgo.Client, *kadm.Client, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(g.brokers, ",")...), kgo.RequestTimeoutOverhead(g.timeout))
+	if err != nil {
+		return nil, nil, fmt.Errorf("kafka client: %w", err)
+	}
+	adm := kadm.NewClient(cl)
+	adm.SetTimeoutMillis(int32(g.timeout.Milliseconds()))
+	return cl, adm, nil
+}
+
+func (g *globals) opsLog(ctx context.Context) (*opslog.Log, error) {
+	l, err := opslog.Open(ctx, g.databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("ops_log (every executed operation is recorded; check --database-url): %w", err)
+	}
+	return l, nil
+}
+
+// print writes v as JSON with -o json, else through table.
+func (g *globals) print(v any, table func(io.Writer) error) error {
+	if g.output == "json" {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	return table(g.stdout)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
