@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -16,8 +17,9 @@ func checkFastAgainstGoavro(t *testing.T, r subRecord, text []byte) {
 	slow, errSlow := appendGoavroRecord(nil, r, text)
 	if errFast != nil {
 		// Stricter than goavro only where the input is not JSON at all
-		// (goavro takes raw control characters in strings, RFC 8259 not).
-		if errSlow == nil && json.Valid(text) {
+		// (goavro takes raw control characters in strings, RFC 8259 does
+		// not) or escapes a lone UTF-16 surrogate, which has no UTF-8 form.
+		if errSlow == nil && json.Valid(text) && !strings.Contains(errFast.Error(), "lone UTF-16 surrogate") {
 			t.Fatalf("fast path refuses %q (%v), goavro accepts", text, errFast)
 		}
 		return
