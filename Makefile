@@ -35,12 +35,12 @@ test: deps lint ## unit + integration tests (real PostgreSQL, kfake, srfake) wit
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each (make fuzz FUZZTIME=2m for a long run)
 	@for d in $(MODULES); do \
-		(cd $$d && grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | xargs -r -n1 dirname | sort -u | while read -r pkg; do \
-			for f in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/'); do \
-				echo "fuzz $$(basename $$d)/$$pkg $$f"; \
-				go test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { go test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg; exit 1; }; \
+		for pkg in $$(cd $$d && { grep -rl --include='*_test.go' '^func Fuzz' . || true; } | xargs -r -n1 dirname | sort -u); do \
+			for f in $$(cd $$d && grep -h '^func Fuzz' $$pkg/*_test.go | sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/'); do \
+				echo "fuzz $$(basename $$d)/$${pkg#./} $$f ($(FUZZTIME))"; \
+				(cd $$d && go test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=5s $$pkg >/tmp/recall-fuzz.log 2>&1) || { cat /tmp/recall-fuzz.log; exit 1; }; \
 			done; \
-		done); \
+		done; \
 	done
 
 .PHONY: lint
