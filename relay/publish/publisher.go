@@ -1,0 +1,204 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/recall-events/recall/relay/record"
+	"github.com/recall-events/recall/schemas"
+)
+
+// Options configure a Publisher. Zero fields take the defaults.
+type Options struct {
+	Brokers           []string
+	Partitions        int32 // of created topics; default 12
+	ReplicationFactor int16 // of created topics; -1 (default) is the broker's default
+	Linger            time.Duration
+	Compression       string // none, lz4 (default), snappy, zstd, gzip
+	// MaxBuffered bounds the records the client buffers; the replication session keeps
+	// fewer in flight, so Produce never blocks it.
+	MaxBuffered int
+	Logger      *slog.Logger
+	Metrics     *Metrics
+}
+
+// Defaults of Options.
+const (
+	DefaultPartitions  = 12
+	DefaultLinger      = 5 * time.Millisecond
+	DefaultCompression = "lz4"
+	DefaultMaxBuffered = 100_000
+)
+
+func (o *Options) withDefaults() {
+	if o.Partitions <= 0 {
+		o.Partitions = DefaultPartitions
+	}
+	if o.ReplicationFactor == 0 {
+		o.ReplicationFactor = -1
+	}
+	if o.Linger <= 0 {
+		o.Linger = DefaultLinger
+	}
+	if o.Compression == "" {
+		o.Compression = DefaultCompression
+	}
+	if o.MaxBuffered <= 0 {
+		o.MaxBuffered = DefaultMaxBuffered
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Codec returns the franz-go codec of a compression name.
+func Codec(name string) (kgo.CompressionCodec, error) {
+	switch strings.ToLower(name) {
+	case "none", "":
+		return kgo.NoCompression(), nil
+	case "lz4":
+		return kgo.Lz4Compression(), nil
+	case "snappy":
+		return kgo.SnappyCompression(), nil
+	case "zstd":
+		return kgo.ZstdCompression(), nil
+	case "gzip":
+		return kgo.GzipCompression(), nil
+	}
+	return kgo.CompressionCodec{}, fmt.Errorf("publish: compression %q: want none, lz4, snappy, zstd or gzip", name)
+}
+
+// Publisher sends events as records built by a record.Builder. Safe for concurrent use.
+type Publisher struct {
+	opts Options
+	cl   *kgo.Client
+	b    *record.Builder
+}
+
+// New returns a Publisher; it connects lazily.
+func New(opts Options, b *record.Builder) (*Publisher, error) {
+	opts.withDefaults()
+	codec, err := Codec(opts.Compression)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(opts.Brokers...),
+		kgo.RequiredAcks(kgo.AllISRAcks()), // idempotence (the default) requires it
+		kgo.ProducerLinger(opts.Linger),
+		kgo.ProducerBatchCompression(codec),
+		kgo.ProducerBatchMaxBytes(4<<20),
+		kgo.MaxBufferedRecords(opts.MaxBuffered),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), // murmur2, as Kafka's Java client
+		kgo.ClientID("recall-relay"),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	return &Publisher{opts: opts, cl: cl, b: b}, nil
+}
+
+// Client is the underlying franz-go client.
+func (p *Publisher) Client() *kgo.Client { return p.cl }
+
+// EnsureTopics creates the topics that do not exist, with retention.ms=-1 so that replay
+// from offset zero always works.
+func (p *Publisher) EnsureTopics(ctx context.Context, topics []string) error {
+	adm := kadm.NewClient(p.cl)
+	res, err := adm.CreateTopics(ctx, p.opts.Partitions, p.opts.ReplicationFactor,
+		map[string]*string{"retention.ms": kadm.StringPtr("-1")}, topics...)
+	if err != nil {
+		return fmt.Errorf("publish: create topics: %w", err)
+	}
+	var errs []error
+	for _, t := range res.Sorted() {
+		switch {
+		case t.Err == nil:
+			p.opts.Logger.Info("created topic", "topic", t.Topic, "partitions", p.opts.Partitions)
+		case errors.Is(t.Err, kerr.TopicAlreadyExists):
+		default:
+			errs = append(errs, fmt.Errorf("publish: create topic %s: %w", t.Topic, t.Err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Publish builds e's record and produces it; done gets the outcome.
+func (p *Publisher) Publish(ctx context.Context, e schemas.Event, commitLSN string, done func(error)) {
+	r, err := p.b.Build(e, commitLSN)
+	if err != nil {
+		p.opts.Metrics.failed()
+		done(err)
+		return
+	}
+	p.cl.Produce(ctx, r, func(r *kgo.Record, err error) {
+		if err != nil {
+			p.opts.Metrics.failed()
+		} else {
+			// r.Timestamp is when Produce buffered the record.
+			p.opts.Metrics.published(r.Topic, time.Since(r.Timestamp))
+		}
+		done(err)
+	})
+}
+
+// Flush waits until every buffered record is acked or failed, or ctx ends.
+func (p *Publisher) Flush(ctx context.Context) error { return p.cl.Flush(ctx) }
+
+// Close flushes (bounded) and closes the client.
+func (p *Publisher) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = p.cl.Flush(ctx)
+	p.cl.Close()
+}
+
+// Metrics are the producer's instruments; a nil *Metrics records nothing.
+type Metrics struct {
+	Published *prometheus.CounterVec
+	Failed    prometheus.Counter
+	Latency   prometheus.Histogram
+}
+
+// NewMetrics creates the instruments and registers them on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Published: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "recall_relay_events_published_total", Help: "Events Kafka has acked, by topic.",
+		}, []string{"topic"}),
+		Failed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "recall_relay_produce_errors_total", Help: "Records that could not be built or produced.",
+		}),
+		Latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "recall_relay_produce_latency_seconds",
+			Help:    "From handing a record to the producer to Kafka's ack.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 5, 30},
+		}),
+	}
+	reg.MustRegister(m.Published, m.Failed, m.Latency)
+	return m
+}
+
+func (m *Metrics) published(topic string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.Published.WithLabelValues(topic).Inc()
+	m.Latency.Observe(d.Seconds())
+}
+
+func (m *Metrics) failed() {
+	if m == nil {
+		return
+	}
+	m.Failed.Inc()
+}

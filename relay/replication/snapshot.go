@@ -1,0 +1,124 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/recall-events/recall/schemas"
+)
+
+var snapshotName = regexp.MustCompile(`^[0-9A-Fa-f-]+$`)
+
+// initialSnapshot (re)creates the slot and publishes every row that existed before it,
+// read in the slot's exported snapshot: a row committed before the slot's consistent
+// point is in the snapshot, one committed after is in the stream. It returns the
+// consistent point, saved as the checkpoint once Kafka has acked every row.
+func (s *Session) initialSnapshot(ctx context.Context, ctl *pgx.Conn, repl *pgconn.PgConn) (pglogrepl.LSN, error) {
+	o := s.opts
+	exists, err := slotExists(ctx, ctl, o.Slot)
+	if err != nil {
+		return 0, err
+	}
+	if exists {
+		// A slot without a checkpoint: an earlier snapshot died before it finished, and its
+		// exported snapshot died with it. Start again; consumers dedupe the repeats.
+		o.Logger.Warn("dropping replication slot whose initial snapshot never completed", "slot", o.Slot)
+		if err := dropSlot(ctx, ctl, o.Slot); err != nil {
+			return 0, err
+		}
+	}
+	res, consistent, err := createSlot(ctx, repl, o.Slot)
+	if err != nil {
+		return 0, err
+	}
+	o.Logger.Info("created replication slot; publishing existing rows", "slot", o.Slot, "consistent_point", consistent.String())
+	tr := newTracker(0, o.MaxInFlight, nil)
+	x := tr.begin(consistent, time.Now())
+	n, err := s.publishSnapshot(ctx, ctl, res.SnapshotName, x)
+	if err != nil {
+		return 0, err
+	}
+	tr.commit(x, consistent)
+	if err := drain(ctx, tr, 0); err != nil {
+		return 0, fmt.Errorf("replication: initial snapshot: %w", err)
+	}
+	if err := saveCheckpoint(ctx, ctl, o.Slot, consistent); err != nil {
+		return 0, err
+	}
+	o.Logger.Info("initial snapshot published", "slot", o.Slot, "events", n, "lsn", consistent.String())
+	return consistent, nil
+}
+
+const snapshotQuery = `SELECT event_id::text, aggregate_type, aggregate_id::text, revision, event_type,
+	schema_version, recorded_at, data::text, metadata::text, global_position
+	FROM events ORDER BY global_position`
+
+func (s *Session) publishSnapshot(ctx context.Context, ctl *pgx.Conn, name string, x *txn) (int, error) {
+	if !snapshotName.MatchString(name) {
+		return 0, fmt.Errorf("replication: unexpected snapshot name %q", name)
+	}
+	tx, err := ctl.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return 0, fmt.Errorf("replication: snapshot: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+name+"'"); err != nil {
+		return 0, fmt.Errorf("replication: use exported snapshot: %w", err)
+	}
+	rows, err := tx.Query(ctx, snapshotQuery)
+	if err != nil {
+		return 0, fmt.Errorf("replication: snapshot: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var e schemas.Event
+		var data, meta []byte
+		if err := rows.Scan(&e.EventID, &e.AggregateType, &e.AggregateID, &e.Revision, &e.EventType,
+			&e.SchemaVersion, &e.RecordedAt, &data, &meta, &e.GlobalPosition); err != nil {
+			return n, fmt.Errorf("replication: snapshot row: %w", err)
+		}
+		e.RecordedAt = e.RecordedAt.UTC()
+		e.Data, e.Metadata = data, meta
+		if err := s.publish(ctx, x, e, nil); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("replication: snapshot: %w", err)
+	}
+	return n, nil
+}
+
+// drain waits until no record is in flight (so every committed transaction is
+// confirmed), until ctx ends or until a publish fails. timeout 0 means none.
+func drain(ctx context.Context, tr *tracker, timeout time.Duration) error {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st := tr.state()
+		if st.err != nil {
+			return st.err
+		}
+		if st.inflight == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d records unacked: %w", st.inflight, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}

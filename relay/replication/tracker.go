@@ -1,0 +1,154 @@
+package replication
+
+import (
+	"sync"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+)
+
+// tracker holds the transactions whose records are on their way to Kafka, in commit
+// order, and computes the LSN that may be acknowledged: the end LSN of the newest
+// transaction such that it and every earlier one are committed and fully acked. Kafka
+// acks arrive from the producer's goroutines in any order across partitions.
+type tracker struct {
+	mu        sync.Mutex
+	queue     []*txn // commit order; queue[0] is the oldest not yet confirmed
+	confirmed pglogrepl.LSN
+	// data is the end LSN of the newest confirmed transaction that carried records:
+	// the durable checkpoint only moves for those (see session.saveCheckpoint).
+	data     pglogrepl.LSN
+	last     pglogrepl.LSN // end LSN of the newest committed entry
+	inflight int           // records published, not yet acked
+	max      int
+	waiting  bool
+	space    chan struct{} // signalled when a waiting publisher may go on
+	err      error         // first publish failure; the session ends on it
+	onDone   func(t *txn)  // called (under mu) as each transaction is confirmed
+}
+
+// txn is one transaction (or the initial snapshot, or an idle keepalive position).
+type txn struct {
+	t          *tracker
+	commitLSN  pglogrepl.LSN // header recall_commit_lsn
+	commitText string
+	commitTime time.Time
+	end        pglogrepl.LSN // TransactionEndLSN, set by commit
+	records    int
+	pending    int
+	committed  bool
+	ack        func(error) // t.acked bound once, shared by the transaction's records
+}
+
+func newTracker(start pglogrepl.LSN, max int, onDone func(*txn)) *tracker {
+	return &tracker{confirmed: start, data: start, last: start, max: max, space: make(chan struct{}, 1), onDone: onDone}
+}
+
+// begin opens a transaction at the tail of the queue.
+func (t *tracker) begin(commitLSN pglogrepl.LSN, commitTime time.Time) *txn {
+	x := &txn{t: t, commitLSN: commitLSN, commitText: commitLSN.String(), commitTime: commitTime}
+	x.ack = x.acked
+	t.mu.Lock()
+	t.queue = append(t.queue, x)
+	t.mu.Unlock()
+	return x
+}
+
+// reserve counts one record about to be published in x, unless MaxInFlight records are
+// unacked already: then it arms the space signal and returns false. A publish failure
+// seen earlier is returned instead, so the session ends on it.
+func (x *txn) reserve() (bool, error) {
+	t := x.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return false, t.err
+	}
+	if t.inflight >= t.max {
+		t.waiting = true
+		return false, nil
+	}
+	x.records++
+	x.pending++
+	t.inflight++
+	return true, nil
+}
+
+// acked is the publisher's callback for one record of x.
+func (x *txn) acked(err error) {
+	t := x.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	x.pending--
+	t.inflight--
+	if err != nil && t.err == nil {
+		t.err = err
+	}
+	if t.waiting && (t.inflight <= t.max/2 || t.err != nil) {
+		t.waiting = false
+		select {
+		case t.space <- struct{}{}:
+		default:
+		}
+	}
+	if x.pending == 0 && x.committed {
+		t.advance()
+	}
+}
+
+// commit closes x at end; it may confirm x and later ones already complete.
+func (t *tracker) commit(x *txn, end pglogrepl.LSN) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	x.end, x.committed = end, true
+	t.last = max(t.last, end)
+	t.advance()
+}
+
+// idle records that the server has sent everything up to walEnd and no transaction is
+// open: once all before it is acked, walEnd may be acknowledged, so an idle database (or
+// one whose writes are all to other tables) does not keep WAL for the slot.
+func (t *tracker) idle(walEnd pglogrepl.LSN) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if walEnd <= t.last {
+		return
+	}
+	t.last = walEnd
+	t.queue = append(t.queue, &txn{t: t, end: walEnd, committed: true})
+	t.advance()
+}
+
+func (t *tracker) advance() {
+	n := 0
+	for _, x := range t.queue {
+		if !x.committed || x.pending > 0 {
+			break
+		}
+		t.confirmed = max(t.confirmed, x.end)
+		if x.records > 0 {
+			t.data = max(t.data, x.end)
+		}
+		if t.onDone != nil {
+			t.onDone(x)
+		}
+		n++
+	}
+	if n > 0 {
+		clear(t.queue[:n])
+		t.queue = t.queue[n:]
+	}
+}
+
+type trackerState struct {
+	confirmed, data pglogrepl.LSN
+	inflight        int
+	open            int
+	err             error
+}
+
+func (t *tracker) state() trackerState {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return trackerState{confirmed: t.confirmed, data: t.data, inflight: t.inflight, open: len(t.queue), err: t.err}
+}

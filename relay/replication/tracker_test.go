@@ -1,0 +1,106 @@
+package replication
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestTrackerConfirmsInCommitOrder(t *testing.T) {
+	var done []uint64
+	tr := newTracker(100, 10, func(x *txn) { done = append(done, uint64(x.end)) })
+	a := tr.begin(150, time.Now())
+	mustReserve(t, a)
+	mustReserve(t, a)
+	tr.commit(a, 200)
+	b := tr.begin(250, time.Now())
+	mustReserve(t, b)
+	tr.commit(b, 300)
+	b.ack(nil) // the later transaction is acked first: nothing may be confirmed
+	if s := tr.state(); s.confirmed != 100 {
+		t.Fatalf("confirmed %v before the first transaction is acked", s.confirmed)
+	}
+	a.ack(nil)
+	if s := tr.state(); s.confirmed != 100 {
+		t.Fatalf("confirmed %v with a record of the first pending", s.confirmed)
+	}
+	a.ack(nil)
+	if s := tr.state(); s.confirmed != 300 || s.data != 300 || s.inflight != 0 || s.open != 0 {
+		t.Fatalf("state %+v", s)
+	}
+	if len(done) != 2 || done[0] != 200 || done[1] != 300 {
+		t.Fatalf("done %v", done)
+	}
+}
+
+func TestTrackerOpenTransactionHoldsBack(t *testing.T) {
+	tr := newTracker(0, 10, nil)
+	a := tr.begin(50, time.Now())
+	mustReserve(t, a)
+	a.ack(nil) // every record acked, but no commit yet
+	if s := tr.state(); s.confirmed != 0 {
+		t.Fatalf("confirmed %v of an open transaction", s.confirmed)
+	}
+	tr.commit(a, 60)
+	tr.idle(90)
+	if s := tr.state(); s.confirmed != 90 || s.data != 60 {
+		t.Fatalf("state %+v", s)
+	}
+	tr.idle(80) // older than what is known: ignored
+	if s := tr.state(); s.confirmed != 90 {
+		t.Fatalf("went back to %v", s.confirmed)
+	}
+}
+
+func TestTrackerIdleWaitsForEarlierAcks(t *testing.T) {
+	tr := newTracker(0, 10, nil)
+	a := tr.begin(50, time.Now())
+	mustReserve(t, a)
+	tr.commit(a, 60)
+	tr.idle(1000)
+	if s := tr.state(); s.confirmed != 0 {
+		t.Fatalf("idle position confirmed past an unacked transaction: %v", s.confirmed)
+	}
+	a.ack(nil)
+	if s := tr.state(); s.confirmed != 1000 {
+		t.Fatalf("confirmed %v", s.confirmed)
+	}
+}
+
+func TestTrackerBackpressureAndErrors(t *testing.T) {
+	tr := newTracker(0, 4, nil)
+	a := tr.begin(1, time.Now())
+	for range 4 {
+		mustReserve(t, a)
+	}
+	if ok, _ := a.reserve(); ok {
+		t.Fatal("reserved past max")
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		a.ack(nil)
+		a.ack(nil)
+	})
+	select {
+	case <-tr.space:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no space signal after acks")
+	}
+	wg.Wait()
+	boom := errors.New("boom")
+	a.ack(boom)
+	if s := tr.state(); !errors.Is(s.err, boom) {
+		t.Fatalf("err %v", s.err)
+	}
+	if _, err := a.reserve(); !errors.Is(err, boom) {
+		t.Fatalf("reserve after a failure: %v", err)
+	}
+}
+
+func mustReserve(t *testing.T, x *txn) {
+	t.Helper()
+	if ok, err := x.reserve(); !ok || err != nil {
+		t.Fatalf("reserve: %v %v", ok, err)
+	}
+}
