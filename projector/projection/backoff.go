@@ -1,0 +1,43 @@
+package projection
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// Backoff is exponential with full jitter: attempt n waits a uniform random
+// duration in [Base/2, min(Max, Base·2ⁿ)], so instances retrying the same
+// outage spread out instead of hammering in step.
+type Backoff struct {
+	Base time.Duration // default 100ms
+	Max  time.Duration // default 30s
+}
+
+func (b Backoff) withDefaults() Backoff {
+	if b.Base <= 0 {
+		b.Base = 100 * time.Millisecond
+	}
+	if b.Max <= 0 {
+		b.Max = 30 * time.Second
+	}
+	if b.Max < b.Base {
+		b.Max = b.Base
+	}
+	return b
+}
+
+// Delay is the wait before retry number attempt (0-based).
+func (b Backoff) Delay(attempt int) time.Duration {
+	b = b.withDefaults()
+	ceil := b.Max
+	if attempt < 30 {
+		if d := b.Base << attempt; d > 0 && d < ceil {
+			ceil = d
+		}
+	}
+	floor := b.Base / 2
+	if ceil <= floor {
+		return ceil
+	}
+	return floor + rand.N(ceil-floor+1)
+}

@@ -1,0 +1,117 @@
+package projection
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Headers added to a dead-lettered record, besides its own.
+const (
+	HeaderDLQTopic      = "recall_dlq_topic"
+	HeaderDLQPartition  = "recall_dlq_partition"
+	HeaderDLQOffset     = "recall_dlq_offset"
+	HeaderDLQError      = "recall_dlq_error"
+	HeaderDLQProjection = "recall_dlq_projection"
+	HeaderDLQGroup      = "recall_dlq_group"
+	HeaderDLQTime       = "recall_dlq_time"
+)
+
+// maxErrorLen keeps an error header and row readable.
+const maxErrorLen = 2000
+
+// deadLetter records rec in projector_dead_letters and copies it to the DLQ
+// topic, waiting for the broker's acknowledgement: only then may its offset be
+// committed. The row comes first and is idempotent, so a retry after a failed
+// produce does not duplicate it.
+func (r *Runner) deadLetter(ctx context.Context, cl *kgo.Client, rec *kgo.Record, cause error) error {
+	msg := clean(cause.Error())
+	aggregate, revision := clean(string(rec.Key)), headerInt(rec, "recall_revision")
+	_, err := r.cfg.Pool.Exec(ctx, `
+INSERT INTO projector_dead_letters (projection, topic, partition, record_offset, aggregate_id, revision, error)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+		r.cfg.Name, rec.Topic, rec.Partition, rec.Offset, aggregate, revision, msg)
+	if err != nil {
+		return fmt.Errorf("record dead letter: %w", err)
+	}
+	out := &kgo.Record{
+		Topic:   r.cfg.DLQTopic,
+		Key:     rec.Key,
+		Value:   rec.Value,
+		Headers: append(append([]kgo.RecordHeader(nil), rec.Headers...), dlqHeaders(r, rec, msg)...),
+	}
+	if err := cl.ProduceSync(ctx, out).FirstErr(); err != nil {
+		return fmt.Errorf("produce to %s: %w", r.cfg.DLQTopic, err)
+	}
+	r.cfg.Metrics.DeadLetters.WithLabelValues(r.cfg.Name).Inc()
+	r.log.Error("record dead-lettered", "partition", rec.Partition, "offset", rec.Offset,
+		"aggregate_id", aggregate, "revision", revision, "dlq", r.cfg.DLQTopic, "err", msg)
+	return nil
+}
+
+func dlqHeaders(r *Runner, rec *kgo.Record, msg string) []kgo.RecordHeader {
+	h := func(k, v string) kgo.RecordHeader { return kgo.RecordHeader{Key: k, Value: []byte(v)} }
+	return []kgo.RecordHeader{
+		h(HeaderDLQTopic, rec.Topic),
+		h(HeaderDLQPartition, strconv.Itoa(int(rec.Partition))),
+		h(HeaderDLQOffset, strconv.FormatInt(rec.Offset, 10)),
+		h(HeaderDLQError, msg),
+		h(HeaderDLQProjection, r.cfg.Name),
+		h(HeaderDLQGroup, r.cfg.Group),
+		h(HeaderDLQTime, time.Now().UTC().Format(time.RFC3339Nano)),
+	}
+}
+
+// deadLettered reports whether a revision of gap's aggregate between the
+// stored one and the arriving one went to the DLQ.
+func (r *Runner) deadLettered(ctx context.Context, gap *GapError) (bool, error) {
+	var ok bool
+	err := r.cfg.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM projector_dead_letters
+WHERE projection = $1 AND aggregate_id = $2 AND revision > $3 AND revision < $4)`,
+		r.cfg.Name, gap.AggregateID, gap.Stored, gap.Got).Scan(&ok)
+	return ok, err
+}
+
+// clean makes s storable as PostgreSQL text (valid UTF-8, no NUL) and short.
+func clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	if len(s) > maxErrorLen {
+		s = strings.ToValidUTF8(s[:maxErrorLen], "")
+	}
+	return s
+}
+
+func headerInt(rec *kgo.Record, key string) int64 {
+	for _, h := range rec.Headers {
+		if h.Key == key {
+			n, _ := strconv.ParseInt(string(h.Value), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// EnsureTopics creates missing dead-letter topics (one partition, retention
+// off: dead letters are evidence). Brokers with auto-creation off — kfake by
+// default, and production — need them to exist before the first dead letter.
+func EnsureTopics(ctx context.Context, cl *kgo.Client, topics ...string) error {
+	adm := kadm.NewClient(cl)
+	res, err := adm.CreateTopics(ctx, 1, -1, map[string]*string{"retention.ms": new("-1")}, topics...)
+	if err != nil {
+		return fmt.Errorf("projection: create topics: %w", err)
+	}
+	for _, t := range res {
+		if t.Err != nil && !errors.Is(t.Err, kerr.TopicAlreadyExists) {
+			return fmt.Errorf("projection: create topic %s: %w", t.Topic, t.Err)
+		}
+	}
+	return nil
+}

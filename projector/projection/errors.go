@@ -1,0 +1,93 @@
+package projection
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/recall-events/recall/schemas"
+)
+
+// ErrPoison marks a record that can never be handled: it goes to the
+// dead-letter topic at once. Handlers wrap their own such errors with Poison.
+var ErrPoison = errors.New("projection: poison record")
+
+// Poison wraps err as ErrPoison.
+func Poison(err error) error { return fmt.Errorf("%w: %w", ErrPoison, err) }
+
+// GapError: an event arrived whose revision is beyond the next one the read
+// model expects. Never skipped: the partition waits until the gap closes.
+type GapError struct {
+	AggregateID string
+	Stored      int64 // revision in the read model
+	Got         int64 // revision of the record
+}
+
+func (e *GapError) Error() string {
+	return fmt.Sprintf("projection: gap in %s: stored revision %d, got %d", e.AggregateID, e.Stored, e.Got)
+}
+
+// Class is how the runtime treats a failure.
+type Class int
+
+// The classes, from the mildest.
+const (
+	// Transient: retry with backoff without limit (infrastructure).
+	Transient Class = iota
+	// Gap: retry with backoff without limit; counted and logged as a gap.
+	Gap
+	// RecordError: retry MaxAttempts times, then dead-letter.
+	RecordError
+	// Poisoned: dead-letter at once.
+	Poisoned
+)
+
+func (c Class) String() string {
+	return [...]string{"transient", "gap", "record", "poison"}[c]
+}
+
+// Classify tells how to treat err from decoding or handling a record.
+func Classify(err error) Class {
+	var gap *GapError
+	var pe *pgconn.PgError
+	var re *sr.ResponseError
+	switch {
+	case errors.As(err, &gap):
+		return Gap
+	case errors.Is(err, ErrPoison),
+		errors.Is(err, schemas.ErrFraming), errors.Is(err, schemas.ErrMalformed),
+		errors.Is(err, schemas.ErrUnsupportedSchema), errors.Is(err, schemas.ErrUnknownSchema),
+		errors.Is(err, schemas.ErrInvalidData), errors.Is(err, schemas.ErrInvalidEvent):
+		return Poisoned
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return Transient
+	case errors.As(err, &re):
+		// The registry answered: a schema it does not have may be registered
+		// shortly (a restarted in-memory registry); anything else 4xx is about
+		// this record. 5xx is the registry's own trouble.
+		if re.StatusCode >= http.StatusInternalServerError {
+			return Transient
+		}
+		return RecordError
+	case errors.As(err, &pe):
+		return classifyPg(pe)
+	}
+	// Connection failures and other errors without a server answer: the
+	// database or network, not the record.
+	return Transient
+}
+
+// classifyPg: only data exceptions (22) and integrity violations (23) are
+// about what this record asked for. Everything else — connection, resources,
+// serialization, a missing table, permissions — is the server's or the
+// deployment's state, and dead-lettering records for it would lose them.
+func classifyPg(pe *pgconn.PgError) Class {
+	if len(pe.Code) >= 2 && (pe.Code[:2] == "22" || pe.Code[:2] == "23") {
+		return RecordError
+	}
+	return Transient
+}

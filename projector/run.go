@@ -1,0 +1,261 @@
+package projector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/recall-events/recall/projector/migrations"
+	"github.com/recall-events/recall/projector/projection"
+	"github.com/recall-events/recall/projector/readmodel"
+	"github.com/recall-events/recall/projector/users"
+	"github.com/recall-events/recall/projector/versions"
+	"github.com/recall-events/recall/projector/welcome"
+	"github.com/recall-events/recall/schemas"
+)
+
+// Run runs the projector until ctx ends; see the package doc.
+func Run(ctx context.Context, cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
+		return fmt.Errorf("projector: %w", err)
+	}
+	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("projector: database: %w", err)
+	}
+	defer pool.Close()
+	srcl, err := sr.NewClient(sr.URLs(cfg.RegistryURL))
+	if err != nil {
+		return fmt.Errorf("projector: schema registry client: %w", err)
+	}
+	first := versions.For(users.Name, cfg.UsersVersion, cfg.Topic, readmodel.UsersTable(cfg.UsersVersion))
+	if err := versions.Ensure(ctx, pool, first); err != nil {
+		return fmt.Errorf("projector: %w", err)
+	}
+	admin, err := kgo.NewClient(kgo.SeedBrokers(cfg.Brokers...))
+	if err != nil {
+		return fmt.Errorf("projector: kafka admin client: %w", err)
+	}
+	defer admin.Close()
+
+	p := &process{cfg: cfg, log: log, pool: pool, admin: admin, decoder: schemas.NewDecoder(srcl),
+		metrics: projection.NewMetrics(reg), users: map[int]*running{}}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("projector: listen %s: %w", cfg.ListenAddr, err)
+	}
+	srv := p.server(reg)
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Serve(ln) }()
+	log.Info("projector listening", "addr", ln.Addr().String(), "topic", cfg.Topic)
+
+	err = p.run(ctx)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	if serr := <-srvDone; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	log.Info("projector stopped")
+	return err
+}
+
+// process holds Run's long-lived parts.
+type process struct {
+	cfg     Config
+	log     *slog.Logger
+	pool    *pgxpool.Pool
+	admin   *kgo.Client
+	decoder *schemas.Decoder
+	metrics *projection.Metrics
+
+	mu      sync.Mutex
+	users   map[int]*running
+	welcome *running
+}
+
+// running is one started Runner.
+type running struct {
+	runner *projection.Runner
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (p *process) run(ctx context.Context) error {
+	if p.cfg.WelcomeEmail {
+		if err := p.startWelcome(ctx); err != nil {
+			return err
+		}
+	}
+	p.reconcile(ctx)
+	t := time.NewTicker(p.cfg.ReconcileInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			p.stopAll()
+			return nil
+		case <-t.C:
+			p.reconcile(ctx)
+		}
+	}
+}
+
+// reconcile runs exactly the users versions the projections table wants run
+// (building or live) that this build knows.
+func (p *process) reconcile(ctx context.Context) {
+	vs, err := versions.List(ctx, p.pool, users.Name)
+	if err != nil {
+		p.log.Warn("reading projections table", "err", err)
+		return
+	}
+	want := map[int]versions.Version{}
+	for _, v := range vs {
+		if v.State == versions.Retired {
+			continue
+		}
+		if !users.Supported(v.Version) {
+			p.log.Warn("projection version unknown to this build; not running it", "version", v.Version, "state", v.State)
+			continue
+		}
+		want[v.Version] = v
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for n, r := range p.users {
+		select {
+		case <-r.done: // exited on its own: start again below
+			delete(p.users, n)
+			continue
+		default:
+		}
+		if _, ok := want[n]; !ok {
+			p.log.Info("stopping users projection version", "version", n)
+			r.cancel()
+			<-r.done
+			delete(p.users, n)
+		}
+	}
+	for n, v := range want {
+		if p.users[n] != nil {
+			continue
+		}
+		r, err := p.startUsers(ctx, v)
+		if err != nil {
+			p.log.Error("starting users projection version", "version", n, "err", err)
+			continue
+		}
+		p.users[n] = r
+	}
+}
+
+func (p *process) startUsers(ctx context.Context, v versions.Version) (*running, error) {
+	if err := users.Setup(ctx, p.pool, v.Version); err != nil {
+		return nil, err
+	}
+	h, err := users.New(p.pool, v.Version)
+	if err != nil {
+		return nil, err
+	}
+	return p.start(ctx, users.Name+".v"+strconv.Itoa(v.Version), v.ConsumerGroup, v.DLQTopic, h)
+}
+
+func (p *process) startWelcome(ctx context.Context) error {
+	var sender welcome.Sender = welcome.LogSender{Logger: p.log}
+	if p.cfg.SMTPHost != "" {
+		sender = &welcome.SMTPSender{Addr: net.JoinHostPort(p.cfg.SMTPHost, strconv.Itoa(p.cfg.SMTPPort)),
+			Username: p.cfg.SMTPUsername, Password: p.cfg.SMTPPassword}
+	}
+	h := welcome.New(p.pool, sender, welcome.Options{From: p.cfg.SMTPFrom, Logger: p.log})
+	r, err := p.start(ctx, welcome.Name, welcome.Group, versions.DLQTopic(welcome.Group), h)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.welcome = r
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *process) start(ctx context.Context, name, group, dlq string, h projection.Handler) (*running, error) {
+	if err := projection.EnsureTopics(ctx, p.admin, dlq); err != nil {
+		return nil, err
+	}
+	r, err := projection.New(projection.Config{
+		Name: name, Group: group, Topic: p.cfg.Topic, DLQTopic: dlq, Brokers: p.cfg.Brokers,
+		Decoder: p.decoder, Handler: h, Pool: p.pool, Metrics: p.metrics, Logger: p.log,
+		MaxAttempts: p.cfg.MaxAttempts, ShutdownGrace: p.cfg.ShutdownGrace,
+		Backoff: projection.Backoff{Base: p.cfg.BackoffBase, Max: p.cfg.BackoffMax},
+	})
+	if err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	run := &running{runner: r, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(run.done)
+		if err := r.Run(rctx); err != nil {
+			p.log.Error("projection stopped with an error", "projection", name, "err", err)
+		}
+	}()
+	return run, nil
+}
+
+// stopAll stops every runner concurrently (each finishes its batch) and waits.
+func (p *process) stopAll() {
+	p.mu.Lock()
+	all := make([]*running, 0, len(p.users)+1)
+	for _, r := range p.users {
+		all = append(all, r)
+	}
+	if p.welcome != nil {
+		all = append(all, p.welcome)
+	}
+	p.mu.Unlock()
+	for _, r := range all {
+		r.cancel()
+	}
+	for _, r := range all {
+		<-r.done
+	}
+}
+
+// ready reports whether every runner has joined its group.
+func (p *process) ready() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.users) == 0 {
+		return false
+	}
+	for _, r := range p.users {
+		if !r.runner.Ready() {
+			return false
+		}
+	}
+	return p.welcome == nil || p.welcome.runner.Ready()
+}

@@ -1,0 +1,116 @@
+package users
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/recall-events/recall/projector/projection"
+	"github.com/recall-events/recall/projector/upcast"
+	"github.com/recall-events/recall/schemas"
+)
+
+// row is a read-model row being folded.
+type row struct {
+	id, username, email, first, last, role, status string
+	created, updated                               time.Time
+	deleted                                        *time.Time
+	revision                                       int64
+	base                                           int64 // revision read from the table; 0 = new row
+}
+
+var errNoUser = errors.New("event for a user that was never created")
+
+type createdData struct {
+	Username  string `json:"username"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Role      string `json:"role"`
+}
+
+type updatedData struct {
+	FirstName *string `json:"first_name"`
+	LastName  *string `json:"last_name"`
+	Email     *string `json:"email"`
+}
+
+type roleData struct {
+	Role string `json:"role"`
+}
+
+type claimsData struct {
+	Username string `json:"username"`
+	Email    string `json:"email"`
+}
+
+// apply folds ev (already checked to be the next revision) into r, which is
+// nil when the user has no row yet, and returns the new row. Errors are
+// poison: the event can never apply.
+func apply(r *row, ev schemas.Event) (*row, error) {
+	_, data, err := upcast.Data(ev.EventType, ev.SchemaVersion, ev.Data)
+	if err != nil {
+		return nil, projection.Poison(err)
+	}
+	if ev.EventType == "UserCreated" {
+		if r != nil || ev.Revision != 1 {
+			return nil, projection.Poison(fmt.Errorf("UserCreated at revision %d", ev.Revision))
+		}
+		var d createdData
+		if err := json.Unmarshal(data, &d); err != nil {
+			return nil, projection.Poison(fmt.Errorf("UserCreated data: %w", err))
+		}
+		return &row{id: ev.AggregateID, username: d.Username, email: d.Email, first: d.FirstName, last: d.LastName,
+			role: d.Role, status: "active", created: ev.RecordedAt, updated: ev.RecordedAt, revision: ev.Revision}, nil
+	}
+	if r == nil {
+		return nil, projection.Poison(fmt.Errorf("%s at revision %d: %w", ev.EventType, ev.Revision, errNoUser))
+	}
+	next := *r
+	if err := change(&next, ev.EventType, data, ev.RecordedAt); err != nil {
+		return nil, projection.Poison(fmt.Errorf("%s data: %w", ev.EventType, err))
+	}
+	next.updated, next.revision = ev.RecordedAt, ev.Revision
+	return &next, nil
+}
+
+// change applies the effect of one non-creating event type to r.
+func change(r *row, eventType string, data []byte, at time.Time) error {
+	switch eventType {
+	case "UserUpdated":
+		var d updatedData
+		if err := json.Unmarshal(data, &d); err != nil {
+			return err
+		}
+		set(&r.first, d.FirstName)
+		set(&r.last, d.LastName)
+		set(&r.email, d.Email)
+	case "RoleChanged":
+		var d roleData
+		if err := json.Unmarshal(data, &d); err != nil {
+			return err
+		}
+		r.role = d.Role
+	case "UserDeleted":
+		r.status, r.deleted = "deleted", &at
+	case "UserRestored":
+		var d claimsData
+		if err := json.Unmarshal(data, &d); err != nil {
+			return err
+		}
+		r.status, r.deleted = "active", nil
+		r.username, r.email = d.Username, d.Email
+	case "PasswordChanged":
+		// Nothing of it is in the read model; updated_at and the revision move.
+	default:
+		return fmt.Errorf("unknown event type %q", eventType)
+	}
+	return nil
+}
+
+func set(dst *string, v *string) {
+	if v != nil {
+		*dst = *v
+	}
+}
