@@ -1,0 +1,97 @@
+package commandapi_test
+
+import (
+	"strings"
+	"testing"
+
+	commandapi "github.com/recall-events/recall/command-api"
+)
+
+func TestLogin(t *testing.T) {
+	a := start(t, "")
+	a.do("POST", "/v1/auth/login", "", map[string]string{"username": "admin", "password": "wrong-password"}, nil).
+		problem(t, 401, "invalid-credentials")
+	a.do("POST", "/v1/auth/login", "", map[string]string{"username": "nobody", "password": adminPassword}, nil).
+		problem(t, 401, "invalid-credentials")
+	a.do("POST", "/v1/auth/login", "", `{"username":`, nil).problem(t, 400, "malformed-json")
+	a.do("POST", "/v1/auth/login", "", `{"username":"admin","password":"x","otp":1}`, nil).problem(t, 422, "validation")
+	r := a.do("POST", "/v1/auth/login", "", map[string]string{"username": " Admin ", "password": adminPassword}, nil).want(t, 200)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	r.json(t, &tok)
+	if tok.TokenType != "Bearer" || tok.ExpiresIn != 900 || strings.Count(tok.AccessToken, ".") != 2 {
+		t.Fatalf("token %+v", tok)
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	a := start(t, "")
+	id := a.createUser("grace")
+	for _, token := range []string{"", "not-a-jwt", a.admin + "x"} {
+		r := a.do("GET", "/v1/users/"+id+"/history", token, nil, nil)
+		r.problem(t, 401, "unauthenticated")
+		if r.Header.Get("WWW-Authenticate") == "" {
+			t.Fatal("401 without WWW-Authenticate")
+		}
+	}
+	// A token signed with another secret is refused.
+	other := start(t, "", func(c *commandapi.Config) { c.JWTSecret = strings.Repeat("another-secret-", 3) })
+	a.do("GET", "/v1/users/"+id+"/history", other.admin, nil, nil).problem(t, 401, "unauthenticated")
+}
+
+func TestUserRolePermissions(t *testing.T) {
+	a := start(t, "")
+	self := a.createUser("grace")
+	other := a.createUser("alan")
+	tok := a.login("grace", userPassword)
+
+	a.do("POST", "/v1/users", tok, map[string]any{"username": "eve", "email": "eve@example.com",
+		"first_name": "E", "last_name": "V", "password": userPassword}, nil).problem(t, 403, "forbidden")
+	a.do("PATCH", "/v1/users/"+other, tok, map[string]any{"first_name": "Mallory"}, nil).problem(t, 403, "forbidden")
+	a.do("PUT", "/v1/users/"+other+"/password", tok, map[string]any{"new_password": "hijacked-pw"}, nil).problem(t, 403, "forbidden")
+	a.do("PUT", "/v1/users/"+self+"/role", tok, map[string]any{"role": "admin"}, nil).problem(t, 403, "forbidden")
+	a.do("DELETE", "/v1/users/"+other, tok, nil, nil).problem(t, 403, "forbidden")
+	a.do("POST", "/v1/users/"+other+"/restore", tok, nil, nil).problem(t, 403, "forbidden")
+
+	// Users read anyone and change themselves.
+	a.do("GET", "/v1/users/"+other+"/history", tok, nil, nil).want(t, 200)
+	a.do("GET", "/v1/users/"+other+"/state", tok, nil, nil).want(t, 200)
+	a.do("PATCH", "/v1/users/"+self, tok, map[string]any{"first_name": "Grace"}, nil).want(t, 200)
+}
+
+func TestChangePassword(t *testing.T) {
+	a := start(t, "")
+	id := a.createUser("grace")
+	tok := a.login("grace", userPassword)
+	path := "/v1/users/" + id + "/password"
+
+	p := a.do("PUT", path, tok, map[string]any{"new_password": "new-secret-pw"}, nil).problem(t, 422, "validation")
+	if p.Errors["current_password"] == "" {
+		t.Fatalf("errors %v", p.Errors)
+	}
+	a.do("PUT", path, tok, map[string]any{"current_password": "wrong-pw-123", "new_password": "new-secret-pw"}, nil).
+		problem(t, 422, "validation")
+	p = a.do("PUT", path, tok, map[string]any{"current_password": userPassword, "new_password": "short"}, nil).problem(t, 422, "validation")
+	if p.Errors["new_password"] == "" {
+		t.Fatalf("errors %v", p.Errors)
+	}
+	r := a.do("PUT", path, tok, map[string]any{"current_password": userPassword, "new_password": "new-secret-pw"}, nil).want(t, 200)
+	if r.Header.Get("ETag") != `"2"` {
+		t.Fatalf("ETag %q", r.Header.Get("ETag"))
+	}
+	a.login("grace", "new-secret-pw")
+	a.do("POST", "/v1/auth/login", "", map[string]string{"username": "grace", "password": userPassword}, nil).
+		problem(t, 401, "invalid-credentials")
+
+	// An admin resets without the current password; the event says so.
+	a.do("PUT", path, a.admin, map[string]any{"new_password": "reset-secret-pw"}, nil).want(t, 200)
+	a.login("grace", "reset-secret-pw")
+	var h history
+	a.do("GET", "/v1/users/"+id+"/history", a.admin, nil, nil).want(t, 200).json(t, &h)
+	if got := string(h.Events[2].Data); h.Events[2].EventType != "PasswordChanged" || got != `{"reset_by_admin":true}` {
+		t.Fatalf("event 3: %s %s", h.Events[2].EventType, got)
+	}
+}

@@ -1,0 +1,193 @@
+package commandapi
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/recall-events/recall/command-api/internal/auth"
+	"github.com/recall-events/recall/command-api/internal/credentials"
+)
+
+// EmbeddedJWTSecret signs tokens of the embedded (make run) default only: Validate refuses
+// it, and any short secret, unless Embedded is set.
+const EmbeddedJWTSecret = "recall-embedded-dev-secret-not-for-production!"
+
+// EmbeddedAdminPassword is the bootstrap admin's password of the embedded run.
+const EmbeddedAdminPassword = "recall-admin"
+
+// Config is everything Run needs. ConfigFromArgs fills it from flags and RECALL_* env;
+// the zero values of the optional fields take the defaults below.
+type Config struct {
+	ListenAddr  string // RECALL_LISTEN_ADDR, default 127.0.0.1:8080
+	DatabaseURL string // DATABASE_URL
+	// Embedded marks the one-machine default (make run): it allows the embedded JWT
+	// secret and admin password. Never set it in production.
+	Embedded      bool          // RECALL_EMBEDDED
+	JWTSecret     string        // RECALL_JWT_SECRET, ≥ 32 bytes
+	TokenTTL      time.Duration // RECALL_TOKEN_TTL, default 15m
+	AdminUsername string        // RECALL_ADMIN_USERNAME, default admin
+	AdminPassword string        // RECALL_ADMIN_PASSWORD; empty: no bootstrap (embedded: recall-admin)
+
+	SnapshotEvery      int64         // RECALL_SNAPSHOT_EVERY, default 100
+	MaxConflictRetries int           // RECALL_MAX_CONFLICT_RETRIES, default 5
+	RequireIfMatch     bool          // RECALL_REQUIRE_IF_MATCH: 428 for writes without If-Match
+	MaxBodyBytes       int64         // RECALL_MAX_BODY_BYTES, default 64 KiB
+	IdempotencyTTL     time.Duration // RECALL_IDEMPOTENCY_TTL, default 24h
+
+	ReadHeaderTimeout time.Duration // RECALL_READ_HEADER_TIMEOUT, default 5s
+	ReadTimeout       time.Duration // RECALL_READ_TIMEOUT, default 15s
+	WriteTimeout      time.Duration // RECALL_WRITE_TIMEOUT, default 30s
+	IdleTimeout       time.Duration // RECALL_IDLE_TIMEOUT, default 120s
+	ShutdownDelay     time.Duration // RECALL_SHUTDOWN_DELAY, default 0 (set ≈5s behind a load balancer)
+	ShutdownTimeout   time.Duration // RECALL_SHUTDOWN_TIMEOUT, default 20s
+
+	Argon2   credentials.Params // RECALL_ARGON2_MEMORY_KIB/_TIME/_THREADS, default 19456/2/1
+	MaxConns int32              // RECALL_DB_MAX_CONNS, default 0 = pgxpool's (max(4, NumCPU))
+	LogLevel slog.Level         // RECALL_LOG_LEVEL, default info
+
+	// Not from flags: injected by the caller.
+	Logger    *slog.Logger         // default: JSON to LogOutput
+	LogOutput io.Writer            // default os.Stderr
+	Registry  *prometheus.Registry // default: a fresh registry with Go and process collectors
+	// Ready, when set, receives the bound address once the server listens (tests bind
+	// port 0).
+	Ready func(addr string)
+}
+
+// DefaultConfig is the configuration of an empty environment.
+func DefaultConfig() Config {
+	return Config{
+		ListenAddr: "127.0.0.1:8080", DatabaseURL: "postgres://postgres@127.0.0.1:55432/recall",
+		TokenTTL: 15 * time.Minute, AdminUsername: "admin",
+		SnapshotEvery: 100, MaxConflictRetries: 5, MaxBodyBytes: 64 << 10, IdempotencyTTL: 24 * time.Hour,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
+		Argon2: credentials.DefaultParams, LogLevel: slog.LevelInfo,
+	}
+}
+
+// Validate lists every problem of c at once.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	_, _, err := net.SplitHostPort(c.ListenAddr)
+	add(err == nil, "listen address %q: want host:port", c.ListenAddr)
+	add(c.DatabaseURL != "", "DATABASE_URL is empty")
+	add(c.Embedded || len(c.JWTSecret) >= auth.MinSecretLen,
+		"RECALL_JWT_SECRET must be at least %d bytes (only the embedded run may omit it)", auth.MinSecretLen)
+	add(c.Embedded || c.JWTSecret != EmbeddedJWTSecret, "RECALL_JWT_SECRET is the embedded default; set your own")
+	add(c.Embedded || c.AdminPassword != EmbeddedAdminPassword, "RECALL_ADMIN_PASSWORD is the embedded default; set your own")
+	add(c.AdminPassword == "" || len(c.AdminPassword) >= 8, "RECALL_ADMIN_PASSWORD must be at least 8 characters")
+	add(c.TokenTTL >= time.Minute && c.TokenTTL <= 24*time.Hour, "RECALL_TOKEN_TTL %s outside 1m..24h", c.TokenTTL)
+	add(c.SnapshotEvery != 0, "RECALL_SNAPSHOT_EVERY must be positive (or negative to disable)")
+	add(c.MaxConflictRetries >= 0 && c.MaxConflictRetries <= 100, "RECALL_MAX_CONFLICT_RETRIES %d outside 0..100", c.MaxConflictRetries)
+	add(c.MaxBodyBytes >= 1<<10 && c.MaxBodyBytes <= 16<<20, "RECALL_MAX_BODY_BYTES %d outside 1KiB..16MiB", c.MaxBodyBytes)
+	add(c.IdempotencyTTL >= time.Minute, "RECALL_IDEMPOTENCY_TTL %s below 1m", c.IdempotencyTTL)
+	for name, d := range map[string]time.Duration{"READ_HEADER": c.ReadHeaderTimeout, "READ": c.ReadTimeout,
+		"WRITE": c.WriteTimeout, "IDLE": c.IdleTimeout, "SHUTDOWN": c.ShutdownTimeout} {
+		add(d > 0, "RECALL_%s_TIMEOUT must be positive", name)
+	}
+	add(c.ShutdownDelay >= 0, "RECALL_SHUTDOWN_DELAY must not be negative")
+	add(c.MaxConns >= 0, "RECALL_DB_MAX_CONNS must not be negative")
+	if err := c.Argon2.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// secret is the JWT secret to use: the embedded default when embedded and unset.
+func (c Config) secret() []byte {
+	if c.JWTSecret == "" && c.Embedded {
+		return []byte(EmbeddedJWTSecret)
+	}
+	return []byte(c.JWTSecret)
+}
+
+// ConfigFromArgs reads flags from args, each defaulting to its environment variable and
+// then to DefaultConfig. It reports flag syntax errors; call Validate for the rest.
+func ConfigFromArgs(args []string, getenv func(string) string) (Config, error) {
+	c := DefaultConfig()
+	fs := flag.NewFlagSet("command-api", flag.ContinueOnError)
+	e := envReader{getenv: getenv}
+	fs.StringVar(&c.ListenAddr, "listen", e.str("RECALL_LISTEN_ADDR", c.ListenAddr), "listen address")
+	fs.StringVar(&c.DatabaseURL, "database-url", e.str("DATABASE_URL", c.DatabaseURL), "PostgreSQL URL")
+	fs.BoolVar(&c.Embedded, "embedded", e.boolean("RECALL_EMBEDDED", false), "embedded one-machine defaults (never in production)")
+	fs.StringVar(&c.JWTSecret, "jwt-secret", e.str("RECALL_JWT_SECRET", ""), "HS256 secret (≥ 32 bytes); prefer the env variable")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", e.duration("RECALL_TOKEN_TTL", c.TokenTTL), "access token lifetime")
+	fs.StringVar(&c.AdminUsername, "admin-username", e.str("RECALL_ADMIN_USERNAME", c.AdminUsername), "bootstrap admin username")
+	fs.StringVar(&c.AdminPassword, "admin-password", e.str("RECALL_ADMIN_PASSWORD", ""), "bootstrap admin password (empty: no bootstrap)")
+	fs.Int64Var(&c.SnapshotEvery, "snapshot-every", e.int64("RECALL_SNAPSHOT_EVERY", c.SnapshotEvery), "snapshot every N events")
+	fs.IntVar(&c.MaxConflictRetries, "max-conflict-retries", int(e.int64("RECALL_MAX_CONFLICT_RETRIES", int64(c.MaxConflictRetries))), "retries of a concurrency conflict without If-Match")
+	fs.BoolVar(&c.RequireIfMatch, "require-if-match", e.boolean("RECALL_REQUIRE_IF_MATCH", false), "428 for writes to existing users without If-Match")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", e.int64("RECALL_MAX_BODY_BYTES", c.MaxBodyBytes), "request body limit")
+	fs.DurationVar(&c.IdempotencyTTL, "idempotency-ttl", e.duration("RECALL_IDEMPOTENCY_TTL", c.IdempotencyTTL), "how long Idempotency-Key responses are kept")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", e.duration("RECALL_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout), "")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", e.duration("RECALL_READ_TIMEOUT", c.ReadTimeout), "")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", e.duration("RECALL_WRITE_TIMEOUT", c.WriteTimeout), "")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", e.duration("RECALL_IDLE_TIMEOUT", c.IdleTimeout), "")
+	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", e.duration("RECALL_SHUTDOWN_DELAY", c.ShutdownDelay), "serve this long after SIGTERM with /readyz failing")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", e.duration("RECALL_SHUTDOWN_TIMEOUT", c.ShutdownTimeout), "drain limit")
+	mem := fs.Uint("argon2-memory-kib", uint(e.int64("RECALL_ARGON2_MEMORY_KIB", int64(c.Argon2.MemoryKiB))), "argon2id memory")
+	tm := fs.Uint("argon2-time", uint(e.int64("RECALL_ARGON2_TIME", int64(c.Argon2.Time))), "argon2id passes")
+	th := fs.Uint("argon2-threads", uint(e.int64("RECALL_ARGON2_THREADS", int64(c.Argon2.Threads))), "argon2id lanes")
+	maxConns := fs.Int("db-max-conns", int(e.int64("RECALL_DB_MAX_CONNS", 0)), "pool size (0: pgxpool default)")
+	level := fs.String("log-level", e.str("RECALL_LOG_LEVEL", "info"), "debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	c.Argon2 = credentials.Params{MemoryKiB: uint32(*mem), Time: uint32(*tm), Threads: uint8(min(*th, 255))}
+	c.MaxConns = int32(*maxConns)
+	if c.Embedded && c.AdminPassword == "" {
+		c.AdminPassword = EmbeddedAdminPassword
+	}
+	return c, errors.Join(append(e.errs, c.LogLevel.UnmarshalText([]byte(*level)))...)
+}
+
+// envReader reads typed env variables, collecting parse errors instead of stopping at
+// the first.
+type envReader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (e *envReader) str(name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *envReader) parse(name string, parse func(string) error) {
+	if v := e.getenv(name); v != "" {
+		if err := parse(v); err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s=%q: %w", name, v, err))
+		}
+	}
+}
+
+func (e *envReader) boolean(name string, def bool) bool {
+	e.parse(name, func(v string) (err error) { def, err = strconv.ParseBool(v); return })
+	return def
+}
+
+func (e *envReader) int64(name string, def int64) int64 {
+	e.parse(name, func(v string) (err error) { def, err = strconv.ParseInt(v, 10, 64); return })
+	return def
+}
+
+func (e *envReader) duration(name string, def time.Duration) time.Duration {
+	e.parse(name, func(v string) (err error) { def, err = time.ParseDuration(v); return })
+	return def
+}

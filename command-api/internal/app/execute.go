@@ -1,0 +1,201 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/recall-events/recall/command-api/internal/user"
+	"github.com/recall-events/recall/eventstore"
+)
+
+// plan is what distinguishes one command from another: its decision and the rows it
+// writes beside its events (credentials).
+type plan struct {
+	name   string
+	decide func(u *user.User) ([]user.Event, error)
+	within func(ctx context.Context, tx pgx.Tx, before *user.User) error
+}
+
+// execute runs p for env: lock the stream, then load → decide → append, retrying
+// concurrency conflicts when the caller expects no particular revision.
+func (s *Service) execute(ctx context.Context, env Envelope, p plan) (Result, error) {
+	unlock, err := s.locks.lock(ctx, env.UserID)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
+	for attempt := 1; ; attempt++ {
+		res, err := s.attempt(ctx, env, p)
+		if !errors.Is(err, eventstore.ErrConcurrency) {
+			return res, err
+		}
+		if s.opts.Metrics != nil {
+			s.opts.Metrics.Conflicts.WithLabelValues(p.name).Inc()
+		}
+		if env.IfMatch != nil {
+			return Result{}, fmt.Errorf("%w: %w", ErrPreconditionFailed, err)
+		}
+		if attempt > s.opts.MaxConflictRetries {
+			return Result{}, fmt.Errorf("%w: %w", ErrTooManyConflicts, err)
+		}
+		if err := sleep(ctx, s.backoff(attempt)); err != nil {
+			return Result{}, err
+		}
+	}
+}
+
+func (s *Service) attempt(ctx context.Context, env Envelope, p plan) (Result, error) {
+	u, err := s.load(ctx, env.UserID, pointInTime{})
+	if err != nil {
+		return Result{}, err
+	}
+	if env.IfMatch != nil && u.Exists() && u.Revision() != *env.IfMatch {
+		return Result{}, fmt.Errorf("%w: expected %d, stream is at %d", ErrPreconditionFailed, *env.IfMatch, u.Revision())
+	}
+	events, err := p.decide(u)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(events) == 0 {
+		return Result{UserID: env.UserID, Revision: u.Revision()}, nil
+	}
+	req, err := s.appendRequest(env, p, u, events)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.append(ctx, env, req)
+}
+
+func (s *Service) append(ctx context.Context, env Envelope, req eventstore.AppendRequest) (Result, error) {
+	start := time.Now()
+	res, err := s.store.Append(ctx, req)
+	if s.opts.Metrics != nil {
+		s.opts.Metrics.Append.Observe(time.Since(start).Seconds())
+	}
+	if errors.Is(err, eventstore.ErrIdempotencyReplay) {
+		return s.replay(ctx, env.Idempotency)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{UserID: env.UserID, Revision: res.Revision, Changed: true}, nil
+}
+
+// replay answers a request whose key another request used first (it committed while this
+// one was deciding): with that request's stored response.
+func (s *Service) replay(ctx context.Context, idem *Idempotency) (Result, error) {
+	resp, found, err := s.store.LookupIdempotency(ctx, idem.Scope, idem.Key, idem.Fingerprint)
+	if err != nil {
+		return Result{}, err
+	}
+	if !found {
+		return Result{}, fmt.Errorf("app: idempotency key %q used but no response stored", idem.Key)
+	}
+	return Result{Replay: resp}, nil
+}
+
+// appendRequest turns decided events into one append: encoded, checked against the Avro
+// contract, with metadata, claims, credentials, idempotency record and maybe a snapshot.
+func (s *Service) appendRequest(env Envelope, p plan, u *user.User, events []user.Event) (eventstore.AppendRequest, error) {
+	meta := metadata(env)
+	req := eventstore.AppendRequest{
+		AggregateType: user.AggregateType, AggregateID: env.UserID,
+		Expected: eventstore.Exactly(u.Revision()),
+	}
+	for _, ev := range events {
+		ne, err := s.encode(ev, meta)
+		if err != nil {
+			return req, err
+		}
+		req.Events = append(req.Events, ne)
+		claim, release := user.Claims(ev, u)
+		req.Claims = append(req.Claims, storeClaims(claim)...)
+		req.Releases = append(req.Releases, storeClaims(release)...)
+	}
+	if p.within != nil {
+		before := u
+		req.Within = func(ctx context.Context, tx pgx.Tx, _ []eventstore.Recorded) error { return p.within(ctx, tx, before) }
+	}
+	req.Idempotency = storeIdempotency(env)
+	req.Snapshot = s.snapshotter(u, events)
+	return req, nil
+}
+
+func (s *Service) encode(ev user.Event, meta eventstore.Metadata) (eventstore.NewEvent, error) {
+	typ, version, data, err := user.Marshal(ev)
+	if err != nil {
+		return eventstore.NewEvent{}, err
+	}
+	if s.opts.Validate != nil {
+		if err := s.opts.Validate(typ, version, data); err != nil {
+			return eventstore.NewEvent{}, fmt.Errorf("%w: %w", ErrEventSchema, err)
+		}
+	}
+	return eventstore.NewEvent{EventType: typ, SchemaVersion: version, Data: data, Metadata: meta}, nil
+}
+
+func storeClaims(cs []user.Claim) []eventstore.Claim {
+	out := make([]eventstore.Claim, len(cs))
+	for i, c := range cs {
+		out[i] = eventstore.Claim{Kind: string(c.Kind), Value: c.Value}
+	}
+	return out
+}
+
+func storeIdempotency(env Envelope) *eventstore.Idempotency {
+	idem := env.Idempotency
+	if idem == nil {
+		return nil
+	}
+	return &eventstore.Idempotency{
+		Scope: idem.Scope, Key: idem.Key, Fingerprint: idem.Fingerprint, TTL: idem.TTL,
+		Response: func(rec []eventstore.Recorded) ([]byte, error) {
+			return idem.Response(Result{UserID: env.UserID, Revision: rec[len(rec)-1].Revision, Changed: true})
+		},
+	}
+}
+
+// snapshotter stores the state after the append when it crosses a multiple of
+// SnapshotEvery. It applies the events to u as recorded, so u is spent afterwards (every
+// attempt loads afresh).
+func (s *Service) snapshotter(u *user.User, events []user.Event) func([]eventstore.Recorded) (*eventstore.Snapshot, error) {
+	every := s.opts.SnapshotEvery
+	if every <= 0 {
+		return nil
+	}
+	return func(rec []eventstore.Recorded) (*eventstore.Snapshot, error) {
+		first, last := rec[0].Revision, rec[len(rec)-1]
+		if (first-1)/every == last.Revision/every {
+			return nil, nil
+		}
+		for i, r := range rec {
+			if err := u.Apply(user.RecordedEvent{Revision: r.Revision, RecordedAt: r.RecordedAt, Event: events[i]}); err != nil {
+				return nil, err
+			}
+		}
+		state, err := json.Marshal(u.State())
+		if err != nil {
+			return nil, err
+		}
+		return &eventstore.Snapshot{
+			AggregateID: u.ID(), AggregateType: user.AggregateType, Revision: last.Revision,
+			StateVersion: user.StateVersion, State: state, AsOf: last.RecordedAt,
+		}, nil
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

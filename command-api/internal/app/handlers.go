@@ -1,0 +1,127 @@
+package app
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/recall-events/recall/command-api/internal/credentials"
+	"github.com/recall-events/recall/command-api/internal/user"
+)
+
+// Passwords shorter than this are refused; longer than PasswordMaxLen too, since argon2
+// would happily hash megabytes on every login attempt.
+const (
+	PasswordMinLen = 8
+	PasswordMaxLen = 256
+)
+
+// Handlers are the command handlers of a Service, undecorated.
+type Handlers struct {
+	CreateUser     CommandHandler[CreateUser]
+	UpdateUser     CommandHandler[UpdateUser]
+	ChangePassword CommandHandler[ChangePassword]
+	ChangeRole     CommandHandler[ChangeRole]
+	DeleteUser     CommandHandler[DeleteUser]
+	RestoreUser    CommandHandler[RestoreUser]
+}
+
+// Handlers returns the service's command handlers.
+func (s *Service) Handlers() Handlers {
+	return Handlers{
+		CreateUser: HandlerFunc[CreateUser](s.createUser), UpdateUser: HandlerFunc[UpdateUser](s.updateUser),
+		ChangePassword: HandlerFunc[ChangePassword](s.changePassword), ChangeRole: HandlerFunc[ChangeRole](s.changeRole),
+		DeleteUser: HandlerFunc[DeleteUser](s.deleteUser), RestoreUser: HandlerFunc[RestoreUser](s.restoreUser),
+	}
+}
+
+func (s *Service) createUser(ctx context.Context, cmd CreateUser) (Result, error) {
+	if !cmd.Actor.IsAdmin() {
+		return Result{}, ErrForbidden
+	}
+	if msg := checkPassword(cmd.Password); msg != "" {
+		// Report the password with the other fields: decide them now, on an empty user.
+		if _, err := user.New(cmd.UserID).Create(withID(cmd)); err != nil {
+			if ve, ok := err.(*user.ValidationError); ok {
+				ve.Fields["password"] = msg
+				return Result{}, ve
+			}
+		}
+		return Result{}, validation("password", msg)
+	}
+	hash, err := s.hasher.Hash(ctx, cmd.Password)
+	if err != nil {
+		return Result{}, err
+	}
+	var username string
+	return s.execute(ctx, cmd.Envelope, plan{
+		name: cmd.CommandName(),
+		decide: func(u *user.User) ([]user.Event, error) {
+			evs, err := u.Create(withID(cmd))
+			if err == nil {
+				username = evs[0].(user.UserCreated).Username
+			}
+			return evs, err
+		},
+		within: func(ctx context.Context, tx pgx.Tx, _ *user.User) error {
+			return credentials.Put(ctx, tx, cmd.UserID, username, hash)
+		},
+	})
+}
+
+func withID(cmd CreateUser) user.CreateUser {
+	f := cmd.Fields
+	f.ID = cmd.UserID
+	return f
+}
+
+func (s *Service) updateUser(ctx context.Context, cmd UpdateUser) (Result, error) {
+	if !cmd.Actor.MayActOn(cmd.UserID) {
+		return Result{}, ErrForbidden
+	}
+	return s.execute(ctx, cmd.Envelope, plan{name: cmd.CommandName(),
+		decide: func(u *user.User) ([]user.Event, error) { return u.Update(cmd.Fields) }})
+}
+
+func (s *Service) changeRole(ctx context.Context, cmd ChangeRole) (Result, error) {
+	if !cmd.Actor.IsAdmin() {
+		return Result{}, ErrForbidden
+	}
+	return s.execute(ctx, cmd.Envelope, plan{name: cmd.CommandName(),
+		decide: func(u *user.User) ([]user.Event, error) { return u.ChangeRole(user.ChangeRole{Role: cmd.Role}) }})
+}
+
+func (s *Service) deleteUser(ctx context.Context, cmd DeleteUser) (Result, error) {
+	if !cmd.Actor.IsAdmin() {
+		return Result{}, ErrForbidden
+	}
+	return s.execute(ctx, cmd.Envelope, plan{name: cmd.CommandName(),
+		decide: func(u *user.User) ([]user.Event, error) { return u.Delete(user.DeleteUser{}) },
+		within: func(ctx context.Context, tx pgx.Tx, _ *user.User) error {
+			return credentials.SetActive(ctx, tx, cmd.UserID, false)
+		}})
+}
+
+func (s *Service) restoreUser(ctx context.Context, cmd RestoreUser) (Result, error) {
+	if !cmd.Actor.IsAdmin() {
+		return Result{}, ErrForbidden
+	}
+	return s.execute(ctx, cmd.Envelope, plan{name: cmd.CommandName(),
+		decide: func(u *user.User) ([]user.Event, error) { return u.Restore(user.RestoreUser{}) },
+		within: func(ctx context.Context, tx pgx.Tx, _ *user.User) error {
+			return credentials.SetActive(ctx, tx, cmd.UserID, true)
+		}})
+}
+
+// checkPassword returns a problem message for an unacceptable password, "" otherwise.
+func checkPassword(p string) string {
+	switch n := len([]rune(p)); {
+	case p == "":
+		return "is required"
+	case n < PasswordMinLen:
+		return "must be at least 8 characters"
+	case len(p) > PasswordMaxLen:
+		return "must be at most 256 bytes"
+	}
+	return ""
+}

@@ -1,0 +1,60 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/recall-events/recall/command-api/internal/user"
+	"github.com/recall-events/recall/eventstore"
+)
+
+// HistoryEntry is one event of a stream as the audit trail shows it: what (type, data as
+// stored), when (recorded_at) and who and why (metadata).
+type HistoryEntry struct {
+	EventID       uuid.UUID
+	Revision      int64
+	EventType     string
+	SchemaVersion int
+	RecordedAt    time.Time
+	Data          json.RawMessage
+	Metadata      eventstore.Metadata
+}
+
+// History returns every event of user id's stream, read from the store (never a read
+// model). An empty stream is user.ErrNotFound.
+func (s *Service) History(ctx context.Context, id uuid.UUID) ([]HistoryEntry, error) {
+	events, err := s.store.ReadStream(ctx, id, eventstore.StreamRange{})
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 || events[0].AggregateType != user.AggregateType {
+		return nil, user.ErrNotFound
+	}
+	out := make([]HistoryEntry, len(events))
+	for i, e := range events {
+		meta, err := eventstore.DecodeMetadata(e.Metadata)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = HistoryEntry{EventID: e.EventID, Revision: e.Revision, EventType: e.EventType,
+			SchemaVersion: e.SchemaVersion, RecordedAt: e.RecordedAt, Data: e.Data, Metadata: meta}
+	}
+	return out, nil
+}
+
+// StateAt rebuilds user id as it was at revision (if > 0) or at instant at (if not zero),
+// or now. A user that did not exist yet at that point is user.ErrNotFound; a deleted one
+// is returned as such (time travel shows deletions, it does not refuse them).
+func (s *Service) StateAt(ctx context.Context, id uuid.UUID, revision int64, at time.Time) (user.State, error) {
+	u, err := s.load(ctx, id, pointInTime{revision: revision, at: at})
+	if err != nil {
+		return user.State{}, err
+	}
+	if !u.Exists() {
+		return user.State{}, user.ErrNotFound
+	}
+	return u.State(), nil
+}

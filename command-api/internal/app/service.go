@@ -1,0 +1,60 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/recall-events/recall/command-api/internal/credentials"
+	"github.com/recall-events/recall/command-api/internal/metrics"
+	"github.com/recall-events/recall/eventstore"
+)
+
+// Options tune a Service; zero values take the defaults noted.
+type Options struct {
+	// SnapshotEvery stores a snapshot whenever an append crosses a multiple of it
+	// (default 100; negative disables snapshots).
+	SnapshotEvery int64
+	// MaxConflictRetries bounds the retries of a command without If-Match (default 5).
+	MaxConflictRetries int
+	// Hasher hashes passwords (default argon2id with credentials.DefaultParams).
+	Hasher *credentials.Hasher
+	// Metrics, when set, receives append latency and conflicts.
+	Metrics *metrics.Metrics
+	// Validate checks an event's data against its contract before append; nil skips it
+	// (tests of this package only: production wires schemas.Validate).
+	Validate func(eventType string, version int, data []byte) error
+}
+
+// Service handles commands and audit queries on one event store.
+type Service struct {
+	store   *eventstore.Store
+	opts    Options
+	hasher  *credentials.Hasher
+	locks   *streamLocks
+	backoff func(attempt int) time.Duration
+}
+
+// NewService returns a Service on store.
+func NewService(store *eventstore.Store, opts Options) (*Service, error) {
+	if store == nil {
+		return nil, errors.New("app: nil store")
+	}
+	if opts.SnapshotEvery == 0 {
+		opts.SnapshotEvery = 100
+	}
+	if opts.MaxConflictRetries == 0 {
+		opts.MaxConflictRetries = 5
+	}
+	if opts.MaxConflictRetries < 0 {
+		return nil, fmt.Errorf("app: MaxConflictRetries %d < 0", opts.MaxConflictRetries)
+	}
+	h := opts.Hasher
+	if h == nil {
+		h = credentials.NewHasher(credentials.DefaultParams)
+	}
+	return &Service{store: store, opts: opts, hasher: h, locks: newStreamLocks(), backoff: jitter}, nil
+}
+
+// Store is the event store the service appends to.
+func (s *Service) Store() *eventstore.Store { return s.store }

@@ -1,0 +1,70 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// MinSecretLen is the shortest HS256 secret accepted: 32 bytes, the hash's output size.
+const MinSecretLen = 32
+
+// Issuer is the iss claim of every token.
+const Issuer = "recall-command-api"
+
+// ErrInvalidToken: a token that is malformed, expired, badly signed or not ours. The
+// wrapped detail is for logs only; clients get a plain 401.
+var ErrInvalidToken = errors.New("auth: invalid token")
+
+// Tokens issues and verifies tokens with one secret.
+type Tokens struct {
+	secret []byte
+	ttl    time.Duration
+	now    func() time.Time
+}
+
+// NewTokens returns a token service; secret must be ≥ MinSecretLen bytes (Config checks).
+func NewTokens(secret []byte, ttl time.Duration) *Tokens {
+	return &Tokens{secret: secret, ttl: ttl, now: time.Now}
+}
+
+// TTL is the lifetime of issued tokens.
+func (t *Tokens) TTL() time.Duration { return t.ttl }
+
+type claims struct {
+	Role string `json:"role"`
+	jwt.RegisteredClaims
+}
+
+// Issue returns a signed token for p.
+func (t *Tokens) Issue(p Principal) (string, error) {
+	now := t.now()
+	c := claims{Role: p.Role, RegisteredClaims: jwt.RegisteredClaims{
+		Issuer: Issuer, Subject: p.ID.String(),
+		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
+	}}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(t.secret)
+	if err != nil {
+		return "", fmt.Errorf("auth: sign: %w", err)
+	}
+	return s, nil
+}
+
+// Verify checks token and returns its principal.
+func (t *Tokens) Verify(token string) (Principal, error) {
+	var c claims
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(Issuer),
+		jwt.WithExpirationRequired(), jwt.WithTimeFunc(t.now), jwt.WithLeeway(5*time.Second))
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	id, err := uuid.Parse(c.Subject)
+	if err != nil || (c.Role != RoleAdmin && c.Role != RoleUser) {
+		return Principal{}, fmt.Errorf("%w: bad subject or role", ErrInvalidToken)
+	}
+	return Principal{ID: id, Role: c.Role}, nil
+}

@@ -1,0 +1,68 @@
+package httpapi
+
+import "unicode/utf8"
+
+// Request bodies of the write routes. Optional fields are pointers, so "absent" and
+// "null" (both: leave unchanged) differ from "" (an empty value, which the domain judges).
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type createUserRequest struct {
+	Username  string  `json:"username"`
+	Email     string  `json:"email"`
+	FirstName string  `json:"first_name"`
+	LastName  string  `json:"last_name"`
+	Password  string  `json:"password"`
+	Role      string  `json:"role"`
+	Reason    *string `json:"reason"`
+}
+
+type updateUserRequest struct {
+	FirstName *string `json:"first_name"`
+	LastName  *string `json:"last_name"`
+	Email     *string `json:"email"`
+	Reason    *string `json:"reason"`
+}
+
+type changePasswordRequest struct {
+	CurrentPassword *string `json:"current_password"`
+	NewPassword     string  `json:"new_password"`
+}
+
+type changeRoleRequest struct {
+	Role   string  `json:"role"`
+	Reason *string `json:"reason"`
+}
+
+type reasonRequest struct {
+	Reason *string `json:"reason"`
+}
+
+// ReasonMaxLen bounds a reason: it is metadata, not a document.
+const ReasonMaxLen = 500
+
+// reasonOf validates an optional reason; the problem is nil when it is fine.
+func reasonOf(r *string) (string, *Problem) {
+	if r == nil {
+		return "", nil
+	}
+	if utf8.RuneCountInString(*r) > ReasonMaxLen {
+		return "", fieldProblem(422, KindValidation, "the request has invalid fields", map[string]string{"reason": "must be at most 500 characters"})
+	}
+	return *r, nil
+}
+
+// writeResponse is the body of every successful write: the consistency token.
+type writeResponse struct {
+	ID       string `json:"id"`
+	Revision int64  `json:"revision"`
+}
+
+type loginResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+}

@@ -1,0 +1,96 @@
+package httpapi
+
+import (
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/recall-events/recall/command-api/internal/app"
+	"github.com/recall-events/recall/command-api/internal/auth"
+	"github.com/recall-events/recall/command-api/internal/metrics"
+)
+
+// OpenAPI is the API's OpenAPI 3.1 document, served at /openapi.json.
+//
+//go:embed openapi.json
+var OpenAPI []byte
+
+// Deps is what the HTTP layer needs.
+type Deps struct {
+	Service  *app.Service
+	Handlers app.Handlers // decorated
+	Tokens   *auth.Tokens
+	Metrics  *metrics.Metrics    // optional
+	Gatherer prometheus.Gatherer // served at /metrics; optional
+	Logger   *slog.Logger
+	// Draining reports that shutdown has begun (readyz then fails); optional.
+	Draining       func() bool
+	MaxBodyBytes   int64
+	RequireIfMatch bool
+	IdempotencyKey []byte // HMAC key of request fingerprints
+	IdempotencyTTL time.Duration
+}
+
+type server struct {
+	svc            *app.Service
+	handlers       app.Handlers
+	tokens         *auth.Tokens
+	metrics        *metrics.Metrics
+	log            *slog.Logger
+	draining       func() bool
+	maxBody        int64
+	requireIfMatch bool
+	idemKey        []byte
+	idemTTL        time.Duration
+}
+
+// New returns the HTTP handler of command-api.
+func New(d Deps) http.Handler {
+	s := &server{svc: d.Service, handlers: d.Handlers, tokens: d.Tokens, metrics: d.Metrics, log: d.Logger,
+		draining: d.Draining, maxBody: d.MaxBodyBytes, requireIfMatch: d.RequireIfMatch,
+		idemKey: d.IdempotencyKey, idemTTL: d.IdempotencyTTL}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = 64 << 10
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.ContextWithFallback = true
+	r.Use(withRequestID, s.observe, s.recoverPanic)
+	r.NoRoute(func(c *gin.Context) { writeProblem(c, problem(404, KindNotFound, "no such route")) })
+	r.NoMethod(func(c *gin.Context) {
+		writeProblem(c, problem(405, KindMethodNotAllowed, "method not allowed on this route"))
+	})
+	s.routes(r, d.Gatherer)
+	return r
+}
+
+func (s *server) routes(r *gin.Engine, g prometheus.Gatherer) {
+	r.GET("/livez", livez)
+	r.GET("/readyz", s.readyz)
+	if g != nil {
+		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(g, promhttp.HandlerOpts{})))
+	}
+	r.GET("/openapi.json", func(c *gin.Context) { c.Data(200, "application/json", OpenAPI) })
+	r.POST("/v1/auth/login", s.readBody, s.login)
+
+	v1 := r.Group("/v1/users", s.authenticate)
+	write := []gin.HandlerFunc{s.readBody, s.idempotency}
+	v1.POST("", append(write, s.createUser)...)
+	v1.PATCH("/:id", append(write, s.updateUser)...)
+	v1.PUT("/:id/password", append(write, s.changePassword)...)
+	v1.PUT("/:id/role", append(write, s.changeRole)...)
+	v1.DELETE("/:id", append(write, s.deleteUser)...)
+	v1.POST("/:id/restore", append(write, s.restoreUser)...)
+	v1.GET("/:id/history", s.history)
+	v1.GET("/:id/state", s.state)
+}

@@ -1,0 +1,181 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/recall-events/recall/command-api/internal/app"
+	"github.com/recall-events/recall/command-api/internal/user"
+)
+
+// respondWrite builds the answer of a write: {id, revision} with the ETag, plus Location
+// for a creation.
+func respondWrite(status int) func(app.Result) storedResponse {
+	return func(r app.Result) storedResponse {
+		body, _ := json.Marshal(writeResponse{ID: r.UserID.String(), Revision: r.Revision})
+		h := map[string]string{"Content-Type": "application/json; charset=utf-8", "ETag": etag(r.Revision)}
+		if status == http.StatusCreated {
+			h["Location"] = "/v1/users/" + r.UserID.String()
+		}
+		return storedResponse{Status: status, Headers: h, Body: body}
+	}
+}
+
+var traceparentFormat = regexp.MustCompile(`^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$`)
+
+// envelope gathers what every command carries: the user, the actor from the token, the
+// expected revision, metadata from the body and headers, the idempotency record.
+func envelope(c *gin.Context, id uuid.UUID, reason string, ifMatch *int64, respond func(app.Result) storedResponse) app.Envelope {
+	meta := app.Metadata{Reason: reason, RequestID: requestID(c), CorrelationID: requestID(c)}
+	if v := c.GetHeader("X-Correlation-ID"); safeHeaderID.MatchString(v) {
+		meta.CorrelationID = v
+	}
+	if v := c.GetHeader("X-Causation-ID"); safeHeaderID.MatchString(v) {
+		meta.CausationID = v
+	}
+	if v := c.GetHeader("traceparent"); traceparentFormat.MatchString(v) {
+		meta.Traceparent = v
+	}
+	return app.Envelope{UserID: id, Actor: principal(c), IfMatch: ifMatch, Meta: meta,
+		Idempotency: idempotencyFor(c, respond)}
+}
+
+// userID parses the :id path parameter; a malformed id names no user: 404.
+func userID(c *gin.Context) (uuid.UUID, bool) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		writeProblem(c, problem(404, KindNotFound, "no such user"))
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+func (s *server) createUser(c *gin.Context) {
+	var req createUserRequest
+	if p := decodeBody(body(c), &req, false); p != nil {
+		writeProblem(c, p)
+		return
+	}
+	reason, p := reasonOf(req.Reason)
+	if p != nil {
+		writeProblem(c, p)
+		return
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	respond := respondWrite(http.StatusCreated)
+	res, err := s.handlers.CreateUser.Handle(c.Request.Context(), app.CreateUser{
+		Envelope: envelope(c, id, reason, nil, respond),
+		Fields: user.CreateUser{Username: req.Username, Email: req.Email, FirstName: req.FirstName,
+			LastName: req.LastName, Role: req.Role},
+		Password: req.Password,
+	})
+	finish(c, res, err, respond)
+}
+
+// prepare parses what every write on an existing user needs: id, body, If-Match.
+func (s *server) prepare(c *gin.Context, v any, optional bool) (uuid.UUID, *int64, bool) {
+	id, ok := userID(c)
+	if !ok {
+		return id, nil, false
+	}
+	if p := decodeBody(body(c), v, optional); p != nil {
+		writeProblem(c, p)
+		return id, nil, false
+	}
+	rev, p := s.ifMatch(c)
+	if p != nil {
+		writeProblem(c, p)
+		return id, nil, false
+	}
+	return id, rev, true
+}
+
+func (s *server) updateUser(c *gin.Context) {
+	var req updateUserRequest
+	id, rev, ok := s.prepare(c, &req, false)
+	if !ok {
+		return
+	}
+	reason, p := reasonOf(req.Reason)
+	if p != nil {
+		writeProblem(c, p)
+		return
+	}
+	respond := respondWrite(http.StatusOK)
+	res, err := s.handlers.UpdateUser.Handle(c.Request.Context(), app.UpdateUser{
+		Envelope: envelope(c, id, reason, rev, respond),
+		Fields:   user.UpdateUser{FirstName: req.FirstName, LastName: req.LastName, Email: req.Email},
+	})
+	finish(c, res, err, respond)
+}
+
+func (s *server) changePassword(c *gin.Context) {
+	var req changePasswordRequest
+	id, rev, ok := s.prepare(c, &req, false)
+	if !ok {
+		return
+	}
+	respond := respondWrite(http.StatusOK)
+	res, err := s.handlers.ChangePassword.Handle(c.Request.Context(), app.ChangePassword{
+		Envelope: envelope(c, id, "", rev, respond), Current: req.CurrentPassword, New: req.NewPassword,
+	})
+	finish(c, res, err, respond)
+}
+
+func (s *server) changeRole(c *gin.Context) {
+	var req changeRoleRequest
+	id, rev, ok := s.prepare(c, &req, false)
+	if !ok {
+		return
+	}
+	reason, p := reasonOf(req.Reason)
+	if p != nil {
+		writeProblem(c, p)
+		return
+	}
+	respond := respondWrite(http.StatusOK)
+	res, err := s.handlers.ChangeRole.Handle(c.Request.Context(), app.ChangeRole{
+		Envelope: envelope(c, id, reason, rev, respond), Role: req.Role,
+	})
+	finish(c, res, err, respond)
+}
+
+func (s *server) deleteUser(c *gin.Context) {
+	var req reasonRequest
+	id, rev, ok := s.prepare(c, &req, true)
+	if !ok {
+		return
+	}
+	reason, p := reasonOf(req.Reason)
+	if p != nil {
+		writeProblem(c, p)
+		return
+	}
+	respond := respondWrite(http.StatusOK)
+	res, err := s.handlers.DeleteUser.Handle(c.Request.Context(), app.DeleteUser{Envelope: envelope(c, id, reason, rev, respond)})
+	finish(c, res, err, respond)
+}
+
+func (s *server) restoreUser(c *gin.Context) {
+	var req reasonRequest
+	id, rev, ok := s.prepare(c, &req, true)
+	if !ok {
+		return
+	}
+	reason, p := reasonOf(req.Reason)
+	if p != nil {
+		writeProblem(c, p)
+		return
+	}
+	respond := respondWrite(http.StatusOK)
+	res, err := s.handlers.RestoreUser.Handle(c.Request.Context(), app.RestoreUser{Envelope: envelope(c, id, reason, rev, respond)})
+	finish(c, res, err, respond)
+}

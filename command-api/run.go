@@ -1,0 +1,217 @@
+package commandapi
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/recall-events/recall/command-api/internal/app"
+	"github.com/recall-events/recall/command-api/internal/auth"
+	"github.com/recall-events/recall/command-api/internal/credentials"
+	"github.com/recall-events/recall/command-api/internal/httpapi"
+	"github.com/recall-events/recall/command-api/internal/metrics"
+	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/schemas"
+)
+
+// Run migrates, bootstraps the admin when AdminPassword is set, and serves until ctx
+// ends; then it drains (see the package doc) and returns nil after a clean shutdown.
+func Run(ctx context.Context, cfg Config) error {
+	p, err := build(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer p.pool.Close()
+	if cfg.AdminPassword != "" {
+		if err := p.bootstrap(ctx, cfg); err != nil {
+			return err
+		}
+	}
+	return p.serve(ctx, cfg)
+}
+
+// BootstrapAdmin migrates and creates the admin (cfg.AdminUsername/AdminPassword) when
+// the username is free; the subcommand form of what Run does on start.
+func BootstrapAdmin(ctx context.Context, cfg Config) error {
+	if cfg.AdminPassword == "" {
+		return errors.New("commandapi: RECALL_ADMIN_PASSWORD is empty")
+	}
+	p, err := build(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer p.pool.Close()
+	return p.bootstrap(ctx, cfg)
+}
+
+// process is one command-api's wired parts.
+type process struct {
+	log      *slog.Logger
+	pool     *pgxpool.Pool
+	svc      *app.Service
+	handlers app.Handlers
+	http     http.Handler
+	draining atomic.Bool
+}
+
+func build(ctx context.Context, cfg Config) (*process, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("commandapi: config: %w", err)
+	}
+	p := &process{log: logger(cfg)}
+	if err := migrate(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	pool, err := openPool(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	p.pool = pool
+	if err := p.wire(cfg); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func migrate(ctx context.Context, url string) error {
+	if err := eventstore.Migrate(ctx, url); err != nil {
+		return fmt.Errorf("commandapi: %w", err)
+	}
+	if err := credentials.Migrate(ctx, url); err != nil {
+		return fmt.Errorf("commandapi: %w", err)
+	}
+	return nil
+}
+
+func openPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("commandapi: database url: %w", err)
+	}
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = cfg.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("commandapi: database: %w", err)
+	}
+	return pool, nil
+}
+
+func (p *process) wire(cfg Config) error {
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	m := metrics.New(reg)
+	svc, err := app.NewService(eventstore.New(p.pool), app.Options{
+		SnapshotEvery: cfg.SnapshotEvery, MaxConflictRetries: cfg.MaxConflictRetries,
+		Hasher: credentials.NewHasher(cfg.Argon2), Metrics: m, Validate: validateEvent,
+	})
+	if err != nil {
+		return err
+	}
+	p.svc, p.handlers = svc, decorate(svc.Handlers(), p.log, m)
+	tokens := auth.NewTokens(cfg.secret(), cfg.TokenTTL)
+	p.http = httpapi.New(httpapi.Deps{
+		Service: svc, Handlers: p.handlers, Tokens: tokens, Metrics: m, Gatherer: reg, Logger: p.log,
+		Draining: p.draining.Load, MaxBodyBytes: cfg.MaxBodyBytes, RequireIfMatch: cfg.RequireIfMatch,
+		IdempotencyKey: idempotencyKey(cfg.secret()), IdempotencyTTL: cfg.IdempotencyTTL,
+	})
+	return nil
+}
+
+// validateEvent is the Avro contract check before every append.
+func validateEvent(eventType string, version int, data []byte) error {
+	return schemas.Validate(eventType, version, data)
+}
+
+func decorate(h app.Handlers, log *slog.Logger, m *metrics.Metrics) app.Handlers {
+	return app.Handlers{
+		CreateUser: app.Decorate(h.CreateUser, log, m), UpdateUser: app.Decorate(h.UpdateUser, log, m),
+		ChangePassword: app.Decorate(h.ChangePassword, log, m), ChangeRole: app.Decorate(h.ChangeRole, log, m),
+		DeleteUser: app.Decorate(h.DeleteUser, log, m), RestoreUser: app.Decorate(h.RestoreUser, log, m),
+	}
+}
+
+// idempotencyKey derives the fingerprint HMAC key from the JWT secret, so operators
+// manage one secret and the two uses never share a key.
+func idempotencyKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("recall command-api idempotency fingerprint v1"))
+	return m.Sum(nil)
+}
+
+func logger(cfg Config) *slog.Logger {
+	if cfg.Logger != nil {
+		return cfg.Logger
+	}
+	out := cfg.LogOutput
+	if out == nil {
+		out = os.Stderr
+	}
+	return slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel})).With("service", "command-api")
+}
+
+func (p *process) bootstrap(ctx context.Context, cfg Config) error {
+	created, err := p.svc.BootstrapAdmin(ctx, p.handlers.CreateUser, cfg.AdminUsername, cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	p.log.Info("bootstrap admin", slog.String("username", cfg.AdminUsername), slog.Bool("created", created))
+	return nil
+}
+
+func (p *process) serve(ctx context.Context, cfg Config) error {
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("commandapi: listen: %w", err)
+	}
+	srv := &http.Server{Handler: p.http, ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout,
+		WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	p.log.Info("listening", slog.String("addr", ln.Addr().String()))
+	if cfg.Ready != nil {
+		cfg.Ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("commandapi: serve: %w", err)
+	case <-ctx.Done():
+	}
+	return p.shutdown(srv, cfg, errc)
+}
+
+// shutdown fails /readyz first, keeps serving for ShutdownDelay so load balancers stop
+// sending, then drains in-flight requests.
+func (p *process) shutdown(srv *http.Server, cfg Config, errc <-chan error) error {
+	p.draining.Store(true)
+	p.log.Info("shutting down", slog.Duration("delay", cfg.ShutdownDelay))
+	time.Sleep(cfg.ShutdownDelay)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("commandapi: shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	p.log.Info("stopped")
+	return nil
+}
