@@ -1,0 +1,228 @@
+{{/*
+Expand the name of the chart.
+*/}}
+{{- define "recall.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Create a default fully qualified app name (63 characters: the DNS label limit).
+If the release name contains the chart name it is used as the full name.
+*/}}
+{{- define "recall.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of one component's objects: <fullname>-<component>.
+*/}}
+{{- define "recall.componentName" -}}
+{{- printf "%s-%s" (include "recall.fullname" .root | trunc 50 | trimSuffix "-") .component }}
+{{- end }}
+
+{{/*
+Create chart name and version as used by the chart label.
+*/}}
+{{- define "recall.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Common labels.
+*/}}
+{{- define "recall.labels" -}}
+helm.sh/chart: {{ include "recall.chart" . }}
+{{ include "recall.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: recall
+{{- end }}
+
+{{/*
+Selector labels.
+*/}}
+{{- define "recall.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "recall.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+Labels of one component: (dict "root" $ "component" "relay").
+*/}}
+{{- define "recall.componentLabels" -}}
+{{ include "recall.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "recall.componentSelectorLabels" -}}
+{{ include "recall.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/*
+Create the name of the service account to use.
+*/}}
+{{- define "recall.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "recall.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The one image of every workload.
+*/}}
+{{- define "recall.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{- define "recall.databaseSecretName" -}}
+{{- default (printf "%s-database" (include "recall.fullname" .)) .Values.database.existingSecret }}
+{{- end }}
+
+{{- define "recall.adminSecretName" -}}
+{{- default (printf "%s-admin" (include "recall.fullname" .)) .Values.admin.existingSecret }}
+{{- end }}
+
+{{/*
+The event topic the projector consumes.
+*/}}
+{{- define "recall.userTopic" -}}
+{{- printf "%s.user.events" .Values.kafka.topicPrefix }}
+{{- end }}
+
+{{- define "recall.jwtSecretName" -}}
+{{- default (printf "%s-jwt" (include "recall.fullname" .)) .Values.jwt.existingSecret }}
+{{- end }}
+
+{{/*
+Render-time checks that JSON Schema cannot express (it cannot compare two values).
+*/}}
+{{- define "recall.validate" -}}
+{{- if gt (int .Values.projector.replicaCount) (int .Values.kafka.partitions) }}
+{{- fail (printf "projector.replicaCount (%d) must not exceed kafka.partitions (%d): consumers beyond the partition count sit idle" (int .Values.projector.replicaCount) (int .Values.kafka.partitions)) }}
+{{- end }}
+{{- if and .Values.commandApi.autoscaling.enabled (gt (int .Values.commandApi.autoscaling.minReplicas) (int .Values.commandApi.autoscaling.maxReplicas)) }}
+{{- fail "commandApi.autoscaling.minReplicas must not exceed maxReplicas" }}
+{{- end }}
+{{- if and (not .Values.database.existingSecret) (not .Values.database.url) }}
+{{- fail "set database.url or database.existingSecret" }}
+{{- end }}
+{{- end }}
+
+{{/*
+DATABASE_URL from the database Secret.
+*/}}
+{{- define "recall.env.database" -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "recall.databaseSecretName" . }}
+      key: {{ .Values.database.existingSecretKey }}
+{{- end }}
+
+{{/*
+RECALL_JWT_SECRET from the JWT Secret.
+*/}}
+{{- define "recall.env.jwt" -}}
+- name: RECALL_JWT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "recall.jwtSecretName" . }}
+      key: {{ .Values.jwt.existingSecretKey }}
+{{- end }}
+
+{{/*
+Kafka and schema registry settings shared by relay and projector.
+*/}}
+{{- define "recall.env.kafka" -}}
+- name: RECALL_KAFKA_BROKERS
+  value: {{ .Values.kafka.brokers | quote }}
+- name: RECALL_SCHEMA_REGISTRY_URL
+  value: {{ .Values.kafka.schemaRegistryUrl | quote }}
+{{- end }}
+
+{{/*
+A generated Secret value that survives upgrades: (dict "root" $ "name" "…" "key" "…" "value" "given or empty").
+The value given wins; else the one already in the cluster (lookup; empty under
+`helm template`); else a fresh random one.
+*/}}
+{{- define "recall.secretValue" -}}
+{{- if .value }}
+{{- .value | b64enc }}
+{{- else }}
+{{- $existing := lookup "v1" "Secret" .root.Release.Namespace .name }}
+{{- if and $existing (hasKey (default dict $existing.data) .key) }}
+{{- index $existing.data .key }}
+{{- else }}
+{{- randAlphaNum 48 | b64enc }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pod-level settings shared by every workload: (dict "root" $ "component" "relay" "values" .Values.relay).
+*/}}
+{{- define "recall.podSpecCommon" -}}
+{{- with .root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+automountServiceAccountToken: {{ .root.Values.serviceAccount.automount }}
+securityContext:
+  {{- toYaml .root.Values.podSecurityContext | nindent 2 }}
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+Probes on /livez and /readyz of the named port.
+*/}}
+{{- define "recall.probes" -}}
+livenessProbe:
+  httpGet:
+    path: /livez
+    port: http
+  {{- toYaml .Values.probes.liveness | nindent 2 }}
+readinessProbe:
+  httpGet:
+    path: /readyz
+    port: http
+  {{- toYaml .Values.probes.readiness | nindent 2 }}
+{{- end }}
+
+{{/*
+A writable /tmp: the root filesystem is read-only.
+*/}}
+{{- define "recall.tmpVolumeMount" -}}
+- name: tmp
+  mountPath: /tmp
+{{- end }}
+
+{{- define "recall.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- end }}

@@ -1,0 +1,520 @@
+package deploytest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/lint"
+	"helm.sh/helm/v3/pkg/lint/support"
+)
+
+var chartDir = filepath.Join(root, "charts", "recall")
+
+const (
+	release   = "prod"
+	namespace = "recall"
+)
+
+// allToggles switches on every optional part of the chart.
+func allToggles() map[string]any {
+	return map[string]any{
+		"metrics": map[string]any{
+			"serviceMonitor": map[string]any{"enabled": true, "labels": map[string]any{"release": "kube-prometheus-stack"}},
+			"prometheusRule": map[string]any{"enabled": true},
+		},
+		"replayer": map[string]any{"enabled": true, "args": []any{"offsets", "show", "--group", "recall.projector.users.v1"}},
+		"jwt":      map[string]any{"existingSecret": "recall-jwt"},
+		"admin":    map[string]any{"existingSecret": "recall-admin"},
+		"database": map[string]any{"existingSecret": "recall-db", "existingSecretKey": "url"},
+		"extraEnv": []any{map[string]any{"name": "RECALL_LOG_LEVEL", "value": "debug"}},
+	}
+}
+
+// object is one rendered manifest.
+type object struct {
+	file string
+	raw  []byte // this document's YAML
+	m    map[string]any
+}
+
+func (o object) kind() string { return str(o.m, "kind") }
+func (o object) name() string { return str(o.m, "metadata", "name") }
+
+func (o object) String() string { return o.kind() + "/" + o.name() }
+
+// decode fills a typed Kubernetes object, refusing unknown fields: a key at the
+// wrong indentation fails here rather than being dropped by the API server.
+func (o object) decode(t *testing.T, into any) {
+	t.Helper()
+	if err := sigsyaml.UnmarshalStrict(o.raw, into); err != nil {
+		t.Fatalf("%s (%s): %v", o, o.file, err)
+	}
+}
+
+// renderChart renders the chart as `helm template` (an install, revision 1)
+// does, values schema included.
+func renderChart(vals map[string]any) ([]object, error) {
+	ch, err := loader.Load(chartDir)
+	if err != nil {
+		return nil, err
+	}
+	opts := chartutil.ReleaseOptions{Name: release, Namespace: namespace, Revision: 1, IsInstall: true}
+	top, err := chartutil.ToRenderValues(ch, vals, opts, chartutil.DefaultCapabilities.Copy())
+	if err != nil {
+		return nil, err
+	}
+	files, err := engine.Render(ch, top)
+	if err != nil {
+		return nil, err
+	}
+	return splitManifests(files)
+}
+
+func splitManifests(files map[string]string) ([]object, error) {
+	var objs []object
+	names := sortedKeys(files)
+	for _, file := range names {
+		if !strings.HasSuffix(file, ".yaml") || strings.Contains(file, "/files/") {
+			continue
+		}
+		dec := yaml.NewDecoder(strings.NewReader(files[file]))
+		for {
+			var node yaml.Node
+			err := dec.Decode(&node)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
+			var m map[string]any
+			if err := node.Decode(&m); err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
+			if m == nil {
+				continue
+			}
+			var buf bytes.Buffer
+			enc := yaml.NewEncoder(&buf)
+			enc.SetIndent(2)
+			if err := enc.Encode(&node); err != nil {
+				return nil, err
+			}
+			objs = append(objs, object{file: file, raw: buf.Bytes(), m: m})
+		}
+	}
+	return objs, nil
+}
+
+func mustRender(t *testing.T, vals map[string]any) []object {
+	t.Helper()
+	objs, err := renderChart(vals)
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	return objs
+}
+
+// find returns the objects of kind whose name ends with suffix.
+func find(objs []object, kind, suffix string) []object {
+	var out []object
+	for _, o := range objs {
+		if o.kind() == kind && strings.HasSuffix(o.name(), suffix) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func one(t *testing.T, objs []object, kind, suffix string) object {
+	t.Helper()
+	found := find(objs, kind, suffix)
+	if len(found) != 1 {
+		t.Fatalf("%d %s objects named *%s, want 1 (rendered: %v)", len(found), kind, suffix, objs)
+	}
+	return found[0]
+}
+
+func str(m map[string]any, path ...string) string {
+	var cur any = m
+	for _, p := range path {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return ""
+		}
+		cur = mm[p]
+	}
+	s, _ := cur.(string)
+	return s
+}
+
+// TestChartLintStrict is `helm lint --strict`: no warning and no error, with
+// the default values and with every toggle on.
+func TestChartLintStrict(t *testing.T) {
+	for name, vals := range map[string]map[string]any{"defaults": nil, "all-toggles": allToggles()} {
+		t.Run(name, func(t *testing.T) {
+			l := lint.All(chartDir, vals, namespace, true)
+			for _, m := range l.Messages {
+				if m.Severity >= support.WarningSev {
+					t.Error(m.Error())
+				} else {
+					t.Log(m.Error())
+				}
+			}
+		})
+	}
+}
+
+func TestChartDefaults(t *testing.T) {
+	objs := mustRender(t, nil)
+	var kinds []string
+	for _, o := range objs {
+		kinds = append(kinds, o.String())
+	}
+	sort.Strings(kinds)
+	t.Logf("rendered with default values:\n  %s", strings.Join(kinds, "\n  "))
+
+	want := map[string]int{
+		"ServiceAccount": 1, "Secret": 3, "Deployment": 3, "Service": 3,
+		"HorizontalPodAutoscaler": 1, "PodDisruptionBudget": 2, "Job": 1,
+	}
+	got := map[string]int{}
+	for _, o := range objs {
+		got[o.kind()]++
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%d %s, want %d", got[k], k, n)
+		}
+	}
+	for _, k := range []string{"ServiceMonitor", "PrometheusRule"} {
+		if got[k] != 0 {
+			t.Errorf("%s rendered although metrics toggles are off", k)
+		}
+	}
+	if jobs := find(objs, "Job", "-replayer-1"); len(jobs) != 0 {
+		t.Errorf("replayer Job rendered by default: %v", jobs)
+	}
+}
+
+func TestChartLabels(t *testing.T) {
+	for _, o := range mustRender(t, allToggles()) {
+		labels, _ := o.m["metadata"].(map[string]any)["labels"].(map[string]any)
+		for _, k := range []string{"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+			"app.kubernetes.io/managed-by", "app.kubernetes.io/part-of", "helm.sh/chart"} {
+			if labels[k] == nil || labels[k] == "" {
+				t.Errorf("%s: no label %s", o, k)
+			}
+		}
+		if labels["app.kubernetes.io/instance"] != release {
+			t.Errorf("%s: instance label %v, want %s", o, labels["app.kubernetes.io/instance"], release)
+		}
+		if !strings.HasPrefix(o.name(), release+"-recall") && o.kind() != "ServiceAccount" {
+			t.Errorf("%s: name does not start with the release's full name", o)
+		}
+	}
+}
+
+func deployments(t *testing.T, objs []object) map[string]*appsv1.Deployment {
+	t.Helper()
+	out := map[string]*appsv1.Deployment{}
+	for _, o := range find(objs, "Deployment", "") {
+		var d appsv1.Deployment
+		o.decode(t, &d)
+		out[d.Labels["app.kubernetes.io/component"]] = &d
+	}
+	if got := sortedKeys(out); !slices.Equal(got, []string{"command-api", "projector", "relay"}) {
+		t.Fatalf("deployments by component: %v", got)
+	}
+	return out
+}
+
+func TestChartRelayIsOneRecreatedReader(t *testing.T) {
+	d := deployments(t, mustRender(t, nil))["relay"]
+	if d.Spec.Replicas == nil || *d.Spec.Replicas != 1 {
+		t.Errorf("relay replicas = %v, want 1 (one reader per slot)", d.Spec.Replicas)
+	}
+	if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+		t.Errorf("relay strategy %q, want Recreate", d.Spec.Strategy.Type)
+	}
+}
+
+func TestChartCommandAPIScalesByHPA(t *testing.T) {
+	objs := mustRender(t, nil)
+	d := deployments(t, objs)["command-api"]
+	if d.Spec.Replicas != nil {
+		t.Errorf("command-api replicas = %d although the HPA owns the count", *d.Spec.Replicas)
+	}
+	var hpa autoscalingv2.HorizontalPodAutoscaler
+	one(t, objs, "HorizontalPodAutoscaler", "-command-api").decode(t, &hpa)
+	if hpa.Spec.ScaleTargetRef.Name != d.Name || hpa.Spec.ScaleTargetRef.Kind != "Deployment" {
+		t.Errorf("HPA targets %+v, want Deployment %s", hpa.Spec.ScaleTargetRef, d.Name)
+	}
+	var svc corev1.Service
+	one(t, objs, "Service", "-command-api").decode(t, &svc)
+	if svc.Spec.Ports[0].Port != 8080 || svc.Spec.Ports[0].TargetPort.StrVal != "http" {
+		t.Errorf("command-api Service ports %+v", svc.Spec.Ports)
+	}
+	for k, v := range svc.Spec.Selector {
+		if d.Spec.Template.Labels[k] != v {
+			t.Errorf("Service selector %s=%s does not match the pods", k, v)
+		}
+	}
+	objs = mustRender(t, map[string]any{"commandApi": map[string]any{"autoscaling": map[string]any{"enabled": false}, "replicaCount": 3}})
+	if d := deployments(t, objs)["command-api"]; d.Spec.Replicas == nil || *d.Spec.Replicas != 3 {
+		t.Errorf("autoscaling off: replicas %v, want 3", d.Spec.Replicas)
+	}
+	if len(find(objs, "HorizontalPodAutoscaler", "")) != 0 {
+		t.Error("HPA rendered with autoscaling off")
+	}
+}
+
+func TestChartPodsAreHardened(t *testing.T) {
+	objs := mustRender(t, allToggles())
+	var pods []corev1.PodSpec
+	for _, d := range deployments(t, objs) {
+		pods = append(pods, d.Spec.Template.Spec)
+	}
+	for _, o := range find(objs, "Job", "") {
+		var j batchv1.Job
+		o.decode(t, &j)
+		pods = append(pods, j.Spec.Template.Spec)
+	}
+	for _, p := range pods {
+		c := p.Containers[0]
+		if psc := p.SecurityContext; psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || psc.RunAsUser == nil || *psc.RunAsUser == 0 {
+			t.Errorf("%s: pod may run as root: %+v", c.Name, psc)
+		}
+		sc := c.SecurityContext
+		if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+			t.Errorf("%s: root filesystem is writable", c.Name)
+			continue
+		}
+		if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+			t.Errorf("%s: allowPrivilegeEscalation not false", c.Name)
+		}
+		if sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, "ALL") {
+			t.Errorf("%s: capabilities not dropped", c.Name)
+		}
+		if c.Resources.Requests.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
+			t.Errorf("%s: resources %+v, want cpu requests and a memory limit", c.Name, c.Resources)
+		}
+		if !strings.HasPrefix(c.Image, "ghcr.io/recall-events/recall:") || strings.HasSuffix(c.Image, ":latest") {
+			t.Errorf("%s: image %q", c.Name, c.Image)
+		}
+		if len(c.Command) == 0 || !strings.HasPrefix(c.Command[0], "/usr/local/bin/") {
+			t.Errorf("%s: command %q does not pick a binary of the image", c.Name, c.Command)
+		}
+		if p.AutomountServiceAccountToken == nil || *p.AutomountServiceAccountToken {
+			t.Errorf("%s: mounts a service account token it never uses", c.Name)
+		}
+	}
+}
+
+func TestChartProbes(t *testing.T) {
+	for comp, d := range deployments(t, mustRender(t, nil)) {
+		c := d.Spec.Template.Spec.Containers[0]
+		for probe, want := range map[*corev1.Probe]string{c.LivenessProbe: "/livez", c.ReadinessProbe: "/readyz"} {
+			if probe == nil || probe.HTTPGet == nil {
+				t.Errorf("%s: missing %s probe", comp, want)
+				continue
+			}
+			if probe.HTTPGet.Path != want || probe.HTTPGet.Port.StrVal != "http" {
+				t.Errorf("%s: probe %s on %v, want %s on port http", comp, probe.HTTPGet.Path, probe.HTTPGet.Port, want)
+			}
+		}
+		if len(c.Ports) != 1 || c.Ports[0].Name != "http" {
+			t.Errorf("%s: ports %+v, want one named http", comp, c.Ports)
+		}
+	}
+}
+
+// TestChartMigrationHook: the migration Job runs before install and every
+// upgrade, after the Secrets it reads.
+func TestChartMigrationHook(t *testing.T) {
+	objs := mustRender(t, nil)
+	var job batchv1.Job
+	one(t, objs, "Job", "-migrations").decode(t, &job)
+	a := job.Annotations
+	if a["helm.sh/hook"] != "pre-install,pre-upgrade" {
+		t.Errorf("migration hook = %q", a["helm.sh/hook"])
+	}
+	if !strings.Contains(a["helm.sh/hook-delete-policy"], "before-hook-creation") {
+		t.Errorf("hook-delete-policy %q: a rerun would collide with the last Job", a["helm.sh/hook-delete-policy"])
+	}
+	if c := job.Spec.Template.Spec.Containers[0]; !slices.Equal(c.Command, []string{"/usr/local/bin/command-api", "bootstrap-admin"}) {
+		t.Errorf("migration command %q", c.Command)
+	}
+	if job.Spec.Template.Spec.RestartPolicy != corev1.RestartPolicyNever {
+		t.Errorf("restartPolicy %q", job.Spec.Template.Spec.RestartPolicy)
+	}
+	jobWeight := a["helm.sh/hook-weight"]
+	for _, o := range find(objs, "Secret", "") {
+		var s corev1.Secret
+		o.decode(t, &s)
+		if s.Annotations["helm.sh/hook"] != a["helm.sh/hook"] || !(weight(s.Annotations["helm.sh/hook-weight"]) < weight(jobWeight)) {
+			t.Errorf("Secret %s is not a hook created before the migration Job (%v)", s.Name, s.Annotations)
+		}
+	}
+}
+
+func weight(s string) int {
+	var n int
+	fmt.Sscan(s, &n)
+	return n
+}
+
+func TestChartToggles(t *testing.T) {
+	objs := mustRender(t, allToggles())
+	sm := one(t, objs, "ServiceMonitor", "")
+	if str(sm.m, "apiVersion") != "monitoring.coreos.com/v1" || str(sm.m, "metadata", "labels", "release") != "kube-prometheus-stack" {
+		t.Errorf("ServiceMonitor: %s", sm.raw)
+	}
+	// It must select the three Services by their labels and port name.
+	sel := sm.m["spec"].(map[string]any)["selector"].(map[string]any)["matchLabels"].(map[string]any)
+	var svcs int
+	for _, o := range find(objs, "Service", "") {
+		var s corev1.Service
+		o.decode(t, &s)
+		match := s.Spec.Ports[0].Name == "http"
+		for k, v := range sel {
+			match = match && s.Labels[k] == v
+		}
+		if match {
+			svcs++
+		}
+	}
+	if svcs != 3 {
+		t.Errorf("ServiceMonitor selects %d Services on port http, want 3", svcs)
+	}
+	pr := one(t, objs, "PrometheusRule", "")
+	var rendered, file struct {
+		Groups []map[string]any `yaml:"groups"`
+	}
+	spec, _ := yaml.Marshal(pr.m["spec"])
+	if err := yaml.Unmarshal(spec, &rendered); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(readFile(t, filepath.Join(chartDir, "files", "alerts.yaml")), &file); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := yaml.Marshal(rendered)
+	b, _ := yaml.Marshal(file)
+	if len(rendered.Groups) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("PrometheusRule spec differs from files/alerts.yaml:\n%s\nvs\n%s", a, b)
+	}
+
+	var job batchv1.Job
+	one(t, objs, "Job", "-replayer-1").decode(t, &job)
+	c := job.Spec.Template.Spec.Containers[0]
+	if c.Command[0] != "/usr/local/bin/replayer" || !slices.Equal(c.Args, []string{"offsets", "show", "--group", "recall.projector.users.v1"}) {
+		t.Errorf("replayer Job runs %q %q", c.Command, c.Args)
+	}
+	if job.Annotations["helm.sh/hook"] != "" {
+		t.Error("the replayer Job is a hook; it should be an ordinary release object")
+	}
+	// existingSecret: no Secret rendered, the workloads reference the given ones.
+	if s := find(objs, "Secret", ""); len(s) != 0 {
+		t.Errorf("Secrets rendered despite existingSecret: %v", s)
+	}
+	for comp, d := range deployments(t, objs) {
+		for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+			if e.Name == "DATABASE_URL" && (e.ValueFrom.SecretKeyRef.Name != "recall-db" || e.ValueFrom.SecretKeyRef.Key != "url") {
+				t.Errorf("%s: DATABASE_URL from %+v, want recall-db/url", comp, e.ValueFrom.SecretKeyRef)
+			}
+		}
+	}
+}
+
+// TestChartRejects: values the chart must refuse, by its schema or a template
+// fail.
+func TestChartRejects(t *testing.T) {
+	for name, tc := range map[string]struct {
+		vals map[string]any
+		want string
+	}{
+		"projector replicas above partitions": {
+			map[string]any{"projector": map[string]any{"replicaCount": 13}, "kafka": map[string]any{"partitions": 12}},
+			"must not exceed kafka.partitions"},
+		"zero projector replicas":   {map[string]any{"projector": map[string]any{"replicaCount": 0}}, "replicaCount"},
+		"misspelt key":              {map[string]any{"commandAPI": map[string]any{"replicaCount": 2}}, "additional properties"},
+		"replayer without a run":    {map[string]any{"replayer": map[string]any{"enabled": true}}, "args"},
+		"latest tag":                {map[string]any{"image": map[string]any{"tag": "latest"}}, "tag"},
+		"no database":               {map[string]any{"database": map[string]any{"url": ""}}, "database.url"},
+		"relay replicas not a knob": {map[string]any{"relay": map[string]any{"replicaCount": 2}}, "additional properties"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := renderChart(tc.vals)
+			if err == nil {
+				t.Fatalf("rendered; want an error mentioning %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q does not mention %q", err, tc.want)
+			}
+		})
+	}
+	// The boundary itself is fine.
+	if _, err := renderChart(map[string]any{"projector": map[string]any{"replicaCount": 12}}); err != nil {
+		t.Errorf("replicaCount = partitions refused: %v", err)
+	}
+}
+
+func TestChartPodDisruptionBudgets(t *testing.T) {
+	objs := mustRender(t, nil)
+	deps := deployments(t, objs)
+	for _, comp := range []string{"command-api", "projector"} {
+		var pdb policyv1.PodDisruptionBudget
+		one(t, objs, "PodDisruptionBudget", "-"+comp).decode(t, &pdb)
+		for k, v := range pdb.Spec.Selector.MatchLabels {
+			if deps[comp].Spec.Template.Labels[k] != v {
+				t.Errorf("%s PDB selector %s=%s does not match its pods", comp, k, v)
+			}
+		}
+	}
+}
+
+// TestChartEnvIsReadByTheBinaries: every RECALL_*/DATABASE_URL the chart sets
+// is read by the binary of that container.
+func TestChartEnvIsReadByTheBinaries(t *testing.T) {
+	objs := mustRender(t, allToggles())
+	env := binaryEnv(t)
+	var pods []corev1.PodSpec
+	for _, d := range deployments(t, objs) {
+		pods = append(pods, d.Spec.Template.Spec)
+	}
+	for _, o := range find(objs, "Job", "") {
+		var j batchv1.Job
+		o.decode(t, &j)
+		pods = append(pods, j.Spec.Template.Spec)
+	}
+	for _, p := range pods {
+		c := p.Containers[0]
+		bin := strings.TrimPrefix(c.Command[0], "/usr/local/bin/")
+		for _, e := range c.Env {
+			if e.Name == "RECALL_LOG_LEVEL" { // the test's own extraEnv
+				continue
+			}
+			if !env[bin][e.Name] {
+				t.Errorf("%s: env %s is not read by %s (it reads %v)", c.Name, e.Name, bin, sortedKeys(env[bin]))
+			}
+		}
+	}
+}
