@@ -1,0 +1,234 @@
+package welcome_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/recall-events/recall/devstack/pgtest"
+	"github.com/recall-events/recall/projector/internal/stacktest"
+	"github.com/recall-events/recall/projector/migrations"
+	"github.com/recall-events/recall/projector/projection"
+	"github.com/recall-events/recall/projector/versions"
+	"github.com/recall-events/recall/projector/welcome"
+	"github.com/recall-events/recall/schemas"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// mailbox is an in-process SMTP server (emersion/go-smtp) that keeps every
+// message it accepts.
+type mailbox struct {
+	mu   sync.Mutex
+	msgs []string // "to\nraw message"
+	addr string
+}
+
+func startMailbox(t *testing.T) *mailbox {
+	t.Helper()
+	mb := &mailbox{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{mb: mb}, nil }))
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb.addr = ln.Addr().String()
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return mb
+}
+
+func (mb *mailbox) count(to string) int {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	n := 0
+	for _, m := range mb.msgs {
+		if to == "" || strings.HasPrefix(m, to+"\n") {
+			n++
+		}
+	}
+	return n
+}
+
+type session struct {
+	mb *mailbox
+	to string
+}
+
+func (s *session) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = to
+	return nil
+}
+func (s *session) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.mb.mu.Lock()
+	s.mb.msgs = append(s.mb.msgs, s.to+"\n"+string(b))
+	s.mb.mu.Unlock()
+	return nil
+}
+func (s *session) Reset()        {}
+func (s *session) Logout() error { return nil }
+
+type bundle struct {
+	*stacktest.Stack
+	pool    *pgxpool.Pool
+	metrics *projection.Metrics
+	mb      *mailbox
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	url := pgtest.Database(t)
+	if err := migrations.Up(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	st := stacktest.Start(t, stacktest.Options{Partitions: 3})
+	if err := projection.EnsureTopics(ctx, st.Client(t), versions.DLQTopic(welcome.Group)); err != nil {
+		t.Fatal(err)
+	}
+	return &bundle{Stack: st, pool: pool, metrics: projection.NewMetrics(prometheus.NewRegistry()), mb: startMailbox(t)}
+}
+
+// run runs the welcome projection until stop is called.
+func (b *bundle) run(t *testing.T) (stop func()) {
+	t.Helper()
+	h := welcome.New(b.pool, &welcome.SMTPSender{Addr: b.mb.addr, Timeout: 5 * time.Second}, welcome.Options{From: "Recall <hello@recall.test>"})
+	r, err := projection.New(projection.Config{
+		Name: welcome.Name, Group: welcome.Group, Topic: stacktest.Topic, DLQTopic: versions.DLQTopic(welcome.Group),
+		Brokers: b.Brokers(), Decoder: schemas.NewDecoder(b.SR), Handler: h, Pool: b.pool, Metrics: b.metrics,
+		Backoff: projection.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func (b *bundle) handled() float64 {
+	return testutil.ToFloat64(b.metrics.Applied.WithLabelValues(welcome.Name)) +
+		testutil.ToFloat64(b.metrics.Skipped.WithLabelValues(welcome.Name))
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestWelcomeOncePerUser(t *testing.T) {
+	b := setup(t)
+	prod := b.Client(t)
+	var recs []*kgo.Record
+	var emails []string
+	for i, name := range []string{"ann", "ben", "cat", "dan"} {
+		id := stacktest.NewID()
+		email := name + "@example.com"
+		emails = append(emails, email)
+		ev := stacktest.Created(id, name, email, strings.ToUpper(name[:1])+name[1:], "X", "user")
+		if i == 3 {
+			ev = stacktest.CreatedV1(id, name, email, "Dan Brown", "user") // historical version
+		}
+		recs = append(recs, b.Record(t, ev), b.Record(t, stacktest.RoleChanged(id, 2, "admin", "user")))
+	}
+	b.Produce(t, prod, recs...)
+	stop := b.run(t)
+	eventually(t, "4 mails", func() bool { return b.mb.count("") == 4 })
+	eventually(t, "all handled", func() bool { return b.handled() == 8 })
+
+	// Redelivery: the relay publishes the same records again.
+	b.Produce(t, prod, recs...)
+	eventually(t, "redelivery handled", func() bool { return b.handled() == 16 })
+
+	// Restart, with the group's offsets lost (rewound to the start, as if
+	// never committed): everything is delivered again to a new process.
+	stop()
+	adm := kadm.NewClient(b.Client(t))
+	offs := kadm.Offsets{}
+	for p := range b.Partitions {
+		offs.Add(kadm.Offset{Topic: stacktest.Topic, Partition: p, At: 0, LeaderEpoch: -1})
+	}
+	if _, err := adm.CommitOffsets(context.Background(), welcome.Group, offs); err != nil {
+		t.Fatal(err)
+	}
+	b.run(t)
+	eventually(t, "restart handled", func() bool { return b.handled() == 32 })
+
+	for _, e := range emails {
+		if n := b.mb.count(e); n != 1 {
+			t.Errorf("%s got %d mails, want 1", e, n)
+		}
+	}
+	b.mb.mu.Lock()
+	defer b.mb.mu.Unlock()
+	var dan string
+	for _, m := range b.mb.msgs {
+		if strings.HasPrefix(m, "dan@example.com\n") {
+			dan = m
+		}
+	}
+	if !strings.Contains(dan, "Subject: Welcome to Recall, Dan\r\n") || !strings.Contains(dan, "@recall.welcome>") {
+		t.Errorf("dan's mail:\n%s", dan)
+	}
+}
+
+func TestStaleClaimIsResent(t *testing.T) {
+	b := setup(t)
+	id := stacktest.NewID()
+	ev := stacktest.Created(id, "eli", "eli@example.com", "Eli", "E", "user")
+	// A process died after claiming (maybe after sending): the claim is stale.
+	_, err := b.pool.Exec(context.Background(), `INSERT INTO welcome_emails (event_id, user_id, email, state, claimed_at)
+VALUES ($1, $2, 'eli@example.com', 'claimed', now() - interval '1 hour')`, ev.EventID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Produce(t, b.Client(t), b.Record(t, ev))
+	b.run(t)
+	eventually(t, "re-sent mail", func() bool { return b.mb.count("eli@example.com") == 1 })
+	var state string
+	eventually(t, "marked sent", func() bool {
+		_ = b.pool.QueryRow(context.Background(), `SELECT state FROM welcome_emails WHERE event_id = $1`, ev.EventID).Scan(&state)
+		return state == "sent"
+	})
+}
