@@ -239,6 +239,9 @@ func (a *api) validate(req *http.Request, reqBody []byte, r resp) error {
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		return &specError{method: req.Method, path: req.URL.Path, status: r.Status, err: err}
 	}
+	if r.Status < 300 {
+		validated.Store(route.Method+" "+route.Path, true)
+	}
 	return nil
 }
 

@@ -1,0 +1,45 @@
+package commandapi_test
+
+import (
+	"strings"
+	"testing"
+
+	commandapi "github.com/recall-events/recall/command-api"
+)
+
+func TestConfigFromArgs(t *testing.T) {
+	env := map[string]string{"RECALL_LISTEN_ADDR": "0.0.0.0:9000", "RECALL_SNAPSHOT_EVERY": "50", "RECALL_EMBEDDED": "true"}
+	cfg, err := commandapi.ConfigFromArgs([]string{"-max-conflict-retries", "3"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ListenAddr != "0.0.0.0:9000" || cfg.SnapshotEvery != 50 || cfg.MaxConflictRetries != 3 ||
+		cfg.AdminPassword != commandapi.EmbeddedAdminPassword || cfg.Validate() != nil {
+		t.Fatalf("config %+v: %v", cfg, cfg.Validate())
+	}
+	if _, err := commandapi.ConfigFromArgs(nil, func(k string) string { return map[string]string{"RECALL_TOKEN_TTL": "soon"}[k] }); err == nil {
+		t.Fatal("bad duration accepted")
+	}
+}
+
+func TestConfigValidateListsEveryProblem(t *testing.T) {
+	cfg := commandapi.DefaultConfig()
+	cfg.ListenAddr, cfg.DatabaseURL, cfg.JWTSecret, cfg.MaxBodyBytes, cfg.AdminPassword = "nowhere", "", "short", 1, commandapi.EmbeddedAdminPassword
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("invalid config accepted")
+	}
+	for _, want := range []string{"listen address", "DATABASE_URL", "RECALL_JWT_SECRET must be", "RECALL_MAX_BODY_BYTES", "RECALL_ADMIN_PASSWORD is the embedded default"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+	cfg = commandapi.DefaultConfig()
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "RECALL_JWT_SECRET") {
+		t.Fatalf("empty secret outside embedded: %v", err)
+	}
+	cfg.Embedded = true
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("embedded defaults: %v", err)
+	}
+}

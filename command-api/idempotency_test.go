@@ -1,0 +1,70 @@
+package commandapi_test
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+)
+
+func TestIdempotentRetry(t *testing.T) {
+	a := start(t, "")
+	body := map[string]any{"username": "grace", "email": "grace@example.com", "first_name": "Grace",
+		"last_name": "Hopper", "password": userPassword}
+	key := hdr{"Idempotency-Key": "create-grace-1"}
+	first := a.do("POST", "/v1/users", a.admin, body, key).want(t, 201)
+	again := a.do("POST", "/v1/users", a.admin, body, key).want(t, 201)
+	if !bytes.Equal(first.Body, again.Body) || first.Header.Get("ETag") != again.Header.Get("ETag") ||
+		first.Header.Get("Location") != again.Header.Get("Location") || again.Header.Get("Idempotency-Replayed") != "true" {
+		t.Fatalf("replay differs:\n%v %s\n%v %s", first.Header, first.Body, again.Header, again.Body)
+	}
+	body["first_name"] = "Other"
+	a.do("POST", "/v1/users", a.admin, body, key).problem(t, 422, "idempotency-key-reused")
+	a.do("POST", "/v1/users", a.admin, body, hdr{"Idempotency-Key": "bad key with spaces"}).problem(t, 422, "validation")
+
+	// PATCH: the key on another path is another request.
+	var w written
+	first.json(t, &w)
+	patch := map[string]any{"first_name": "Amazing"}
+	p1 := a.do("PATCH", "/v1/users/"+w.ID, a.admin, patch, hdr{"Idempotency-Key": "p"}).want(t, 200)
+	a.do("PATCH", "/v1/users/"+w.ID, a.admin, map[string]any{"first_name": "Later"}, nil).want(t, 200)
+	p2 := a.do("PATCH", "/v1/users/"+w.ID, a.admin, patch, hdr{"Idempotency-Key": "p"}).want(t, 200)
+	if !bytes.Equal(p1.Body, p2.Body) || p2.Header.Get("ETag") != `"2"` {
+		t.Fatalf("PATCH replay: %s vs %s (%v)", p1.Body, p2.Body, p2.Header)
+	}
+	other := a.createUser("alan")
+	a.do("PATCH", "/v1/users/"+other, a.admin, patch, hdr{"Idempotency-Key": "p"}).problem(t, 422, "idempotency-key-reused")
+	var h history
+	a.do("GET", "/v1/users/"+w.ID+"/history", a.admin, nil, nil).want(t, 200).json(t, &h)
+	if len(h.Events) != 3 || h.Events[1].Metadata.IdempotencyKey != "p" {
+		t.Fatalf("history: %+v", h.Events)
+	}
+}
+
+// Concurrent requests with one key: one runs, the others get its response.
+func TestIdempotencyConcurrent(t *testing.T) {
+	a := start(t, "")
+	id := a.createUser("grace")
+	const n = 8
+	bodies := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			r, err := a.try("PATCH", "/v1/users/"+id, a.admin, map[string]any{"last_name": "Hopper"}, hdr{"Idempotency-Key": "same"})
+			if err != nil || r.Status != 200 {
+				t.Errorf("%v %d %s", err, r.Status, r.Body)
+			}
+			bodies[i] = r.Body
+		})
+	}
+	wg.Wait()
+	for _, b := range bodies[1:] {
+		if !bytes.Equal(b, bodies[0]) {
+			t.Fatalf("bodies differ: %s vs %s", b, bodies[0])
+		}
+	}
+	var h history
+	a.do("GET", "/v1/users/"+id+"/history", a.admin, nil, nil).want(t, 200).json(t, &h)
+	if len(h.Events) != 2 {
+		t.Fatalf("%d events, want 2", len(h.Events))
+	}
+}

@@ -1,0 +1,5 @@
+package app_test
+
+import "time"
+
+var zeroTime time.Time

@@ -1,0 +1,33 @@
+package httpapi
+
+import "testing"
+
+func TestDecodeBody(t *testing.T) {
+	for _, tc := range []struct {
+		body     string
+		optional bool
+		status   int
+		field    string
+	}{
+		{`{"first_name":"A"}`, false, 0, ""},
+		{``, true, 0, ""},
+		{``, false, 400, ""},
+		{`{"first_name":`, false, 400, ""},
+		{`{"first_name":"A"}x`, false, 400, ""},
+		{`{"nick":"A"}`, false, 422, "nick"},
+		{`{"first_name":7}`, false, 422, "first_name"},
+		{`[{"first_name":"A"}]`, false, 422, "body"},
+		{`nul`, false, 400, ""},
+	} {
+		var v updateUserRequest
+		p := decodeBody([]byte(tc.body), &v, tc.optional)
+		switch {
+		case tc.status == 0 && p != nil:
+			t.Errorf("%q: unexpected %+v", tc.body, p)
+		case tc.status != 0 && (p == nil || p.Status != tc.status):
+			t.Errorf("%q: got %+v, want %d", tc.body, p, tc.status)
+		case tc.field != "" && p.Errors[tc.field] == "":
+			t.Errorf("%q: no error for %s: %+v", tc.body, tc.field, p)
+		}
+	}
+}
