@@ -27,7 +27,13 @@ import (
 	"github.com/recall-events/recall/schemas"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
 
 const topic = "recall.user.events"
 
@@ -345,3 +351,10 @@ func sortedKeys(m map[string]int64) []string {
 }
 
 var _ = io.Discard
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+func appendReq(id uuid.UUID, rev int64, ev eventstore.NewEvent) eventstore.AppendRequest {
+	return eventstore.AppendRequest{AggregateType: "user", AggregateID: id, Expected: eventstore.Exactly(rev),
+		Events: []eventstore.NewEvent{ev}}
+}

@@ -47,3 +47,7 @@ func value(m *dto.Metric) float64 {
 	}
 	return 0
 }
+
+func gauge(t testing.TB, cfg relay.Config, name string) float64 {
+	return float64(counter(t, cfg, name).(metric))
+}

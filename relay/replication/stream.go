@@ -18,6 +18,9 @@ import (
 // flight before it saves its checkpoint.
 const finishTimeout = 20 * time.Second
 
+// ctlTimeout bounds one query on the control connection.
+const ctlTimeout = 10 * time.Second
+
 // stream is the receive loop of one session. Only its goroutine touches repl.
 type stream struct {
 	s     *Session
@@ -156,13 +159,19 @@ func (st *stream) tick(ctx context.Context) error {
 	if state.err != nil {
 		return fmt.Errorf("replication: publish: %w", state.err)
 	}
-	if err := st.saveCheckpoint(ctx, state.data); err != nil {
+	// ctl queries must not be cut by ctx: pgx closes a connection whose query was
+	// cancelled, and with it the slot's advisory lock and the final checkpoint.
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ctlTimeout)
+	defer cancel()
+	if err := st.saveCheckpoint(qctx, state.data); err != nil {
 		return err
 	}
 	if err := st.sendStatus(ctx); err != nil {
 		return err
 	}
-	st.readLag(ctx)
+	if err := st.readLag(qctx); err != nil {
+		return err
+	}
 	if st.cancel != nil {
 		st.cancel()
 	}
@@ -197,17 +206,24 @@ func (st *stream) sendStatus(ctx context.Context) error {
 	return nil
 }
 
-func (st *stream) readLag(ctx context.Context) {
+// readLag exports the slot's lag. It fails only when ctl is gone: without ctl the
+// session has lost its lock and its checkpoint, so it must end.
+func (st *stream) readLag(ctx context.Context) error {
 	m := st.s.opts.Metrics
 	if m == nil {
-		return
+		return nil
 	}
 	var lag int64
 	err := st.ctl.QueryRow(ctx, `SELECT coalesce((pg_current_wal_lsn() - confirmed_flush_lsn)::bigint, 0)
 		FROM pg_replication_slots WHERE slot_name = $1`, st.s.opts.Slot).Scan(&lag)
 	if err == nil {
 		m.SlotLag.Set(float64(lag))
+		return nil
 	}
+	if st.ctl.IsClosed() {
+		return fmt.Errorf("replication: control connection: %w", err)
+	}
+	return nil
 }
 
 // finish is the graceful end: wait (bounded) for Kafka to ack what is in flight, then
