@@ -21,7 +21,8 @@ type pointInTime struct {
 // load rebuilds the user of stream id as of p: a snapshot of the current StateVersion at
 // or before p, then the events after it.
 func (s *Service) load(ctx context.Context, id uuid.UUID, p pointInTime) (*user.User, error) {
-	snap, err := s.snapshot(ctx, id, p)
+	current := p == pointInTime{}
+	snap, err := s.start(ctx, id, p, current)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,22 @@ func (s *Service) load(ctx context.Context, id uuid.UUID, p pointInTime) (*user.
 	if err != nil {
 		return nil, err
 	}
-	return user.Rehydrate(id, snap, recorded)
+	u, err := user.Rehydrate(id, snap, recorded)
+	if err == nil && current && u.Exists() {
+		s.cache.put(u.State())
+	}
+	return u, err
+}
+
+// start is the state to apply newer events to: the cached one for a current load, else a
+// stored snapshot, else nil (from revision 1).
+func (s *Service) start(ctx context.Context, id uuid.UUID, p pointInTime, current bool) (*user.State, error) {
+	if current {
+		if st, ok := s.cache.get(id); ok {
+			return &st, nil
+		}
+	}
+	return s.snapshot(ctx, id, p)
 }
 
 // snapshot returns a usable snapshot, or nil. One this code cannot read is ignored: the

@@ -21,6 +21,9 @@ type Options struct {
 	Hasher *credentials.Hasher
 	// Metrics, when set, receives append latency and conflicts.
 	Metrics *metrics.Metrics
+	// CacheSize is how many users' latest states are kept to shorten loads (default
+	// 10000; negative disables the cache).
+	CacheSize int
 	// Validate checks an event's data against its contract before append; nil skips it
 	// (tests of this package only: production wires schemas.Validate).
 	Validate func(eventType string, version int, data []byte) error
@@ -32,6 +35,7 @@ type Service struct {
 	opts    Options
 	hasher  *credentials.Hasher
 	locks   *streamLocks
+	cache   *stateCache
 	backoff func(attempt int) time.Duration
 }
 
@@ -53,7 +57,14 @@ func NewService(store *eventstore.Store, opts Options) (*Service, error) {
 	if h == nil {
 		h = credentials.NewHasher(credentials.DefaultParams)
 	}
-	return &Service{store: store, opts: opts, hasher: h, locks: newStreamLocks(), backoff: jitter}, nil
+	svc := &Service{store: store, opts: opts, hasher: h, locks: newStreamLocks(), backoff: jitter}
+	if opts.CacheSize == 0 {
+		opts.CacheSize = 10_000
+	}
+	if opts.CacheSize > 0 {
+		svc.cache = newStateCache(opts.CacheSize)
+	}
+	return svc, nil
 }
 
 // Store is the event store the service appends to.
