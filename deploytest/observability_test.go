@@ -119,7 +119,7 @@ func TestDashboardCoversTheIssue(t *testing.T) {
 	for what, metric := range map[string]string{
 		"HTTP RED":             "recall_http_request_duration_seconds_bucket",
 		"commands":             "recall_commands_total",
-		"relay throughput":     "recall_relay_transactions_confirmed_total",
+		"relay throughput":     "recall_relay_events_published_total",
 		"slot lag":             "recall_relay_slot_lag_bytes",
 		"consumer lag":         "recall_projector_consumer_lag",
 		"end-to-end latency":   "recall_projector_end_to_end_seconds_bucket",
