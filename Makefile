@@ -21,6 +21,10 @@ deps: ## install what the build and tests need (PostgreSQL 15 from apt, Go tools
 	fi
 	@command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.0
 
+.PHONY: run
+run: deps ## the whole system on one machine: PostgreSQL, kfake, srfake, command-api, relay, projector (Ctrl-C stops)
+	@cd devstack && go run ./cmd/devstack --data-dir $(CURDIR)/.data --log-file $(CURDIR)/.data/recall.log
+
 .PHONY: build
 build: ## build every module and binary
 	@for d in $(MODULES); do (cd $$d && go build ./...); done

@@ -184,20 +184,23 @@ func newEventRows(events []NewEvent) (eventRows, error) {
 
 // The stream row is locked and advanced by n in the same statement that inserts the
 // events, so the expectation check, the revision numbers and the insert cannot drift.
+// recorded_at is read once, after the lock: later revisions of a stream never carry an
+// earlier instant (now(), the transaction's start, could), and one append shares one
+// instant, so time travel never sees half of a command.
 const (
 	streamExact = `UPDATE streams SET revision = revision + $3
 		WHERE aggregate_id = $1 AND aggregate_type = $2 AND revision = $9
-		RETURNING revision - $3 AS base`
+		RETURNING revision - $3 AS base, clock_timestamp() AS at`
 	streamNew = `INSERT INTO streams (aggregate_id, aggregate_type, revision) VALUES ($1, $2, $3)
 		ON CONFLICT (aggregate_id) DO NOTHING
-		RETURNING 0::bigint AS base`
+		RETURNING 0::bigint AS base, clock_timestamp() AS at`
 	streamAny = `INSERT INTO streams (aggregate_id, aggregate_type, revision) VALUES ($1, $2, $3)
 		ON CONFLICT (aggregate_id) DO UPDATE SET revision = streams.revision + EXCLUDED.revision
 		WHERE streams.aggregate_type = EXCLUDED.aggregate_type
-		RETURNING revision - $3 AS base`
+		RETURNING revision - $3 AS base, clock_timestamp() AS at`
 	insertEventsSQL = `WITH s AS (%s)
-		INSERT INTO events (event_id, aggregate_type, aggregate_id, revision, event_type, schema_version, data, metadata)
-		SELECT e.id, $2, $1, s.base + e.ord, e.typ, e.ver, e.data::json, e.meta::json
+		INSERT INTO events (event_id, aggregate_type, aggregate_id, revision, event_type, schema_version, recorded_at, data, metadata)
+		SELECT e.id, $2, $1, s.base + e.ord, e.typ, e.ver, s.at, e.data::json, e.meta::json
 		FROM s, unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[])
 			WITH ORDINALITY AS e(id, typ, ver, data, meta, ord)
 		ORDER BY e.ord

@@ -165,6 +165,9 @@ func TestConcurrentAppendsToOneStream(t *testing.T) {
 		if e.Revision != int64(i+1) {
 			t.Fatalf("event %d has revision %d: gap or duplicate", i, e.Revision)
 		}
+		if i > 0 && e.RecordedAt.Before(events[i-1].RecordedAt) {
+			t.Fatalf("revision %d recorded at %s, before revision %d at %s", e.Revision, e.RecordedAt, e.Revision-1, events[i-1].RecordedAt)
+		}
 		if !won[e.EventID] {
 			t.Fatalf("event %s in the stream was not reported as appended", e.EventID)
 		}

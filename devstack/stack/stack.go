@@ -1,0 +1,280 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	commandapi "github.com/recall-events/recall/command-api"
+	"github.com/recall-events/recall/devstack"
+	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/projector"
+	"github.com/recall-events/recall/relay"
+)
+
+// Options say where the stack keeps its data and listens. Zero values are the embedded
+// defaults of shared/DESIGN.md; Ephemeral swaps every address for a free port.
+type Options struct {
+	// DataDir keeps PostgreSQL and Kafka data across runs; empty: a temporary folder.
+	DataDir string
+	// Ephemeral: free ports everywhere and a temporary folder (tests).
+	Ephemeral bool
+
+	PostgresPort    int    // 55432
+	KafkaAddr       string // 127.0.0.1:9092
+	RegistryAddr    string // 127.0.0.1:8081
+	APIAddr         string // 127.0.0.1:8080
+	RelayListen     string // 127.0.0.1:9101
+	ProjectorListen string // 127.0.0.1:9102
+
+	AdminPassword string // the bootstrap admin's; default recall-admin
+	// Logs receives every service's JSON logs; nil: stderr.
+	Logs io.Writer
+	// Without names services not to run ("relay", "projector", "command-api"), e.g. for a
+	// test that drives one part by hand.
+	Without []string
+}
+
+func (o *Options) defaults() error {
+	if o.Ephemeral {
+		ports := make([]string, 6)
+		for i := range ports {
+			addr, err := freeAddr()
+			if err != nil {
+				return err
+			}
+			ports[i] = addr
+		}
+		o.KafkaAddr, o.RegistryAddr, o.APIAddr, o.RelayListen, o.ProjectorListen = ports[0], ports[1], ports[2], ports[3], ports[4]
+		_, p, _ := net.SplitHostPort(ports[5])
+		fmt.Sscan(p, &o.PostgresPort)
+	}
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&o.KafkaAddr, devstack.DefaultKafkaAddr)
+	def(&o.RegistryAddr, devstack.DefaultRegistryAddr)
+	def(&o.APIAddr, "127.0.0.1:8080")
+	def(&o.RelayListen, "127.0.0.1:9101")
+	def(&o.ProjectorListen, "127.0.0.1:9102")
+	def(&o.AdminPassword, commandapi.EmbeddedAdminPassword)
+	if o.PostgresPort == 0 {
+		o.PostgresPort = 55432
+	}
+	if o.Logs == nil {
+		o.Logs = os.Stderr
+	}
+	return nil
+}
+
+// Stack is a running Recall.
+type Stack struct {
+	Postgres *devstack.Postgres
+	Kafka    *devstack.Kafka
+	Registry *devstack.Registry
+
+	DatabaseURL  string
+	APIURL       string // http://host:port of command-api
+	RelayURL     string // health and metrics of the relay
+	ProjectorURL string // health and metrics of the projector
+	Brokers      []string
+	RegistryURL  string
+
+	opts     Options
+	tempDir  string
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	runErrs  []error
+	stopOnce sync.Once
+}
+
+// Start brings up the dependencies and the services and waits until all are ready.
+func Start(ctx context.Context, opts Options) (*Stack, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	s := &Stack{opts: opts}
+	if err := s.startDependencies(ctx); err != nil {
+		s.stopDependencies()
+		return nil, err
+	}
+	if err := eventstore.Migrate(ctx, s.DatabaseURL); err != nil {
+		s.stopDependencies()
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.startServices(runCtx)
+	if err := s.waitReady(ctx); err != nil {
+		_ = s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Stack) startDependencies(ctx context.Context) error {
+	dir := s.opts.DataDir
+	if dir == "" || s.opts.Ephemeral {
+		var err error
+		if dir, err = os.MkdirTemp("", "recall-stack-"); err != nil {
+			return err
+		}
+		s.tempDir = dir
+		_ = os.Chmod(dir, 0o755) // the postgres user must reach its folder inside
+	}
+	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: filepath.Join(dir, "postgres"), Port: s.opts.PostgresPort})
+	if err != nil {
+		return err
+	}
+	s.Postgres, s.DatabaseURL = pg, pg.DatabaseURL()
+	s.Kafka, err = devstack.StartKafka(ctx, devstack.KafkaOptions{Addr: s.opts.KafkaAddr, DataDir: filepath.Join(dir, "kafka")})
+	if err != nil {
+		return err
+	}
+	s.Brokers = s.Kafka.Addrs()
+	s.Registry, err = devstack.StartRegistry(ctx, s.opts.RegistryAddr)
+	if err != nil {
+		return err
+	}
+	s.RegistryURL = s.Registry.URL()
+	return nil
+}
+
+func (s *Stack) without(name string) bool {
+	for _, w := range s.opts.Without {
+		if w == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Stack) logger(service string) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(s.opts.Logs, nil)).With("service", service)
+}
+
+func (s *Stack) startServices(ctx context.Context) {
+	s.APIURL = "http://" + s.opts.APIAddr
+	s.RelayURL = "http://" + s.opts.RelayListen
+	s.ProjectorURL = "http://" + s.opts.ProjectorListen
+	if !s.without("relay") {
+		cfg := relay.DefaultConfig()
+		cfg.DatabaseURL, cfg.KafkaBrokers, cfg.SchemaRegistryURL = s.DatabaseURL, s.Brokers, s.RegistryURL
+		cfg.Listen, cfg.Logger = s.opts.RelayListen, s.logger("relay")
+		s.run("relay", func() error { return relay.Run(ctx, cfg) })
+	}
+	if !s.without("projector") {
+		cfg := projector.DefaultConfig()
+		cfg.DatabaseURL, cfg.Brokers, cfg.RegistryURL = s.DatabaseURL, s.Brokers, s.RegistryURL
+		cfg.ListenAddr, cfg.Logger = s.opts.ProjectorListen, s.logger("projector")
+		s.run("projector", func() error { return projector.Run(ctx, cfg) })
+	}
+	if !s.without("command-api") {
+		cfg := commandapi.DefaultConfig()
+		cfg.Embedded, cfg.JWTSecret = true, commandapi.EmbeddedJWTSecret
+		cfg.DatabaseURL, cfg.ListenAddr = s.DatabaseURL, s.opts.APIAddr
+		cfg.AdminPassword, cfg.Logger = s.opts.AdminPassword, s.logger("command-api")
+		s.run("command-api", func() error { return commandapi.Run(ctx, cfg) })
+	}
+}
+
+func (s *Stack) run(name string, fn func() error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := fn(); err != nil && !errors.Is(err, context.Canceled) {
+			s.mu.Lock()
+			s.runErrs = append(s.runErrs, fmt.Errorf("%s: %w", name, err))
+			s.mu.Unlock()
+		}
+	}()
+}
+
+// Err reports the services that stopped with an error so far.
+func (s *Stack) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return errors.Join(s.runErrs...)
+}
+
+func (s *Stack) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	for name, url := range map[string]string{"command-api": s.APIURL, "relay": s.RelayURL, "projector": s.ProjectorURL} {
+		if s.without(name) {
+			continue
+		}
+		if err := waitHTTP(ctx, url+"/readyz", s.Err); err != nil {
+			return fmt.Errorf("stack: %s not ready: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func waitHTTP(ctx context.Context, url string, failed func() error) error {
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if err := failed(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Stop shuts the services down gracefully, then the dependencies.
+func (s *Stack) Stop() error {
+	s.stopOnce.Do(func() {
+		if s.cancel != nil {
+			s.cancel()
+		}
+		s.wg.Wait()
+		s.stopDependencies()
+	})
+	return s.Err()
+}
+
+func (s *Stack) stopDependencies() {
+	if s.Registry != nil {
+		s.Registry.Close()
+	}
+	if s.Kafka != nil {
+		s.Kafka.Close()
+	}
+	if s.Postgres != nil {
+		_ = s.Postgres.Stop()
+	}
+	if s.tempDir != "" {
+		_ = os.RemoveAll(s.tempDir)
+	}
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
