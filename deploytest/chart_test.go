@@ -40,7 +40,7 @@ func allToggles() map[string]any {
 			"serviceMonitor": map[string]any{"enabled": true, "labels": map[string]any{"release": "kube-prometheus-stack"}},
 			"prometheusRule": map[string]any{"enabled": true},
 		},
-		"replayer": map[string]any{"enabled": true, "args": []any{"offsets", "show", "--group", "recall.projector.users.v1"}},
+		"replayer": map[string]any{"enabled": true, "args": []any{"offsets", "describe", "--group", "recall.projector.users.v1"}},
 		"jwt":      map[string]any{"existingSecret": "recall-jwt"},
 		"admin":    map[string]any{"existingSecret": "recall-admin"},
 		"database": map[string]any{"existingSecret": "recall-db", "existingSecretKey": "url"},
@@ -425,7 +425,7 @@ func TestChartToggles(t *testing.T) {
 	var job batchv1.Job
 	one(t, objs, "Job", "-replayer-1").decode(t, &job)
 	c := job.Spec.Template.Spec.Containers[0]
-	if c.Command[0] != "/usr/local/bin/replayer" || !slices.Equal(c.Args, []string{"offsets", "show", "--group", "recall.projector.users.v1"}) {
+	if c.Command[0] != "/usr/local/bin/replayer" || !slices.Equal(c.Args, []string{"offsets", "describe", "--group", "recall.projector.users.v1"}) {
 		t.Errorf("replayer Job runs %q %q", c.Command, c.Args)
 	}
 	if job.Annotations["helm.sh/hook"] != "" {
