@@ -8,8 +8,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/jackc/pglogrepl"
-
 	"github.com/recall-events/recall/schemas"
 )
 
@@ -93,5 +91,3 @@ func (o Options) Validate() error {
 	}
 	return errors.Join(errs...)
 }
-
-func lsnText(l pglogrepl.LSN) string { return l.String() }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -60,7 +59,7 @@ func decodeProblem(err error) *Problem {
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return fieldProblem(422, KindValidation, "the request has an unknown field", map[string]string{name: "is not a known field"})
 	}
-	return problem(400, KindMalformedJSON, fmt.Sprintf("the request body could not be read as JSON"))
+	return problem(400, KindMalformedJSON, "the request body could not be read as JSON")
 }
 
 func jsonType(kind string) string {

@@ -114,7 +114,7 @@ func (u *User) ChangePassword(cmd ChangePassword) ([]Event, error) {
 	if err := u.mustBeActive(); err != nil {
 		return nil, err
 	}
-	return []Event{PasswordChanged{ResetByAdmin: cmd.ResetByAdmin}}, nil
+	return []Event{PasswordChanged(cmd)}, nil
 }
 
 // ChangeRole decides RoleChanged; the current role yields no event.
