@@ -33,8 +33,13 @@ build: ## build every module and binary
 test: deps lint ## unit + integration tests (real PostgreSQL, kfake, srfake) with -race, then short fuzz runs
 	@start=$$(date +%s); \
 	for d in $(MODULES); do echo "== $$(basename $$d)"; (cd $$d && go test $(TEST_FLAGS) ./...); done; \
+	$(MAKE) --no-print-directory deploytest; \
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME); \
 	echo "make test: $$(( $$(date +%s) - start ))s"
+
+.PHONY: deploytest
+deploytest: ## validate docker-compose.yml, the Helm chart, dashboard, alerts, AsyncAPI and Dockerfile (no Docker needed)
+	@echo "== deploytest"; cd deploytest && test -z "$$(gofmt -l .)" && GOWORK=off go vet ./... && GOWORK=off staticcheck ./... && GOWORK=off go test -count=1 ./...
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each (make fuzz FUZZTIME=2m for a long run)
