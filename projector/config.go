@@ -32,6 +32,9 @@ type Config struct {
 	BackoffBase       time.Duration // RECALL_PROJECTOR_BACKOFF_BASE
 	BackoffMax        time.Duration // RECALL_PROJECTOR_BACKOFF_MAX
 	ShutdownGrace     time.Duration // RECALL_PROJECTOR_SHUTDOWN_GRACE
+	// SessionTimeout is how long the group waits for a silent member (a
+	// killed process) before moving its partitions.
+	SessionTimeout time.Duration // RECALL_PROJECTOR_SESSION_TIMEOUT
 
 	WelcomeEmail bool   // RECALL_WELCOME_EMAIL: run the welcome-email projection
 	SMTPHost     string // RECALL_SMTP_HOST; empty: log mails instead of sending
@@ -58,6 +61,7 @@ func DefaultConfig() Config {
 		BackoffBase:       100 * time.Millisecond,
 		BackoffMax:        30 * time.Second,
 		ShutdownGrace:     30 * time.Second,
+		SessionTimeout:    45 * time.Second,
 		WelcomeEmail:      true,
 		SMTPPort:          25,
 		SMTPFrom:          "Recall <noreply@recall.invalid>",
@@ -91,7 +95,7 @@ func (c Config) Validate() error {
 	if c.UsersVersion < 1 {
 		bad("users version must be ≥ 1, got %d", c.UsersVersion)
 	}
-	if c.ReconcileInterval <= 0 || c.BackoffBase <= 0 || c.BackoffMax < c.BackoffBase || c.ShutdownGrace <= 0 {
+	if c.ReconcileInterval <= 0 || c.BackoffBase <= 0 || c.BackoffMax < c.BackoffBase || c.ShutdownGrace <= 0 || c.SessionTimeout <= 0 {
 		bad("durations must be positive and backoff max ≥ base")
 	}
 	if c.MaxAttempts < 1 {
@@ -157,6 +161,7 @@ func (c *Config) Flags(fs *flag.FlagSet, getenv func(string) string) func() erro
 	fs.DurationVar(&c.BackoffBase, "backoff-base", envDur("RECALL_PROJECTOR_BACKOFF_BASE", c.BackoffBase), "first retry delay (RECALL_PROJECTOR_BACKOFF_BASE)")
 	fs.DurationVar(&c.BackoffMax, "backoff-max", envDur("RECALL_PROJECTOR_BACKOFF_MAX", c.BackoffMax), "longest retry delay (RECALL_PROJECTOR_BACKOFF_MAX)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDur("RECALL_PROJECTOR_SHUTDOWN_GRACE", c.ShutdownGrace), "time to finish a batch on shutdown (RECALL_PROJECTOR_SHUTDOWN_GRACE)")
+	fs.DurationVar(&c.SessionTimeout, "session-timeout", envDur("RECALL_PROJECTOR_SESSION_TIMEOUT", c.SessionTimeout), "group session timeout (RECALL_PROJECTOR_SESSION_TIMEOUT)")
 	fs.BoolVar(&c.WelcomeEmail, "welcome-email", envBool("RECALL_WELCOME_EMAIL", c.WelcomeEmail), "run the welcome-email projection (RECALL_WELCOME_EMAIL)")
 	fs.StringVar(&c.SMTPHost, "smtp-host", env("RECALL_SMTP_HOST", c.SMTPHost), "SMTP server; empty logs mails instead (RECALL_SMTP_HOST)")
 	fs.IntVar(&c.SMTPPort, "smtp-port", envInt("RECALL_SMTP_PORT", c.SMTPPort), "SMTP port (RECALL_SMTP_PORT)")

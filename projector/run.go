@@ -210,7 +210,8 @@ func (p *process) start(ctx context.Context, name, group, dlq string, h projecti
 		Name: name, Group: group, Topic: p.cfg.Topic, DLQTopic: dlq, Brokers: p.cfg.Brokers,
 		Decoder: p.decoder, Handler: h, Pool: p.pool, Metrics: p.metrics, Logger: p.log,
 		MaxAttempts: p.cfg.MaxAttempts, ShutdownGrace: p.cfg.ShutdownGrace,
-		Backoff: projection.Backoff{Base: p.cfg.BackoffBase, Max: p.cfg.BackoffMax},
+		Backoff:   projection.Backoff{Base: p.cfg.BackoffBase, Max: p.cfg.BackoffMax},
+		KafkaOpts: []kgo.Opt{kgo.SessionTimeout(p.cfg.SessionTimeout)},
 	})
 	if err != nil {
 		return nil, err
