@@ -1,0 +1,67 @@
+package projection_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/recall-events/recall/devstack/pgtest"
+	"github.com/recall-events/recall/projector/internal/stacktest"
+	"github.com/recall-events/recall/projector/migrations"
+	"github.com/recall-events/recall/projector/projection"
+	"github.com/recall-events/recall/projector/users"
+	"github.com/recall-events/recall/schemas"
+)
+
+type benchBundle struct {
+	*stacktest.Stack
+	pool    *pgxpool.Pool
+	metrics *projection.Metrics
+	cfg     projection.Config
+}
+
+func setupB(b *testing.B) *benchBundle {
+	ctx := context.Background()
+	url := pgtest.Database(b)
+	if err := migrations.Up(ctx, url); err != nil {
+		b.Fatal(err)
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	st := stacktest.Start(b, stacktest.Options{Partitions: 12})
+	if err := users.Setup(ctx, pool, 1); err != nil {
+		b.Fatal(err)
+	}
+	h, _ := users.New(pool, 1)
+	if err := projection.EnsureTopics(ctx, st.Client(b), "bench.dlq"); err != nil {
+		b.Fatal(err)
+	}
+	m := projection.NewMetrics(prometheus.NewRegistry())
+	return &benchBundle{Stack: st, pool: pool, metrics: m, cfg: projection.Config{
+		Topic: stacktest.Topic, DLQTopic: "bench.dlq", Brokers: st.Brokers(),
+		Decoder: schemas.NewDecoder(st.SR), Handler: h, Pool: pool, Metrics: m,
+	}}
+}
+
+func runB(b *testing.B, cfg projection.Config, done func() bool) {
+	r, err := projection.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- r.Run(ctx) }()
+	for !done() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		b.Fatal(err)
+	}
+}
