@@ -1,0 +1,143 @@
+package rig
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/recall-events/recall/bench/internal/proc"
+)
+
+// services are the relay and projector processes of a started rig.
+type services struct {
+	mu        sync.Mutex
+	relay     *proc.Process
+	projector *proc.Process
+}
+
+func (s *services) stopAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range []*proc.Process{s.relay, s.projector} {
+		if p != nil {
+			p.Stop(30 * time.Second)
+		}
+	}
+}
+
+func (r *Rig) build(ctx context.Context) error {
+	bins, err := proc.Build(ctx, filepath.Join(r.dir, "bin"), proc.Relay, proc.Projector)
+	r.bins = bins
+	return err
+}
+
+func (r *Rig) common() []string {
+	env := []string{"DATABASE_URL=" + r.DatabaseURL, "RECALL_KAFKA_BROKERS=" + r.Brokers[0],
+		"RECALL_SCHEMA_REGISTRY_URL=" + r.RegistryURL}
+	if r.opts.Partitions > 0 {
+		env = append(env, "RECALL_TOPIC_PARTITIONS="+strconv.Itoa(r.opts.Partitions))
+	}
+	return env
+}
+
+// startProcess runs one service binary with its health server on a fresh port and waits
+// until it is ready.
+func (r *Rig) startProcess(ctx context.Context, name, listenVar string, env []string) (*proc.Process, error) {
+	if r.External() {
+		return nil, ErrExternal
+	}
+	addrs, err := freeAddrs(1)
+	if err != nil {
+		return nil, err
+	}
+	log, err := os.OpenFile(filepath.Join(r.dir, name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	env = append(append(r.common(), listenVar+"="+addrs[0]), env...)
+	p, err := proc.Start(r.bins[name], env, addrs[0], log)
+	if err != nil {
+		log.Close()
+		return nil, err
+	}
+	go func() { <-p.Done(); log.Close() }()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := p.WaitReady(ctx); err != nil {
+		p.Kill()
+		return nil, fmt.Errorf("rig: %s: %w (log: %s)", name, err, log.Name())
+	}
+	return p, nil
+}
+
+// StartRelay starts the relay process (extra env, e.g. RECALL_RELAY_COMPRESSION=lz4)
+// and waits until it is ready. A relay already running is stopped first.
+func (r *Rig) StartRelay(ctx context.Context, env ...string) error {
+	r.StopRelay()
+	p, err := r.startProcess(ctx, proc.Relay.Name, "RECALL_RELAY_LISTEN", env)
+	if err != nil {
+		return err
+	}
+	r.services.mu.Lock()
+	r.services.relay = p
+	r.services.mu.Unlock()
+	return nil
+}
+
+// StartProjector starts the projector process (extra env, e.g. RECALL_WELCOME_EMAIL=false)
+// and waits until it has joined its groups. A projector already running is stopped first.
+func (r *Rig) StartProjector(ctx context.Context, env ...string) error {
+	r.StopProjector()
+	p, err := r.startProcess(ctx, proc.Projector.Name, "RECALL_PROJECTOR_LISTEN", env)
+	if err != nil {
+		return err
+	}
+	r.services.mu.Lock()
+	r.services.projector = p
+	r.services.mu.Unlock()
+	return nil
+}
+
+// Relay and Projector are the running processes, or nil.
+func (r *Rig) Relay() *proc.Process {
+	r.services.mu.Lock()
+	defer r.services.mu.Unlock()
+	return r.services.relay
+}
+
+// Projector is the running projector process, or nil.
+func (r *Rig) Projector() *proc.Process {
+	r.services.mu.Lock()
+	defer r.services.mu.Unlock()
+	return r.services.projector
+}
+
+// StopRelay stops the relay gracefully (in-flight records acked, checkpoint saved).
+func (r *Rig) StopRelay() {
+	r.take(&r.services.relay, func(p *proc.Process) { p.Stop(60 * time.Second) })
+}
+
+// StopProjector stops the projector gracefully (the batch in hand applied and committed).
+func (r *Rig) StopProjector() {
+	r.take(&r.services.projector, func(p *proc.Process) { p.Stop(60 * time.Second) })
+}
+
+// KillRelay SIGKILLs the relay: a crash with records in flight.
+func (r *Rig) KillRelay() { r.take(&r.services.relay, (*proc.Process).Kill) }
+
+// KillProjector SIGKILLs the projector: a crash mid-batch.
+func (r *Rig) KillProjector() { r.take(&r.services.projector, (*proc.Process).Kill) }
+
+func (r *Rig) take(slot **proc.Process, fn func(*proc.Process)) {
+	r.services.mu.Lock()
+	p := *slot
+	*slot = nil
+	r.services.mu.Unlock()
+	if p != nil {
+		fn(p)
+	}
+}
