@@ -8,6 +8,7 @@ PG_BIN ?= /usr/lib/postgresql/15/bin
 MODULES = $(shell go list -m -f '{{.Dir}}')
 FUZZTIME ?= 5s
 TEST_FLAGS ?= -race -count=1 -timeout 20m
+PROFILE ?= small
 
 .PHONY: help
 help: ## list the targets
@@ -58,8 +59,13 @@ lint: ## gofmt, go vet, staticcheck
 	@for d in $(MODULES); do (cd $$d && go vet ./... && staticcheck ./...); done
 
 .PHONY: bench
-bench: deps ## Go benchmarks of every module on a durable cluster (fsync on); medians of 5 runs
+bench: deps ## Go benchmarks of every module (fsync on; medians of 5 runs), then the end-to-end harness (PROFILE=small|full), appended to docs/benchmarks.md
 	@mkdir -p .data; for d in $(MODULES); do (cd $$d && go test -run="^$$" -bench=. -benchmem -count=$${BENCH_COUNT:-5} ./... | tee -a $(CURDIR)/.data/bench.txt); done
+	@cd bench && GOWORK=off go run ./cmd/bench -profile $(PROFILE) -json $(CURDIR)/.data/bench-$(PROFILE).json -doc $(CURDIR)/docs/benchmarks.md -logs $(CURDIR)/.data/bench-services.log
+
+.PHONY: test-faults
+test-faults: deps ## fault tests, long profile: relay/projector SIGKILLed, PostgreSQL and broker restarted under load; nothing lost
+	@cd bench && GOWORK=off RECALL_FAULTS_LONG=1 go test -count=1 -timeout 30m -run '^TestFaultsLong$$' -v ./internal/faults/
 
 .PHONY: tidy
 tidy: ## go mod tidy in every module
