@@ -14,6 +14,7 @@ import (
 
 	"github.com/recall-events/recall/command-api/internal/auth"
 	"github.com/recall-events/recall/command-api/internal/credentials"
+	"github.com/recall-events/recall/command-api/internal/httpapi"
 )
 
 // EmbeddedJWTSecret signs tokens of the embedded (make run) default only: Validate refuses
@@ -28,6 +29,9 @@ const EmbeddedAdminPassword = "recall-admin"
 type Config struct {
 	ListenAddr  string // RECALL_LISTEN_ADDR, default 127.0.0.1:8080
 	DatabaseURL string // DATABASE_URL
+	// ReadDatabaseURL is where the projector's read models live (projections, users_vN),
+	// read by GET /v1/users[/{id}]. Empty: the same database and pool as DatabaseURL.
+	ReadDatabaseURL string // RECALL_READ_DATABASE_URL
 	// Embedded marks the one-machine default (make run): it allows the embedded JWT
 	// secret and admin password. Never set it in production.
 	Embedded      bool          // RECALL_EMBEDDED
@@ -99,6 +103,8 @@ func (c Config) Validate() error {
 		"WRITE": c.WriteTimeout, "IDLE": c.IdleTimeout, "SHUTDOWN": c.ShutdownTimeout} {
 		add(d > 0, "RECALL_%s_TIMEOUT must be positive", name)
 	}
+	add(c.WriteTimeout > httpapi.MaxReadWait, "RECALL_WRITE_TIMEOUT %s must exceed the longest read-your-writes wait (%s)",
+		c.WriteTimeout, httpapi.MaxReadWait)
 	add(c.ShutdownDelay >= 0, "RECALL_SHUTDOWN_DELAY must not be negative")
 	add(c.MaxConns >= 0, "RECALL_DB_MAX_CONNS must not be negative")
 	if err := c.Argon2.Validate(); err != nil {
@@ -123,6 +129,7 @@ func ConfigFromArgs(args []string, getenv func(string) string) (Config, error) {
 	e := envReader{getenv: getenv}
 	fs.StringVar(&c.ListenAddr, "listen", e.str("RECALL_LISTEN_ADDR", c.ListenAddr), "listen address")
 	fs.StringVar(&c.DatabaseURL, "database-url", e.str("DATABASE_URL", c.DatabaseURL), "PostgreSQL URL")
+	fs.StringVar(&c.ReadDatabaseURL, "read-database-url", e.str("RECALL_READ_DATABASE_URL", ""), "PostgreSQL URL of the read models (empty: DATABASE_URL)")
 	fs.BoolVar(&c.Embedded, "embedded", e.boolean("RECALL_EMBEDDED", false), "embedded one-machine defaults (never in production)")
 	fs.StringVar(&c.JWTSecret, "jwt-secret", e.str("RECALL_JWT_SECRET", ""), "HS256 secret (≥ 32 bytes); prefer the env variable")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", e.duration("RECALL_TOKEN_TTL", c.TokenTTL), "access token lifetime")

@@ -3,6 +3,7 @@ package commandapi_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	commandapi "github.com/recall-events/recall/command-api"
 )
@@ -41,5 +42,21 @@ func TestConfigValidateListsEveryProblem(t *testing.T) {
 	cfg.Embedded = true
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("embedded defaults: %v", err)
+	}
+}
+
+func TestConfigReadDatabase(t *testing.T) {
+	env := map[string]string{"RECALL_EMBEDDED": "true", "RECALL_READ_DATABASE_URL": "postgres://reader@replica/recall"}
+	cfg, err := commandapi.ConfigFromArgs(nil, func(k string) string { return env[k] })
+	if err != nil || cfg.ReadDatabaseURL != env["RECALL_READ_DATABASE_URL"] || cfg.Validate() != nil {
+		t.Fatalf("config %+v: %v, %v", cfg, err, cfg.Validate())
+	}
+	if cfg, _ = commandapi.ConfigFromArgs(nil, func(string) string { return "" }); cfg.ReadDatabaseURL != "" {
+		t.Fatalf("read database defaults to %q, want empty (DATABASE_URL's pool)", cfg.ReadDatabaseURL)
+	}
+	// A read-your-writes wait (≤ 10 s) must fit in the server's write timeout.
+	cfg.Embedded, cfg.WriteTimeout = true, 10*time.Second
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "RECALL_WRITE_TIMEOUT") {
+		t.Fatalf("write timeout below the longest wait: %v", err)
 	}
 }

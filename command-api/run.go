@@ -23,6 +23,7 @@ import (
 	"github.com/recall-events/recall/command-api/internal/httpapi"
 	"github.com/recall-events/recall/command-api/internal/metrics"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/projector/readmodel"
 	"github.com/recall-events/recall/schemas"
 )
 
@@ -33,7 +34,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	defer p.pool.Close()
+	defer p.close()
 	if cfg.AdminPassword != "" {
 		if err := p.bootstrap(ctx, cfg); err != nil {
 			return err
@@ -52,7 +53,7 @@ func BootstrapAdmin(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	defer p.pool.Close()
+	defer p.close()
 	return p.bootstrap(ctx, cfg)
 }
 
@@ -60,6 +61,8 @@ func BootstrapAdmin(ctx context.Context, cfg Config) error {
 type process struct {
 	log      *slog.Logger
 	pool     *pgxpool.Pool
+	readPool *pgxpool.Pool // the read models' pool when apart from pool; else nil
+	reads    *readmodel.Store
 	svc      *app.Service
 	handlers app.Handlers
 	http     http.Handler
@@ -74,16 +77,46 @@ func build(ctx context.Context, cfg Config) (*process, error) {
 	if err := migrate(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
-	pool, err := openPool(ctx, cfg)
+	pool, err := openPool(ctx, "database", cfg.DatabaseURL, cfg.MaxConns)
 	if err != nil {
 		return nil, err
 	}
 	p.pool = pool
+	if err := p.openReads(ctx, cfg); err != nil {
+		p.close()
+		return nil, err
+	}
 	if err := p.wire(cfg); err != nil {
-		pool.Close()
+		p.close()
 		return nil, err
 	}
 	return p, nil
+}
+
+// openReads opens the read-model store: on the write pool unless ReadDatabaseURL names
+// another database. The projector migrates and fills that database, not command-api.
+func (p *process) openReads(ctx context.Context, cfg Config) error {
+	pool := p.pool
+	if cfg.ReadDatabaseURL != "" && cfg.ReadDatabaseURL != cfg.DatabaseURL {
+		rp, err := openPool(ctx, "read database", cfg.ReadDatabaseURL, cfg.MaxConns)
+		if err != nil {
+			return err
+		}
+		p.readPool, pool = rp, rp
+	}
+	p.reads = readmodel.New(pool)
+	return nil
+}
+
+// close stops the read model's LISTEN connection before the pools it borrowed it from.
+func (p *process) close() {
+	if p.reads != nil {
+		p.reads.Close()
+	}
+	if p.readPool != nil {
+		p.readPool.Close()
+	}
+	p.pool.Close()
 }
 
 func migrate(ctx context.Context, url string) error {
@@ -96,17 +129,18 @@ func migrate(ctx context.Context, url string) error {
 	return nil
 }
 
-func openPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
-	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+// openPool opens the pool of one database; what names it in errors.
+func openPool(ctx context.Context, what, url string, maxConns int32) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("commandapi: database url: %w", err)
+		return nil, fmt.Errorf("commandapi: %s url: %w", what, err)
 	}
-	if cfg.MaxConns > 0 {
-		pc.MaxConns = cfg.MaxConns
+	if maxConns > 0 {
+		pc.MaxConns = maxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
-		return nil, fmt.Errorf("commandapi: database: %w", err)
+		return nil, fmt.Errorf("commandapi: %s: %w", what, err)
 	}
 	return pool, nil
 }
@@ -130,7 +164,7 @@ func (p *process) wire(cfg Config) error {
 	p.http = httpapi.New(httpapi.Deps{
 		Service: svc, Handlers: p.handlers, Tokens: tokens, Metrics: m, Gatherer: reg, Logger: p.log,
 		Draining: p.draining.Load, MaxBodyBytes: cfg.MaxBodyBytes, RequireIfMatch: cfg.RequireIfMatch,
-		IdempotencyKey: idempotencyKey(cfg.secret()), IdempotencyTTL: cfg.IdempotencyTTL,
+		IdempotencyKey: idempotencyKey(cfg.secret()), IdempotencyTTL: cfg.IdempotencyTTL, ReadModel: p.reads,
 	})
 	return nil
 }

@@ -20,6 +20,11 @@
 //     replayed byte for byte; the same key with another request (method, path, actor or
 //     body) is 422. Failures are not stored: retrying a failed request runs it again.
 //     Fingerprints are HMAC-SHA256 under a server key, since bodies may hold passwords.
+//   - GET /v1/users and GET /v1/users/{id} read the projector's read model (Deps.ReadModel),
+//     which lags the store. A client reads its own write by passing the revision the write
+//     returned as min_revision: the route waits (wait, default 2 s, capped at 10 s) until
+//     the projection has applied it, and on timeout answers 503 projection-lagging with
+//     Retry-After: 1 — never older data than asked for. History and state read the store.
 //   - The OpenAPI 3.1 document (openapi.json, embedded) is served at /openapi.json and
 //     the integration tests validate every response they receive against it.
 package httpapi

@@ -36,6 +36,7 @@ const (
 	KindIdempotencyMismatch = "idempotency-key-reused"
 	KindEventSchema         = "event-schema-violation"
 	KindUnavailable         = "unavailable"
+	KindProjectionLagging   = "projection-lagging"
 	KindInternal            = "internal"
 )
 

@@ -34,6 +34,9 @@ type Deps struct {
 	RequireIfMatch bool
 	IdempotencyKey []byte // HMAC key of request fingerprints
 	IdempotencyTTL time.Duration
+	// ReadModel serves GET /v1/users and GET /v1/users/{id}; without it those routes
+	// are not registered.
+	ReadModel ReadModel
 }
 
 type server struct {
@@ -47,13 +50,14 @@ type server struct {
 	requireIfMatch bool
 	idemKey        []byte
 	idemTTL        time.Duration
+	reads          ReadModel
 }
 
 // New returns the HTTP handler of command-api.
 func New(d Deps) http.Handler {
 	s := &server{svc: d.Service, handlers: d.Handlers, tokens: d.Tokens, metrics: d.Metrics, log: d.Logger,
 		draining: d.Draining, maxBody: d.MaxBodyBytes, requireIfMatch: d.RequireIfMatch,
-		idemKey: d.IdempotencyKey, idemTTL: d.IdempotencyTTL}
+		idemKey: d.IdempotencyKey, idemTTL: d.IdempotencyTTL, reads: d.ReadModel}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -93,4 +97,8 @@ func (s *server) routes(r *gin.Engine, g prometheus.Gatherer) {
 	v1.POST("/:id/restore", append(write, s.restoreUser)...)
 	v1.GET("/:id/history", s.history)
 	v1.GET("/:id/state", s.state)
+	if s.reads != nil {
+		v1.GET("", s.listUsers)
+		v1.GET("/:id", s.getUser)
+	}
 }

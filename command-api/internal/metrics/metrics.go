@@ -15,7 +15,18 @@ type Metrics struct {
 	Append prometheus.Histogram
 	// Conflicts counts optimistic concurrency conflicts by command type, retried or not.
 	Conflicts *prometheus.CounterVec
+	// ReadYourWrites counts GET /v1/users/{id}?min_revision=N by outcome: fresh (the read
+	// model already had N), waited (it reached N within the wait), timeout (503
+	// projection-lagging). A request whose client went away is not counted.
+	ReadYourWrites *prometheus.CounterVec
 }
+
+// The outcomes of ReadYourWrites.
+const (
+	WaitFresh   = "fresh"
+	WaitWaited  = "waited"
+	WaitTimeout = "timeout"
+)
 
 // New creates the collectors and registers them on reg.
 func New(reg prometheus.Registerer) *Metrics {
@@ -41,7 +52,14 @@ func New(reg prometheus.Registerer) *Metrics {
 			Namespace: "recall", Subsystem: "commands", Name: "concurrency_conflicts_total",
 			Help: "Optimistic concurrency conflicts met while appending, by command type.",
 		}, []string{"command"}),
+		ReadYourWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "query", Name: "read_your_writes_total",
+			Help: "Reads with min_revision by outcome: fresh, waited, timeout.",
+		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.HTTP, m.Commands, m.CommandDuration, m.Append, m.Conflicts)
+	for _, o := range []string{WaitFresh, WaitWaited, WaitTimeout} {
+		m.ReadYourWrites.WithLabelValues(o) // export zeros, so rate() and alerts see the series at once
+	}
+	reg.MustRegister(m.HTTP, m.Commands, m.CommandDuration, m.Append, m.Conflicts, m.ReadYourWrites)
 	return m
 }

@@ -1,0 +1,284 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/recall-events/recall/command-api/internal/metrics"
+	"github.com/recall-events/recall/projector/readmodel"
+)
+
+// ReadModel is what the query routes need of the projector's read-model store
+// (*readmodel.Store): GET /v1/users and GET /v1/users/{id} read it, never the event store.
+type ReadModel interface {
+	Get(ctx context.Context, id string) (readmodel.User, error)
+	List(ctx context.Context, p readmodel.ListParams) (readmodel.Page, error)
+	WaitForRevision(ctx context.Context, id string, minRevision int64) (readmodel.User, error)
+}
+
+// Read-your-writes waits: DESIGN bounds them at 10 s; 2 s when min_revision comes alone.
+const (
+	DefaultReadWait = 2 * time.Second
+	MaxReadWait     = 10 * time.Second
+)
+
+// HeaderProjectionRevision names the stream revision the read model answered from; on a
+// lagging 503 it is the revision seen (absent when the projection has no row yet).
+const HeaderProjectionRevision = "Recall-Projection-Revision"
+
+// retryLagging is the Retry-After of a projection-lagging 503: projections apply within
+// milliseconds when healthy, so a second is a long time already.
+const retryLagging = "1"
+
+type userView struct {
+	ID        string     `json:"id"`
+	Username  string     `json:"username"`
+	Email     string     `json:"email"`
+	FirstName string     `json:"first_name"`
+	LastName  string     `json:"last_name"`
+	Role      string     `json:"role"`
+	Status    string     `json:"status"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	Revision  int64      `json:"revision"`
+}
+
+func viewOf(u readmodel.User) userView {
+	v := userView{ID: u.ID, Username: u.Username, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
+		Role: u.Role, Status: u.Status, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), Revision: u.Revision}
+	if u.DeletedAt != nil {
+		d := u.DeletedAt.UTC()
+		v.DeletedAt = &d
+	}
+	return v
+}
+
+type listResponse struct {
+	Items         []userView `json:"items"`
+	NextPageToken *string    `json:"next_page_token"` // null on the last page
+}
+
+// getUser answers the read-model row of a user; with min_revision it first waits
+// (bounded) until the projection has applied that revision: read-your-writes.
+func (s *server) getUser(c *gin.Context) {
+	id, ok := userID(c)
+	if !ok {
+		return
+	}
+	minRev, wait, p := readWaitParams(c)
+	if p != nil {
+		writeProblem(c, p)
+		return
+	}
+	u, err := s.readUser(c.Request.Context(), id.String(), minRev, wait)
+	if err != nil {
+		s.failRead(c, err)
+		return
+	}
+	c.Header("ETag", etag(u.Revision))
+	c.Header(HeaderProjectionRevision, strconv.FormatInt(u.Revision, 10))
+	switch {
+	case u.Status == readmodel.StatusDeleted:
+		writeProblem(c, problem(410, KindDeleted, "the user is deleted"))
+	case noneMatch(c.GetHeader("If-None-Match"), u.Revision):
+		c.Status(304)
+	default:
+		c.JSON(200, viewOf(u))
+	}
+}
+
+// readUser reads once and, when min_revision is given and not reached, waits. The first
+// read decides between the fresh and the waiting path, so the metric says which one ran.
+func (s *server) readUser(ctx context.Context, id string, minRev int64, wait time.Duration) (readmodel.User, error) {
+	first, err := s.reads.Get(ctx, id)
+	switch {
+	case minRev == 0:
+		return first, err
+	case err == nil && first.Revision >= minRev:
+		s.countWait(metrics.WaitFresh)
+		return first, nil
+	case err != nil && !errors.Is(err, readmodel.ErrNotFound) && !errors.Is(err, readmodel.ErrNoLiveVersion):
+		return first, err // a row or version not there yet may still come: wait for those
+	}
+	u, err := first, error(readmodel.ErrLagging)
+	if wait > 0 {
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		defer cancel()
+		u, err = s.reads.WaitForRevision(wctx, id, minRev)
+	}
+	switch {
+	case err == nil:
+		s.countWait(metrics.WaitWaited)
+	case errors.Is(err, readmodel.ErrLagging) && ctx.Err() == nil:
+		s.countWait(metrics.WaitTimeout)
+		return u, &laggingError{id: id, seen: max(u.Revision, first.Revision), want: minRev, waited: wait}
+	}
+	return u, err
+}
+
+func (s *server) countWait(outcome string) {
+	if s.metrics != nil {
+		s.metrics.ReadYourWrites.WithLabelValues(outcome).Inc()
+	}
+}
+
+// laggingError is a read-your-writes wait that ran out: the projection had applied seen
+// (0: no row yet) when the client asked for want.
+type laggingError struct {
+	id         string
+	seen, want int64
+	waited     time.Duration
+}
+
+func (e *laggingError) Error() string {
+	if e.seen == 0 {
+		return fmt.Sprintf("the read model has not projected user %s yet; want revision %d (waited %s)", e.id, e.want, e.waited)
+	}
+	return fmt.Sprintf("the read model has user %s at revision %d; want revision %d (waited %s)", e.id, e.seen, e.want, e.waited)
+}
+
+// failRead answers a read-model error: 503 projection-lagging after a timed-out wait,
+// 503 unavailable before the projector has ever made a version live, else as fail does.
+func (s *server) failRead(c *gin.Context, err error) {
+	var lag *laggingError
+	switch {
+	case errors.As(err, &lag):
+		if lag.seen > 0 {
+			c.Header(HeaderProjectionRevision, strconv.FormatInt(lag.seen, 10))
+		}
+		c.Header("Retry-After", retryLagging)
+		writeProblem(c, problem(503, KindProjectionLagging, lag.Error()))
+	case errors.Is(err, readmodel.ErrNotFound):
+		writeProblem(c, problem(404, KindNotFound, "no such user"))
+	case errors.Is(err, readmodel.ErrNoLiveVersion):
+		c.Header("Retry-After", "5")
+		writeProblem(c, problem(503, KindUnavailable, "the read model has not been built yet"))
+	case errors.Is(err, readmodel.ErrInvalidPageToken):
+		writeProblem(c, fieldProblem(422, KindValidation, "the query has invalid parameters",
+			map[string]string{"page_token": "is not a token of this listing; start again without it"}))
+	case errors.Is(err, readmodel.ErrInvalidArgument):
+		writeProblem(c, problem(422, KindValidation, strings.TrimPrefix(err.Error(), "readmodel: ")))
+	default:
+		fail(c, err)
+	}
+}
+
+// readWaitParams reads min_revision (integer ≥ 1) and wait (a Go duration such as 500ms
+// or a number of seconds; default 2 s, at most 10 s: longer asks are capped). wait
+// without min_revision has nothing to wait for and is only checked.
+func readWaitParams(c *gin.Context) (int64, time.Duration, *Problem) {
+	bad := map[string]string{}
+	var minRev int64
+	if raw, ok := c.GetQuery("min_revision"); ok {
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n < 1 {
+			bad["min_revision"] = "must be an integer ≥ 1 (the revision a write returned)"
+		}
+		minRev = n
+	}
+	wait := DefaultReadWait
+	if raw, ok := c.GetQuery("wait"); ok {
+		d, err := parseWait(raw)
+		if err != nil {
+			bad["wait"] = "must be a duration such as 2s or 500ms, or seconds, from 0 to 10s"
+		}
+		wait = min(d, MaxReadWait)
+	}
+	if len(bad) > 0 {
+		return 0, 0, fieldProblem(422, KindValidation, "the query has invalid parameters", bad)
+	}
+	return minRev, wait, nil
+}
+
+func parseWait(raw string) (time.Duration, error) {
+	d, err := time.ParseDuration(raw)
+	if err != nil {
+		secs, ferr := strconv.ParseFloat(raw, 64)
+		if ferr != nil || math.IsNaN(secs) || math.IsInf(secs, 0) {
+			return 0, err
+		}
+		d = time.Duration(min(secs, MaxReadWait.Seconds()) * float64(time.Second))
+	}
+	if d < 0 {
+		return 0, errors.New("negative wait")
+	}
+	return d, nil
+}
+
+// noneMatch reports whether If-None-Match names revision (weak comparison, RFC 9110
+// 13.1.2) or is "*".
+func noneMatch(header string, revision int64) bool {
+	if header == "" {
+		return false
+	}
+	want := etag(revision)
+	for tag := range strings.SplitSeq(header, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" || tag == want {
+			return true
+		}
+	}
+	return false
+}
+
+// listUsers answers one page of the read model, filtered by username and email prefix,
+// status and role, in the read model's stable (username, id) order.
+func (s *server) listUsers(c *gin.Context) {
+	params, p := listParams(c)
+	if p != nil {
+		writeProblem(c, p)
+		return
+	}
+	page, err := s.reads.List(c.Request.Context(), params)
+	if err != nil {
+		s.failRead(c, err)
+		return
+	}
+	out := listResponse{Items: make([]userView, len(page.Users))}
+	for i, u := range page.Users {
+		out.Items[i] = viewOf(u)
+	}
+	if page.NextPageToken != "" {
+		out.NextPageToken = &page.NextPageToken
+	}
+	c.JSON(200, out)
+}
+
+func listParams(c *gin.Context) (readmodel.ListParams, *Problem) {
+	p := readmodel.ListParams{UsernamePrefix: c.Query("username"), EmailPrefix: c.Query("email"),
+		Status: c.Query("status"), Role: c.Query("role"), PageToken: c.Query("page_token"), PageSize: readmodel.DefaultPageSize}
+	bad := map[string]string{}
+	for name, v := range map[string]string{"username": p.UsernamePrefix, "email": p.EmailPrefix} {
+		// PostgreSQL refuses NUL and invalid UTF-8 in text: a client's mistake, not a 500.
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) || len(v) > 320 {
+			bad[name] = "must be valid UTF-8 without NUL, at most 320 bytes"
+		}
+	}
+	if !slices.Contains([]string{"", readmodel.StatusActive, readmodel.StatusDeleted}, p.Status) {
+		bad["status"] = "must be active or deleted"
+	}
+	if !slices.Contains([]string{"", readmodel.RoleAdmin, readmodel.RoleUser}, p.Role) {
+		bad["role"] = "must be admin or user"
+	}
+	if raw, ok := c.GetQuery("page_size"); ok {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > readmodel.MaxPageSize {
+			bad["page_size"] = fmt.Sprintf("must be an integer from 1 to %d", readmodel.MaxPageSize)
+		}
+		p.PageSize = n
+	}
+	if len(bad) > 0 {
+		return p, fieldProblem(422, KindValidation, "the query has invalid parameters", bad)
+	}
+	return p, nil
+}
