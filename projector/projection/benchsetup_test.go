@@ -49,7 +49,10 @@ func setupB(b *testing.B) *benchBundle {
 	}}
 }
 
-func runB(b *testing.B, cfg projection.Config, done func() bool) {
+// runB runs cfg until done and returns when the group was joined (the
+// replay's start: joining a classic group takes kfake up to seconds, which is
+// not replay speed).
+func runB(b *testing.B, cfg projection.Config, done func() bool) time.Time {
 	r, err := projection.New(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -57,11 +60,19 @@ func runB(b *testing.B, cfg projection.Config, done func() bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- r.Run(ctx) }()
+	var joined time.Time
 	for !done() {
-		time.Sleep(5 * time.Millisecond)
+		if joined.IsZero() && r.Ready() {
+			joined = time.Now()
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if joined.IsZero() {
+		joined = time.Now()
 	}
 	cancel()
 	if err := <-errc; err != nil {
 		b.Fatal(err)
 	}
+	return joined
 }
