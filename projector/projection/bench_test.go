@@ -51,6 +51,12 @@ func BenchmarkReplay(b *testing.B) {
 		end := time.Now()
 		b.ReportMetric(float64(n)/end.Sub(joined).Seconds(), "events/s")
 		b.ReportMetric(float64(n)/end.Sub(start).Seconds(), "events/s_incl_join")
+		b.StopTimer()
+		var sum int64
+		if err := bb.pool.QueryRow(ctx, `SELECT coalesce(sum(revision), 0) FROM users_v1`).Scan(&sum); err != nil || sum != int64(n) {
+			b.Fatalf("read model holds revisions summing to %d, want %d (%v)", sum, n, err)
+		}
+		b.StartTimer()
 	}
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
