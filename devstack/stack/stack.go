@@ -92,11 +92,17 @@ type Stack struct {
 
 	opts     Options
 	tempDir  string
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
 	mu       sync.Mutex
+	services map[string]*service
 	runErrs  []error
 	stopOnce sync.Once
+}
+
+// service is one running service and how to start it again.
+type service struct {
+	run    func(context.Context) error
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // Start brings up the dependencies and the services and waits until all are ready.
@@ -113,9 +119,8 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		s.stopDependencies()
 		return nil, err
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	s.startServices(runCtx)
+	s.services = map[string]*service{}
+	s.startServices()
 	if err := s.waitReady(ctx); err != nil {
 		_ = s.Stop()
 		return nil, err
@@ -164,7 +169,7 @@ func (s *Stack) logger(service string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(s.opts.Logs, nil)).With("service", service)
 }
 
-func (s *Stack) startServices(ctx context.Context) {
+func (s *Stack) startServices() {
 	s.APIURL = "http://" + s.opts.APIAddr
 	s.RelayURL = "http://" + s.opts.RelayListen
 	s.ProjectorURL = "http://" + s.opts.ProjectorListen
@@ -172,33 +177,89 @@ func (s *Stack) startServices(ctx context.Context) {
 		cfg := relay.DefaultConfig()
 		cfg.DatabaseURL, cfg.KafkaBrokers, cfg.SchemaRegistryURL = s.DatabaseURL, s.Brokers, s.RegistryURL
 		cfg.Listen, cfg.Logger = s.opts.RelayListen, s.logger("relay")
-		s.run("relay", func() error { return relay.Run(ctx, cfg) })
+		s.add("relay", func(ctx context.Context) error { return relay.Run(ctx, cfg) })
 	}
 	if !s.without("projector") {
 		cfg := projector.DefaultConfig()
 		cfg.DatabaseURL, cfg.Brokers, cfg.RegistryURL = s.DatabaseURL, s.Brokers, s.RegistryURL
 		cfg.ListenAddr, cfg.Logger = s.opts.ProjectorListen, s.logger("projector")
-		s.run("projector", func() error { return projector.Run(ctx, cfg) })
+		s.add("projector", func(ctx context.Context) error { return projector.Run(ctx, cfg) })
 	}
 	if !s.without("command-api") {
 		cfg := commandapi.DefaultConfig()
 		cfg.Embedded, cfg.JWTSecret = true, commandapi.EmbeddedJWTSecret
 		cfg.DatabaseURL, cfg.ListenAddr = s.DatabaseURL, s.opts.APIAddr
 		cfg.AdminPassword, cfg.Logger = s.opts.AdminPassword, s.logger("command-api")
-		s.run("command-api", func() error { return commandapi.Run(ctx, cfg) })
+		s.add("command-api", func(ctx context.Context) error { return commandapi.Run(ctx, cfg) })
 	}
 }
 
-func (s *Stack) run(name string, fn func() error) {
-	s.wg.Add(1)
+func (s *Stack) add(name string, run func(context.Context) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	svc := &service{run: run}
+	s.services[name] = svc
+	s.launch(name, svc)
+}
+
+// launch runs svc in a goroutine; the caller holds s.mu.
+func (s *Stack) launch(name string, svc *service) {
+	ctx, cancel := context.WithCancel(context.Background())
+	svc.cancel, svc.done = cancel, make(chan struct{})
 	go func() {
-		defer s.wg.Done()
-		if err := fn(); err != nil && !errors.Is(err, context.Canceled) {
+		defer close(svc.done)
+		if err := svc.run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			s.mu.Lock()
 			s.runErrs = append(s.runErrs, fmt.Errorf("%s: %w", name, err))
 			s.mu.Unlock()
 		}
 	}()
+}
+
+// StopService shuts one service down gracefully (e.g. the projector before an in-place
+// reset) and waits for it.
+func (s *Stack) StopService(name string) error {
+	s.mu.Lock()
+	svc, ok := s.services[name]
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("stack: no service %q", name)
+	}
+	svc.cancel()
+	<-svc.done
+	return nil
+}
+
+// StartService starts a stopped service again and waits until it is ready.
+func (s *Stack) StartService(ctx context.Context, name string) error {
+	s.mu.Lock()
+	svc, ok := s.services[name]
+	if ok {
+		select {
+		case <-svc.done:
+			s.launch(name, svc)
+		default:
+			s.mu.Unlock()
+			return fmt.Errorf("stack: %s is running", name)
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("stack: no service %q", name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	return waitHTTP(ctx, s.healthURL(name)+"/readyz", s.Err)
+}
+
+func (s *Stack) healthURL(name string) string {
+	switch name {
+	case "relay":
+		return s.RelayURL
+	case "projector":
+		return s.ProjectorURL
+	}
+	return s.APIURL
 }
 
 // Err reports the services that stopped with an error so far.
@@ -211,11 +272,11 @@ func (s *Stack) Err() error {
 func (s *Stack) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	for name, url := range map[string]string{"command-api": s.APIURL, "relay": s.RelayURL, "projector": s.ProjectorURL} {
+	for _, name := range []string{"relay", "projector", "command-api"} {
 		if s.without(name) {
 			continue
 		}
-		if err := waitHTTP(ctx, url+"/readyz", s.Err); err != nil {
+		if err := waitHTTP(ctx, s.healthURL(name)+"/readyz", s.Err); err != nil {
 			return fmt.Errorf("stack: %s not ready: %w", name, err)
 		}
 	}
@@ -246,10 +307,18 @@ func waitHTTP(ctx context.Context, url string, failed func() error) error {
 // Stop shuts the services down gracefully, then the dependencies.
 func (s *Stack) Stop() error {
 	s.stopOnce.Do(func() {
-		if s.cancel != nil {
-			s.cancel()
+		s.mu.Lock()
+		running := make([]*service, 0, len(s.services))
+		for _, svc := range s.services {
+			running = append(running, svc)
 		}
-		s.wg.Wait()
+		s.mu.Unlock()
+		for _, svc := range running {
+			svc.cancel()
+		}
+		for _, svc := range running {
+			<-svc.done
+		}
 		s.stopDependencies()
 	})
 	return s.Err()
