@@ -59,9 +59,14 @@ func setup(t *testing.T) env {
 
 func (e env) run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return e.runIn(t, "", args...)
+}
+
+func (e env) runIn(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	args = append([]string{"--brokers", e.brokers, "--database-url", e.dbURL, "--actor", "tester"}, args...)
-	code := cli.Execute(context.Background(), args, &out, &errOut)
+	code := cli.ExecuteWithInput(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), code
 }
 

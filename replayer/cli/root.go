@@ -31,7 +31,13 @@ type globals struct {
 
 // Execute runs the replayer with args and returns the process exit code.
 func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return ExecuteWithInput(ctx, args, os.Stdin, stdout, stderr)
+}
+
+// ExecuteWithInput is Execute reading confirmations from stdin.
+func ExecuteWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
+	root.SetIn(stdin)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "error:", err)
@@ -60,6 +66,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&g.actor, "actor", envOr("RECALL_ACTOR", currentUser()), "who runs this, recorded in ops_log (env RECALL_ACTOR)")
 	f.DurationVar(&g.timeout, "timeout", 30*time.Second, "timeout of each Kafka or database request")
 	root.AddCommand(newOffsetsCmd(g))
+	root.AddCommand(newProjectionCmd(g))
 	return root
 }
 

@@ -76,11 +76,17 @@ func NewAdmin(adm *kadm.Client) *Admin { return &Admin{adm: adm, now: time.Now} 
 // GroupState is the group's state and its members' ids ("Empty" and none when idle).
 func (a *Admin) GroupState(ctx context.Context, group string) (string, []string, error) {
 	described, err := a.adm.DescribeGroups(ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return "Dead", nil, nil
+	}
 	if err != nil {
 		return "", nil, fmt.Errorf("offsets: describe group %s: %w", group, err)
 	}
 	d, ok := described[group]
 	if !ok {
+		return "Dead", nil, nil
+	}
+	if errors.Is(d.Err, kerr.GroupIDNotFound) {
 		return "Dead", nil, nil
 	}
 	if d.Err != nil {

@@ -1,0 +1,233 @@
+package rebuild
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/recall-events/recall/projector/readmodel"
+	"github.com/recall-events/recall/projector/users"
+	"github.com/recall-events/recall/projector/versions"
+	"github.com/recall-events/recall/replayer/offsets"
+)
+
+var (
+	// ErrUnknownProjection: the replayer knows no projection of that name.
+	ErrUnknownProjection = errors.New("rebuild: unknown projection")
+	// ErrLagging: the version is too far behind to promote without --force.
+	ErrLagging = errors.New("rebuild: version still lagging")
+	// ErrState: the version is not in a state that allows the operation.
+	ErrState = errors.New("rebuild: wrong state")
+)
+
+// projection is what the replayer must know of a projection to rebuild it.
+type projection struct {
+	topic     string
+	supported func(int) bool
+	setup     func(context.Context, *pgxpool.Pool, int) error
+	tables    func(int) []string
+}
+
+var known = map[string]projection{
+	"users": {
+		topic:     "recall.user.events",
+		supported: users.Supported,
+		setup:     users.Setup,
+		tables:    func(v int) []string { return []string{readmodel.UsersTable(v)} },
+	},
+}
+
+func lookup(name string) (projection, error) {
+	p, ok := known[name]
+	if !ok {
+		return projection{}, fmt.Errorf("%w %q (known: users)", ErrUnknownProjection, name)
+	}
+	return p, nil
+}
+
+// Manager runs lifecycle operations on the projections table and Kafka.
+type Manager struct {
+	pool  *pgxpool.Pool
+	admin *offsets.Admin
+	adm   *kadm.Client
+}
+
+// New returns a Manager on the read-model database and the cluster.
+func New(pool *pgxpool.Pool, adm *kadm.Client) *Manager {
+	return &Manager{pool: pool, admin: offsets.NewAdmin(adm), adm: adm}
+}
+
+// VersionStatus is one version with where its consumer group stands.
+type VersionStatus struct {
+	versions.Version
+	Lag     int64    `json:"lag"`     // -1: unknown (no offsets yet)
+	Members []string `json:"members"` // projector instances consuming it
+}
+
+// Status lists every version of name with its lag.
+func (m *Manager) Status(ctx context.Context, name string) ([]VersionStatus, error) {
+	p, err := lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := versions.List(ctx, m.pool, name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]VersionStatus, len(vs))
+	for i, v := range vs {
+		out[i] = VersionStatus{Version: v, Lag: -1}
+		if v.DroppedAt != nil {
+			continue
+		}
+		d, err := m.admin.Describe(ctx, v.ConsumerGroup, offsets.Topics{p.topic: nil})
+		if err != nil {
+			return nil, err
+		}
+		out[i].Members = d.Members
+		if hasCommitted(d) {
+			out[i].Lag = d.TotalLag
+		}
+	}
+	return out, nil
+}
+
+func hasCommitted(d *offsets.Description) bool {
+	for _, p := range d.Partitions {
+		if p.Committed >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Start creates the next version of name in state building, with its tables. The
+// running projector picks it up and consumes the topic from offset zero into it.
+func (m *Manager) Start(ctx context.Context, name string) (versions.Version, error) {
+	p, err := lookup(name)
+	if err != nil {
+		return versions.Version{}, err
+	}
+	vs, err := versions.List(ctx, m.pool, name)
+	if err != nil {
+		return versions.Version{}, err
+	}
+	next := 1
+	for _, v := range vs {
+		if v.State == versions.Building && v.DroppedAt == nil {
+			return versions.Version{}, fmt.Errorf("%w: %s v%d is already building; promote or drop it first", ErrState, name, v.Version)
+		}
+		next = max(next, v.Version+1)
+	}
+	if !p.supported(next) {
+		return versions.Version{}, fmt.Errorf("%w: %s v%d: this build of the projector knows no such version (deploy the projector with the new version's code first)", ErrState, name, next)
+	}
+	if err := p.setup(ctx, m.pool, next); err != nil {
+		return versions.Version{}, err
+	}
+	v := versions.For(name, next, p.topic, p.tables(next)...)
+	if err := versions.Ensure(ctx, m.pool, v); err != nil {
+		return versions.Version{}, err
+	}
+	return versions.Get(ctx, m.pool, name, next)
+}
+
+// Promote makes version live when its lag is at most maxLag (any lag with force). The
+// query side switches atomically: readers see the old or the new version, never none.
+func (m *Manager) Promote(ctx context.Context, name string, version int, maxLag int64, force bool) (VersionStatus, error) {
+	st, err := m.one(ctx, name, version)
+	if err != nil {
+		return st, err
+	}
+	if st.DroppedAt != nil || st.State == versions.Live {
+		return st, fmt.Errorf("%w: %s v%d is %s", ErrState, name, version, describeState(st.Version))
+	}
+	if !force && (st.Lag < 0 || st.Lag > maxLag) {
+		return st, fmt.Errorf("%w: %s v%d has lag %d (max %d); wait, or --force", ErrLagging, name, version, st.Lag, maxLag)
+	}
+	return st, versions.Promote(ctx, m.pool, name, version)
+}
+
+// Drop retires version (if it is not live), drops its tables and deletes its consumer
+// group. It refuses the live version: promote another one first.
+func (m *Manager) Drop(ctx context.Context, name string, version int, wait time.Duration) (VersionStatus, error) {
+	st, err := m.one(ctx, name, version)
+	if err != nil {
+		return st, err
+	}
+	if st.State == versions.Live {
+		return st, fmt.Errorf("%w: %s v%d is live; promote another version first", ErrState, name, version)
+	}
+	if err := versions.Retire(ctx, m.pool, name, version); err != nil {
+		return st, err
+	}
+	// The projector stops consuming a retired version within its reconcile interval;
+	// deleting the group before that would be refused (it has members).
+	if err := m.deleteGroup(ctx, st.ConsumerGroup, wait); err != nil {
+		return st, err
+	}
+	err = pgx.BeginFunc(ctx, m.pool, func(tx pgx.Tx) error {
+		for _, t := range st.Tables {
+			if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{t}.Sanitize()); err != nil {
+				return fmt.Errorf("rebuild: drop %s: %w", t, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return st, err
+	}
+	return st, versions.MarkDropped(ctx, m.pool, name, version)
+}
+
+func (m *Manager) deleteGroup(ctx context.Context, group string, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		state, members, err := m.admin.GroupState(ctx, group)
+		if err != nil {
+			return err
+		}
+		if len(members) == 0 {
+			if state == "Dead" {
+				return nil
+			}
+			if _, err := m.adm.DeleteGroup(ctx, group); err != nil {
+				return fmt.Errorf("rebuild: delete group %s: %w", group, err)
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return &offsets.ActiveError{Group: group, State: state, Members: members}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func (m *Manager) one(ctx context.Context, name string, version int) (VersionStatus, error) {
+	all, err := m.Status(ctx, name)
+	if err != nil {
+		return VersionStatus{}, err
+	}
+	for _, st := range all {
+		if st.Version.Version == version {
+			return st, nil
+		}
+	}
+	return VersionStatus{}, fmt.Errorf("%w: %s v%d", versions.ErrNotFound, name, version)
+}
+
+func describeState(v versions.Version) string {
+	if v.DroppedAt != nil {
+		return "dropped"
+	}
+	return string(v.State)
+}
