@@ -39,5 +39,5 @@ func WaitCaughtUp(ctx context.Context, r *rig.Rig, timeout time.Duration) error 
 	if err != nil {
 		return err
 	}
-	return waitApplied(ctx, r, table, events)
+	return WaitApplied(ctx, r, table, events)
 }

@@ -57,7 +57,7 @@ func Replay(ctx context.Context, r *rig.Rig) (ReplayResult, error) {
 	if err := r.StartProjector(ctx, "RECALL_WELCOME_EMAIL=false"); err != nil {
 		return res, err
 	}
-	if err := waitApplied(ctx, r, table, res.Events); err != nil {
+	if err := WaitApplied(ctx, r, table, res.Events); err != nil {
 		return res, err
 	}
 	res.Seconds = time.Since(start).Seconds()
@@ -76,8 +76,9 @@ func rewind(ctx context.Context, r *rig.Rig, adm *kafkaread.Admin, table string)
 	return err
 }
 
-// waitApplied polls until the read model's revisions add up to events.
-func waitApplied(ctx context.Context, r *rig.Rig, table string, events int64) error {
+// WaitApplied polls until the revisions in table (a users read model) add up to events:
+// every stream is gapless from revision 1, so the sum is the number of events applied.
+func WaitApplied(ctx context.Context, r *rig.Rig, table string, events int64) error {
 	for {
 		var sum int64
 		err := r.Pool.QueryRow(ctx, `SELECT coalesce(sum(revision), 0)::bigint FROM `+pgx.Identifier{table}.Sanitize()).Scan(&sum)

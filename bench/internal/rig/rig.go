@@ -30,6 +30,9 @@ type Options struct {
 	CheapPasswords bool
 	// Partitions of the event topic the relay creates; 0 is the relay's default (12).
 	Partitions int
+	// ProjectorEnv is added to every projector start, e.g. a short
+	// RECALL_PROJECTOR_SESSION_TIMEOUT so a killed member's partitions move sooner.
+	ProjectorEnv []string
 }
 
 // Rig is one Recall and the clients the harness uses on it.
@@ -51,6 +54,7 @@ type Rig struct {
 	bins      map[string]string
 	api       *inProcessAPI
 	services  services
+	keep      bool
 }
 
 // Start starts a Recall on this machine; see the package doc. Close it.
@@ -152,10 +156,14 @@ func (r *Rig) Close() {
 	if r.stack != nil {
 		_ = r.stack.Stop()
 	}
-	if r.dir != "" {
+	if r.dir != "" && !r.keep {
 		_ = os.RemoveAll(r.dir)
 	}
 }
+
+// Keep leaves the work folder (the processes' logs, the data) in place at Close, for a
+// failed run to be examined.
+func (r *Rig) Keep() { r.keep = true }
 
 // Dir is the rig's work folder (logs, binaries, data).
 func (r *Rig) Dir() string { return filepath.Clean(r.dir) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -44,9 +45,9 @@ func (r *Rig) common() []string {
 	return env
 }
 
-// startProcess runs one service binary with its health server on a fresh port and waits
-// until it is ready.
-func (r *Rig) startProcess(ctx context.Context, name, listenVar string, env []string) (*proc.Process, error) {
+// startProcess runs one service binary with its health server on a fresh port and, when
+// wait is set, waits until it is ready.
+func (r *Rig) startProcess(ctx context.Context, name, listenVar string, env []string, wait bool) (*proc.Process, error) {
 	if r.External() {
 		return nil, ErrExternal
 	}
@@ -65,6 +66,9 @@ func (r *Rig) startProcess(ctx context.Context, name, listenVar string, env []st
 		return nil, err
 	}
 	go func() { <-p.Done(); log.Close() }()
+	if !wait {
+		return p, nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	if err := p.WaitReady(ctx); err != nil {
@@ -78,7 +82,7 @@ func (r *Rig) startProcess(ctx context.Context, name, listenVar string, env []st
 // and waits until it is ready. A relay already running is stopped first.
 func (r *Rig) StartRelay(ctx context.Context, env ...string) error {
 	r.StopRelay()
-	p, err := r.startProcess(ctx, proc.Relay.Name, "RECALL_RELAY_LISTEN", env)
+	p, err := r.startProcess(ctx, proc.Relay.Name, "RECALL_RELAY_LISTEN", env, true)
 	if err != nil {
 		return err
 	}
@@ -91,8 +95,19 @@ func (r *Rig) StartRelay(ctx context.Context, env ...string) error {
 // StartProjector starts the projector process (extra env, e.g. RECALL_WELCOME_EMAIL=false)
 // and waits until it has joined its groups. A projector already running is stopped first.
 func (r *Rig) StartProjector(ctx context.Context, env ...string) error {
+	return r.launchProjector(ctx, true, env)
+}
+
+// LaunchProjector starts the projector without waiting for it to join its groups: after
+// a crash the group holds the dead member's partitions until its session times out, and
+// a fault drill should not stand still meanwhile.
+func (r *Rig) LaunchProjector(ctx context.Context, env ...string) error {
+	return r.launchProjector(ctx, false, env)
+}
+
+func (r *Rig) launchProjector(ctx context.Context, wait bool, env []string) error {
 	r.StopProjector()
-	p, err := r.startProcess(ctx, proc.Projector.Name, "RECALL_PROJECTOR_LISTEN", env)
+	p, err := r.startProcess(ctx, proc.Projector.Name, "RECALL_PROJECTOR_LISTEN", append(slices.Clone(r.opts.ProjectorEnv), env...), wait)
 	if err != nil {
 		return err
 	}

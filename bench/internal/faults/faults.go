@@ -1,0 +1,107 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/recall-events/recall/bench/internal/apiclient"
+	"github.com/recall-events/recall/bench/internal/kafkaread"
+	"github.com/recall-events/recall/bench/internal/measure"
+	"github.com/recall-events/recall/bench/internal/rig"
+)
+
+// Run runs profile p on a started rig and checks the invariants; see the package doc.
+// An error means the run itself could not be carried out; violated invariants are in the
+// Counts (see Failures).
+func Run(ctx context.Context, r *rig.Rig, p Profile, logf func(string, ...any)) (Counts, error) {
+	var c Counts
+	if err := r.StartRelay(ctx); err != nil {
+		return c, err
+	}
+	if err := r.StartProjector(ctx); err != nil {
+		return c, err
+	}
+	api := apiclient.New(r.APIURL, 2*p.Workers)
+	if err := api.Login(ctx, r.AdminUser, r.AdminPassword); err != nil {
+		return c, err
+	}
+	l, err := startLoad(ctx, api, p.Rate, p.Workers)
+	if err != nil {
+		return c, err
+	}
+	start := time.Now()
+	c.Faults, err = strike(ctx, r, start, schedule(p), logf)
+	if err != nil {
+		l.stop()
+		return c, err
+	}
+	time.Sleep(time.Until(start.Add(p.Load)))
+	acks := l.stop()
+	c.Sent, c.LoadFailed = l.sent.Load(), l.failed.Load()
+	logf("load stopped: %d commands, %d acknowledged, %d failed during outages", c.Sent, len(acks), c.LoadFailed)
+	if err := stillRunning(r); err != nil {
+		return c, err
+	}
+	return c, check(ctx, r, acks, &c, logf)
+}
+
+func stillRunning(r *rig.Rig) error {
+	if p := r.Relay(); p == nil || p.Exited() {
+		return errors.New("faults: the relay exited on its own")
+	}
+	if p := r.Projector(); p == nil || p.Exited() {
+		return errors.New("faults: the projector exited on its own")
+	}
+	return nil
+}
+
+// check drains and compares; a timeout while waiting for the pipeline is not an error
+// here: whatever has not arrived by then counts as lost or stale.
+func check(ctx context.Context, r *rig.Rig, acks []ack, c *Counts, logf func(string, ...any)) error {
+	store, err := readStore(ctx, r)
+	if err != nil {
+		return err
+	}
+	checkAcked(store, acks, c)
+	kctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	recs, err := kafkaread.All(kctx, r.Brokers, kafkaread.Topic, len(store))
+	cancel()
+	if err != nil {
+		logf("topic not complete: %v", err)
+	}
+	checkKafka(store, recs, c)
+	if err := measure.WaitApplied(ctx2m(ctx), r, "users_v1", int64(len(store))); err != nil {
+		logf("read model not caught up: %v", err)
+	}
+	if err := checkReadModel(ctx, r, "users_v1", c); err != nil {
+		return err
+	}
+	return rebuild(ctx, r, int64(len(store)), c, logf)
+}
+
+// rebuild runs users v2 (a new consumer group) from offset zero in a fresh projector
+// process and compares it with the live v1 that lived through the faults.
+func rebuild(ctx context.Context, r *rig.Rig, events int64, c *Counts, logf func(string, ...any)) error {
+	t := time.Now()
+	if err := r.StartProjector(ctx, "RECALL_USERS_VERSION=2", "RECALL_WELCOME_EMAIL=false"); err != nil {
+		return err
+	}
+	if err := measure.WaitApplied(ctx2m(ctx), r, "users_v2", events); err != nil {
+		logf("rebuild not complete: %v", err)
+	}
+	logf("rebuilt users v2 from offset zero in %v", time.Since(t).Round(time.Millisecond))
+	n, err := compareTables(ctx, r, "users_v1", "users_v2")
+	if err != nil {
+		return fmt.Errorf("faults: compare read models: %w", err)
+	}
+	c.RebuildMismatch = n
+	return nil
+}
+
+func ctx2m(ctx context.Context) context.Context {
+	c, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	_ = cancel // released when the timer fires; the checks are one-shot
+	return c
+}
