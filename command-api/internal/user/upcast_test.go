@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"testing"
+
+	"github.com/recall-events/recall/schemas/upcast"
 )
 
 // TestUpcastUserCreatedV1Fixtures loads historical v1 data and gets v2
@@ -57,27 +59,23 @@ func TestUpcastSplitsFullName(t *testing.T) {
 
 func quote(s string) string { return `"` + s + `"` }
 
-// TestUpcasterChain checks the registry mechanics on a made-up type with
-// three versions: steps run in order, one version at a time; current data
-// passes untouched; a missing step is ErrUnsupportedVersion.
-func TestUpcasterChain(t *testing.T) {
+// TestWritesAtTheContractsVersion: the aggregate writes each event at the version the
+// shared upcasters lift old data to, so what it writes and what it reads agree.
+func TestWritesAtTheContractsVersion(t *testing.T) {
 	t.Parallel()
-	r := &upcasters{current: map[string]int{"Thing": 3}, steps: map[upcastKey]Upcaster{}}
-	r.register("Thing", 1, func(b []byte) ([]byte, error) { return append(b, '2'), nil })
-	r.register("Thing", 2, func(b []byte) ([]byte, error) { return append(b, '3'), nil })
-	for from, want := range map[int]string{1: "x23", 2: "x3", 3: "x"} {
-		v, out, err := r.upcast("Thing", from, []byte("x"))
-		if err != nil || v != 3 || string(out) != want {
-			t.Errorf("from v%d: v%d %s, %v; want v3 %s", from, v, out, err, want)
+	for typ, v := range currentVersions {
+		if cur, ok := upcast.Current(typ); !ok || cur != v {
+			t.Errorf("%s: written at v%d, contract's current v%d (%v)", typ, v, cur, ok)
 		}
 	}
-	delete(r.steps, upcastKey{"Thing", 2})
-	if _, _, err := r.upcast("Thing", 1, []byte("x")); !errors.Is(err, ErrUnsupportedVersion) {
-		t.Errorf("missing step: %v", err)
+	if _, _, err := Upcast("UserRenamed", 1, []byte(`{}`)); !errors.Is(err, ErrUnknownEventType) {
+		t.Errorf("unknown type: %v", err)
 	}
-	r.register("Thing", 2, func([]byte) ([]byte, error) { return nil, errors.New("boom") })
-	if _, _, err := r.upcast("Thing", 2, []byte("x")); !errors.Is(err, ErrMalformedEvent) {
-		t.Errorf("failing step: %v", err)
+	if _, _, err := Upcast(TypeUserCreated, 3, []byte(`{}`)); !errors.Is(err, ErrUnsupportedVersion) {
+		t.Errorf("future version: %v", err)
+	}
+	if _, _, err := Upcast(TypeUserCreated, 1, []byte(`{"full_name":7}`)); !errors.Is(err, ErrMalformedEvent) {
+		t.Errorf("malformed v1: %v", err)
 	}
 }
 
@@ -85,10 +83,10 @@ func TestUpcasterChain(t *testing.T) {
 // reach it, so no stored event becomes unreadable by a release.
 func TestEveryOldVersionHasAPath(t *testing.T) {
 	t.Parallel()
-	for typ, current := range registry.current {
+	for typ, current := range currentVersions {
 		for v := 1; v < current; v++ {
-			if _, ok := registry.steps[upcastKey{typ, v}]; !ok {
-				t.Errorf("%s v%d has no upcaster", typ, v)
+			if _, _, err := Upcast(typ, v, nil); errors.Is(err, ErrUnsupportedVersion) {
+				t.Errorf("%s v%d has no upcaster: %v", typ, v, err)
 			}
 		}
 	}
