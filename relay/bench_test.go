@@ -19,7 +19,8 @@ import (
 
 // BenchmarkDrain measures the relay (a process, as deployed) draining a backlog of
 // RECALL_BENCH_EVENTS events (default 50k; the figure is 1M) written in 100-event
-// transactions while it was down, until Kafka holds them all; then pg_recvlogical drains
+// transactions (RECALL_BENCH_TX_EVENTS; 1 shows the per-transaction costs, such as the
+// relay_commits row) while it was down, until Kafka holds them all; then pg_recvlogical drains
 // the same WAL through the same publication on a second slot, for the ratio. Run it
 // alone, e.g.:
 //
@@ -28,6 +29,10 @@ func BenchmarkDrain(b *testing.B) {
 	n := 50_000
 	if v, err := strconv.Atoi(os.Getenv("RECALL_BENCH_EVENTS")); err == nil && v > 0 {
 		n = v
+	}
+	perTx := 100
+	if v, err := strconv.Atoi(os.Getenv("RECALL_BENCH_TX_EVENTS")); err == nil && v > 0 {
+		perTx = v
 	}
 	compression := os.Getenv("RECALL_BENCH_COMPRESSION")
 	e := newEnv(b)
@@ -43,7 +48,7 @@ func BenchmarkDrain(b *testing.B) {
 	}
 	b.Cleanup(func() { _, _ = e.pool.Exec(ctx, "SELECT pg_drop_replication_slot($1)", recvSlot) })
 
-	e.bulkInsert(n, 100, 100)
+	e.bulkInsert(n, 100, perTx)
 	var endLSN string
 	if err := e.pool.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&endLSN); err != nil {
 		b.Fatal(err)

@@ -10,7 +10,7 @@ import (
 )
 
 // checkAll consumes until every stored event is on the topic and checks per-aggregate
-// order; duplicates (the unacked tail of a crash) are allowed and logged.
+// order and relay_commits; duplicates (the unacked tail of a crash) are allowed and logged.
 func (e *env) checkAll() consumed {
 	e.t.Helper()
 	total := e.eventCount()
@@ -20,6 +20,7 @@ func (e *env) checkAll() consumed {
 		e.t.Fatalf("%d distinct events on the topic, %d in the store", len(c.byID), total)
 	}
 	e.t.Logf("%d events, %d records (%d duplicates)", total, len(c.records), c.duplicates())
+	e.checkCommitLSNs(c)
 	return c
 }
 

@@ -1,4 +1,5 @@
-// Package migrations holds the relay's own schema: the relay_checkpoints table.
+// Package migrations holds the relay's own schema: the relay_checkpoints table and the
+// relay_commits mapping of published transactions (read by package commits).
 package migrations
 
 import "embed"

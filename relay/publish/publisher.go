@@ -77,6 +77,11 @@ func Codec(name string) (kgo.CompressionCodec, error) {
 	return kgo.CompressionCodec{}, fmt.Errorf("publish: compression %q: want none, lz4, snappy, zstd or gzip", name)
 }
 
+// Partitioner is the relay's partitioner: murmur2 of the key, as Kafka's Java client.
+// Whoever else produces Recall's records (the replayer's republish) uses it, so a key
+// lands on the same partition of a topic with the same partition count.
+func Partitioner() kgo.Partitioner { return kgo.StickyKeyPartitioner(nil) }
+
 // Publisher sends events as records built by a record.Builder. Safe for concurrent use.
 type Publisher struct {
 	opts Options
@@ -98,7 +103,7 @@ func New(opts Options, b *record.Builder) (*Publisher, error) {
 		kgo.ProducerBatchCompression(codec),
 		kgo.ProducerBatchMaxBytes(4<<20),
 		kgo.MaxBufferedRecords(opts.MaxBuffered),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), // murmur2, as Kafka's Java client
+		kgo.RecordPartitioner(Partitioner()),
 		kgo.ClientID("recall-relay"),
 	)
 	if err != nil {

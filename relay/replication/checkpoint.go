@@ -9,10 +9,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/relay/commits"
 	"github.com/recall-events/recall/relay/migrations"
 )
 
-// Migrate creates the relay's checkpoint table when missing.
+// Migrate creates the relay's tables (relay_checkpoints, relay_commits) when missing.
 func Migrate(ctx context.Context, url string) error {
 	if err := eventstore.MigrateFS(ctx, url, migrations.VersionTable, migrations.FS, "."); err != nil {
 		return fmt.Errorf("replication: %w", err)
@@ -38,14 +39,17 @@ func LoadCheckpoint(ctx context.Context, conn *pgx.Conn, slot string) (lsn pglog
 	return lsn, true, nil
 }
 
-// saveCheckpoint stores lsn; it never moves a checkpoint backwards.
-func saveCheckpoint(ctx context.Context, conn *pgx.Conn, slot string, lsn pglogrepl.LSN) error {
-	_, err := conn.Exec(ctx, `
+// saveCheckpoint stores lsn, never moving a checkpoint backwards, and the relay_commits
+// rows of cs: one round trip, one (implicit) transaction.
+func saveCheckpoint(ctx context.Context, conn *pgx.Conn, slot string, lsn pglogrepl.LSN, cs []commits.Commit) error {
+	var b pgx.Batch
+	commits.Queue(&b, cs)
+	b.Queue(`
 		INSERT INTO relay_checkpoints (slot_name, lsn) VALUES ($1, $2::text::pg_lsn)
 		ON CONFLICT (slot_name) DO UPDATE SET lsn = greatest(relay_checkpoints.lsn, excluded.lsn), updated_at = now()`,
 		slot, lsn.String())
-	if err != nil {
-		return fmt.Errorf("replication: save checkpoint %s: %w", lsn, err)
+	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
+		return fmt.Errorf("replication: save checkpoint %s (%d commits): %w", lsn, len(cs), err)
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ func (s *Session) startLSN(ctx context.Context, ctl *pgx.Conn, repl *pgconn.PgCo
 // calling tick, when given) while MaxInFlight records are unacked.
 func (s *Session) publish(ctx context.Context, x *txn, e schemas.Event, tick func(context.Context) error) error {
 	for {
-		ok, err := x.reserve()
+		ok, err := x.reserve(e.GlobalPosition)
 		if err != nil {
 			return fmt.Errorf("replication: publish: %w", err)
 		}

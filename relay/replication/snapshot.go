@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/recall-events/recall/relay/commits"
 	"github.com/recall-events/recall/schemas"
 )
 
@@ -39,8 +40,8 @@ func (s *Session) initialSnapshot(ctx context.Context, ctl *pgx.Conn, repl *pgco
 	}
 	o.Logger.Info("created replication slot; publishing existing rows", "slot", o.Slot, "consistent_point", consistent.String())
 	tr := newTracker(0, o.MaxInFlight, nil)
-	x := tr.begin(consistent, time.Now())
-	n, err := s.publishSnapshot(ctx, ctl, res.SnapshotName, x)
+	x := tr.begin(consistent, 0, time.Now())
+	runs, err := s.publishSnapshot(ctx, ctl, res.SnapshotName, x)
 	if err != nil {
 		return 0, err
 	}
@@ -48,10 +49,10 @@ func (s *Session) initialSnapshot(ctx context.Context, ctl *pgx.Conn, repl *pgco
 	if err := drain(ctx, tr, 0); err != nil {
 		return 0, fmt.Errorf("replication: initial snapshot: %w", err)
 	}
-	if err := saveCheckpoint(ctx, ctl, o.Slot, consistent); err != nil {
+	if err := saveCheckpoint(ctx, ctl, o.Slot, consistent, runs); err != nil {
 		return 0, err
 	}
-	o.Logger.Info("initial snapshot published", "slot", o.Slot, "events", n, "lsn", consistent.String())
+	o.Logger.Info("initial snapshot published", "slot", o.Slot, "events", x.records, "runs", len(runs), "lsn", consistent.String())
 	return consistent, nil
 }
 
@@ -59,42 +60,56 @@ const snapshotQuery = `SELECT event_id::text, aggregate_type, aggregate_id::text
 	schema_version, recorded_at, data::text, metadata::text, global_position
 	FROM events ORDER BY global_position`
 
-func (s *Session) publishSnapshot(ctx context.Context, ctl *pgx.Conn, name string, x *txn) (int, error) {
+// publishSnapshot publishes the rows of the exported snapshot name as records of x and
+// returns their relay_commits rows: one per run of consecutive positions, so that a row
+// committed after the consistent point (streamed, with its own xid row) never falls in
+// one. Runs break only at positions the snapshot lacks (rolled-back inserts, rows still
+// uncommitted at the consistent point), so there are few.
+func (s *Session) publishSnapshot(ctx context.Context, ctl *pgx.Conn, name string, x *txn) ([]commits.Commit, error) {
 	if !snapshotName.MatchString(name) {
-		return 0, fmt.Errorf("replication: unexpected snapshot name %q", name)
+		return nil, fmt.Errorf("replication: unexpected snapshot name %q", name)
 	}
 	tx, err := ctl.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return 0, fmt.Errorf("replication: snapshot: %w", err)
+		return nil, fmt.Errorf("replication: snapshot: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+name+"'"); err != nil {
-		return 0, fmt.Errorf("replication: use exported snapshot: %w", err)
+		return nil, fmt.Errorf("replication: use exported snapshot: %w", err)
 	}
 	rows, err := tx.Query(ctx, snapshotQuery)
 	if err != nil {
-		return 0, fmt.Errorf("replication: snapshot: %w", err)
+		return nil, fmt.Errorf("replication: snapshot: %w", err)
 	}
 	defer rows.Close()
-	n := 0
+	var runs []commits.Commit
 	for rows.Next() {
 		var e schemas.Event
 		var data, meta []byte
 		if err := rows.Scan(&e.EventID, &e.AggregateType, &e.AggregateID, &e.Revision, &e.EventType,
 			&e.SchemaVersion, &e.RecordedAt, &data, &meta, &e.GlobalPosition); err != nil {
-			return n, fmt.Errorf("replication: snapshot row: %w", err)
+			return nil, fmt.Errorf("replication: snapshot row: %w", err)
 		}
 		e.RecordedAt = e.RecordedAt.UTC()
 		e.Data, e.Metadata = data, meta
 		if err := s.publish(ctx, x, e, nil); err != nil {
-			return n, err
+			return nil, err
 		}
-		n++
+		runs = extendRuns(runs, e.GlobalPosition, x.commitLSN)
 	}
 	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("replication: snapshot: %w", err)
+		return nil, fmt.Errorf("replication: snapshot: %w", err)
 	}
-	return n, nil
+	return runs, nil
+}
+
+// extendRuns adds pos (ascending) to the last run when it follows it, else opens a run.
+func extendRuns(runs []commits.Commit, pos int64, lsn pglogrepl.LSN) []commits.Commit {
+	if n := len(runs); n > 0 && runs[n-1].Last == pos-1 {
+		runs[n-1].Last = pos
+		return runs
+	}
+	return append(runs, commits.Commit{Snapshot: true, CommitLSN: lsn, First: pos, Last: pos})
 }
 
 // drain waits until no record is in flight (so every committed transaction is

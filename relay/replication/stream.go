@@ -21,6 +21,11 @@ const finishTimeout = 20 * time.Second
 // ctlTimeout bounds one query on the control connection.
 const ctlTimeout = 10 * time.Second
 
+// maxUnsaved bounds the confirmed transactions whose relay_commits rows wait for the
+// next checkpoint: past it the checkpoint is saved at once instead of at the next tick,
+// so a burst of tiny transactions cannot grow the list (or one INSERT) without bound.
+const maxUnsaved = 50_000
+
 // stream is the receive loop of one session. Only its goroutine touches repl.
 type stream struct {
 	s     *Session
@@ -45,6 +50,7 @@ func newStream(s *Session, ctl *pgx.Conn, repl *pgconn.PgConn, start pglogrepl.L
 			m.Transactions.Inc()
 		}
 	})
+	st.tr.keep = true
 	return st
 }
 
@@ -126,7 +132,7 @@ func (st *stream) wal(ctx context.Context, data []byte) error {
 		if st.tx != nil {
 			return fmt.Errorf("replication: %w: Begin inside an open transaction", pgoutput.ErrUnexpected)
 		}
-		st.tx = st.tr.begin(m.FinalLSN, m.CommitTime)
+		st.tx = st.tr.begin(m.FinalLSN, m.Xid, m.CommitTime)
 	case pgoutput.Insert:
 		if st.tx == nil {
 			return fmt.Errorf("replication: %w: Insert outside a transaction", pgoutput.ErrUnexpected)
@@ -136,8 +142,11 @@ func (st *stream) wal(ctx context.Context, data []byte) error {
 		if st.tx == nil {
 			return fmt.Errorf("replication: %w: Commit outside a transaction", pgoutput.ErrUnexpected)
 		}
-		st.tr.commit(st.tx, m.EndLSN)
+		unsaved := st.tr.commit(st.tx, m.EndLSN)
 		st.tx = nil
+		if unsaved >= maxUnsaved {
+			return st.tick(ctx)
+		}
 	case pgoutput.Relation:
 		st.s.opts.Logger.Debug("relation", "id", m.ID, "namespace", m.Namespace, "name", m.Name, "events", m.IsEvents)
 	}
@@ -163,7 +172,7 @@ func (st *stream) tick(ctx context.Context) error {
 	// cancelled, and with it the slot's advisory lock and the final checkpoint.
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ctlTimeout)
 	defer cancel()
-	if err := st.saveCheckpoint(qctx, state.data); err != nil {
+	if err := st.saveCheckpoint(qctx); err != nil {
 		return err
 	}
 	if err := st.sendStatus(ctx); err != nil {
@@ -180,17 +189,20 @@ func (st *stream) tick(ctx context.Context) error {
 	return nil
 }
 
-// saveCheckpoint moves the durable checkpoint to data, the end of the newest transaction
-// with events that is fully in Kafka. Idle keepalive positions are only sent to the
-// server, never saved: saving writes WAL, which would make a new idle position to save.
-func (st *stream) saveCheckpoint(ctx context.Context, data pglogrepl.LSN) error {
-	if data <= st.saved {
+// saveCheckpoint moves the durable checkpoint to the end of the newest transaction with
+// events that is fully in Kafka, and records those transactions in relay_commits. Idle
+// keepalive positions are only sent to the server, never saved: saving writes WAL, which
+// would make a new idle position to save. Should the save fail, the session ends and
+// the next one streams those transactions (and records them) again.
+func (st *stream) saveCheckpoint(ctx context.Context) error {
+	data, cs := st.tr.checkpoint()
+	if data <= st.saved && len(cs) == 0 {
 		return nil
 	}
-	if err := saveCheckpoint(ctx, st.ctl, st.s.opts.Slot, data); err != nil {
+	if err := saveCheckpoint(ctx, st.ctl, st.s.opts.Slot, max(data, st.saved), cs); err != nil {
 		return err
 	}
-	st.saved = data
+	st.saved = max(data, st.saved)
 	return nil
 }
 
@@ -237,7 +249,7 @@ func (st *stream) finish(ctx context.Context) {
 	state := st.tr.state()
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := st.saveCheckpoint(sctx, state.data); err != nil {
+	if err := st.saveCheckpoint(sctx); err != nil {
 		log.Warn("final checkpoint not saved", "err", err)
 	}
 	if st.repl.IsClosed() {

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jackc/pglogrepl"
+
+	"github.com/recall-events/recall/relay/commits"
 )
 
 // tracker holds the transactions whose records are on their way to Kafka, in commit
@@ -25,6 +27,11 @@ type tracker struct {
 	space    chan struct{} // signalled when a waiting publisher may go on
 	err      error         // first publish failure; the session ends on it
 	onDone   func(t *txn)  // called (under mu) as each transaction is confirmed
+	// keep makes the tracker collect a commits.Commit per confirmed transaction with
+	// records, until checkpoint takes them (the stream's tracker; the snapshot records
+	// its runs itself).
+	keep    bool
+	commits []commits.Commit
 }
 
 // txn is one transaction (or the initial snapshot, or an idle keepalive position).
@@ -33,7 +40,9 @@ type txn struct {
 	commitLSN  pglogrepl.LSN // header recall_commit_lsn
 	commitText string
 	commitTime time.Time
-	end        pglogrepl.LSN // TransactionEndLSN, set by commit
+	xid        uint32
+	positions  commits.Commit // First/Last: the range of its events' global_position
+	end        pglogrepl.LSN  // TransactionEndLSN, set by commit
 	records    int
 	pending    int
 	committed  bool
@@ -44,9 +53,9 @@ func newTracker(start pglogrepl.LSN, max int, onDone func(*txn)) *tracker {
 	return &tracker{confirmed: start, data: start, last: start, max: max, space: make(chan struct{}, 1), onDone: onDone}
 }
 
-// begin opens a transaction at the tail of the queue.
-func (t *tracker) begin(commitLSN pglogrepl.LSN, commitTime time.Time) *txn {
-	x := &txn{t: t, commitLSN: commitLSN, commitText: commitLSN.String(), commitTime: commitTime}
+// begin opens transaction xid at the tail of the queue.
+func (t *tracker) begin(commitLSN pglogrepl.LSN, xid uint32, commitTime time.Time) *txn {
+	x := &txn{t: t, commitLSN: commitLSN, commitText: commitLSN.String(), commitTime: commitTime, xid: xid}
 	x.ack = x.acked
 	t.mu.Lock()
 	t.queue = append(t.queue, x)
@@ -54,10 +63,11 @@ func (t *tracker) begin(commitLSN pglogrepl.LSN, commitTime time.Time) *txn {
 	return x
 }
 
-// reserve counts one record about to be published in x, unless MaxInFlight records are
+// reserve counts one record (of the event at global position pos) about to be published
+// in x, unless MaxInFlight records are
 // unacked already: then it arms the space signal and returns false. A publish failure
 // seen earlier is returned instead, so the session ends on it.
-func (x *txn) reserve() (bool, error) {
+func (x *txn) reserve(pos int64) (bool, error) {
 	t := x.t
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -70,6 +80,7 @@ func (x *txn) reserve() (bool, error) {
 	}
 	x.records++
 	x.pending++
+	x.positions.Include(pos)
 	t.inflight++
 	return true, nil
 }
@@ -96,13 +107,15 @@ func (x *txn) acked(err error) {
 	}
 }
 
-// commit closes x at end; it may confirm x and later ones already complete.
-func (t *tracker) commit(x *txn, end pglogrepl.LSN) {
+// commit closes x at end; it may confirm x and later ones already complete. It returns
+// how many confirmed transactions wait for the next checkpoint.
+func (t *tracker) commit(x *txn, end pglogrepl.LSN) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	x.end, x.committed = end, true
 	t.last = max(t.last, end)
 	t.advance()
+	return len(t.commits)
 }
 
 // idle records that the server has sent everything up to walEnd and no transaction is
@@ -128,6 +141,11 @@ func (t *tracker) advance() {
 		t.confirmed = max(t.confirmed, x.end)
 		if x.records > 0 {
 			t.data = max(t.data, x.end)
+			if t.keep {
+				c := x.positions
+				c.Xid, c.CommitLSN = x.xid, x.commitLSN
+				t.commits = append(t.commits, c)
+			}
 		}
 		if t.onDone != nil {
 			t.onDone(x)
@@ -145,6 +163,16 @@ type trackerState struct {
 	inflight        int
 	open            int
 	err             error
+}
+
+// checkpoint returns the LSN to save as the checkpoint and takes the transactions
+// confirmed since the last call, all of them at or before it.
+func (t *tracker) checkpoint() (pglogrepl.LSN, []commits.Commit) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cs := t.commits
+	t.commits = nil
+	return t.data, cs
 }
 
 func (t *tracker) state() trackerState {

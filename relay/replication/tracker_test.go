@@ -10,11 +10,11 @@ import (
 func TestTrackerConfirmsInCommitOrder(t *testing.T) {
 	var done []uint64
 	tr := newTracker(100, 10, func(x *txn) { done = append(done, uint64(x.end)) })
-	a := tr.begin(150, time.Now())
+	a := tr.begin(150, 7, time.Now())
 	mustReserve(t, a)
 	mustReserve(t, a)
 	tr.commit(a, 200)
-	b := tr.begin(250, time.Now())
+	b := tr.begin(250, 7, time.Now())
 	mustReserve(t, b)
 	tr.commit(b, 300)
 	b.ack(nil) // the later transaction is acked first: nothing may be confirmed
@@ -36,7 +36,7 @@ func TestTrackerConfirmsInCommitOrder(t *testing.T) {
 
 func TestTrackerOpenTransactionHoldsBack(t *testing.T) {
 	tr := newTracker(0, 10, nil)
-	a := tr.begin(50, time.Now())
+	a := tr.begin(50, 7, time.Now())
 	mustReserve(t, a)
 	a.ack(nil) // every record acked, but no commit yet
 	if s := tr.state(); s.confirmed != 0 {
@@ -55,7 +55,7 @@ func TestTrackerOpenTransactionHoldsBack(t *testing.T) {
 
 func TestTrackerIdleWaitsForEarlierAcks(t *testing.T) {
 	tr := newTracker(0, 10, nil)
-	a := tr.begin(50, time.Now())
+	a := tr.begin(50, 7, time.Now())
 	mustReserve(t, a)
 	tr.commit(a, 60)
 	tr.idle(1000)
@@ -70,11 +70,11 @@ func TestTrackerIdleWaitsForEarlierAcks(t *testing.T) {
 
 func TestTrackerBackpressureAndErrors(t *testing.T) {
 	tr := newTracker(0, 4, nil)
-	a := tr.begin(1, time.Now())
+	a := tr.begin(1, 7, time.Now())
 	for range 4 {
 		mustReserve(t, a)
 	}
-	if ok, _ := a.reserve(); ok {
+	if ok, _ := a.reserve(1); ok {
 		t.Fatal("reserved past max")
 	}
 	var wg sync.WaitGroup
@@ -93,14 +93,41 @@ func TestTrackerBackpressureAndErrors(t *testing.T) {
 	if s := tr.state(); !errors.Is(s.err, boom) {
 		t.Fatalf("err %v", s.err)
 	}
-	if _, err := a.reserve(); !errors.Is(err, boom) {
+	if _, err := a.reserve(1); !errors.Is(err, boom) {
 		t.Fatalf("reserve after a failure: %v", err)
 	}
 }
 
 func mustReserve(t *testing.T, x *txn) {
 	t.Helper()
-	if ok, err := x.reserve(); !ok || err != nil {
+	if ok, err := x.reserve(1); !ok || err != nil {
 		t.Fatalf("reserve: %v %v", ok, err)
+	}
+}
+
+func TestTrackerKeepsConfirmedCommits(t *testing.T) {
+	tr := newTracker(0, 10, nil)
+	tr.keep = true
+	a := tr.begin(150, 41, time.Now())
+	if ok, _ := a.reserve(12); !ok {
+		t.Fatal("reserve")
+	}
+	if ok, _ := a.reserve(10); !ok {
+		t.Fatal("reserve")
+	}
+	tr.commit(a, 200)
+	b := tr.begin(250, 42, time.Now())
+	tr.commit(b, 300) // no records: no row
+	if data, cs := tr.checkpoint(); data != 0 || len(cs) != 0 {
+		t.Fatalf("unacked transaction taken: %v %v", data, cs)
+	}
+	a.ack(nil)
+	a.ack(nil)
+	data, cs := tr.checkpoint()
+	if data != 200 || len(cs) != 1 || cs[0].Xid != 41 || cs[0].CommitLSN != 150 || cs[0].First != 10 || cs[0].Last != 12 || cs[0].Snapshot {
+		t.Fatalf("checkpoint %v %+v", data, cs)
+	}
+	if _, cs := tr.checkpoint(); len(cs) != 0 {
+		t.Fatalf("taken twice: %+v", cs)
 	}
 }
