@@ -53,6 +53,18 @@ func (g *globals) session(ctx context.Context) (*session, error) {
 		stop: func() { ops.Close(); cl.Close(); pool.Close() }}, nil
 }
 
+// inSession runs a command with a session that is closed when it returns.
+func (g *globals) inSession(run func(*cobra.Command, *session, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		s, err := g.session(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer s.stop()
+		return run(cmd, s, args)
+	}
+}
+
 // record writes the outcome of an executed operation to ops_log and returns runErr.
 func (g *globals) record(ctx context.Context, s *session, op string, args map[string]any, plan any, runErr error) error {
 	if err := s.ops.Record(ctx, opslog.Entry{Actor: g.actor, Operation: op, Args: args, Plan: plan}, runErr); err != nil {
@@ -66,22 +78,17 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Use:   "status [name]",
 		Short: "Each version's state, consumer group, lag and members",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: g.inSession(func(cmd *cobra.Command, s *session, args []string) error {
 			name := "users"
 			if len(args) == 1 {
 				name = args[0]
 			}
-			s, err := g.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.stop()
 			st, err := s.mgr.Status(cmd.Context(), name)
 			if err != nil {
 				return err
 			}
 			return g.print(st, func(w io.Writer) error { return statusTable(w, st) })
-		},
+		}),
 	}
 }
 
@@ -106,12 +113,7 @@ func newRebuildCmd(g *globals) *cobra.Command {
 		Use:   "rebuild <name>",
 		Short: "Create the next version (building): the running projector fills it from offset zero while the live one serves",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.stop()
+		RunE: g.inSession(func(cmd *cobra.Command, s *session, args []string) error {
 			v, err := s.mgr.Start(cmd.Context(), args[0])
 			if err := g.record(cmd.Context(), s, "projection rebuild", map[string]any{"name": args[0]}, v, err); err != nil {
 				return err
@@ -119,7 +121,7 @@ func newRebuildCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(g.stderr, "%s v%d is building (group %s, tables %s).\nFollow it with `replayer projection status %s`; promote with `replayer projection promote %s --version %d`.\n",
 				v.Name, v.Version, v.ConsumerGroup, strings.Join(v.Tables, ","), v.Name, v.Name, v.Version)
 			return g.print(v, func(w io.Writer) error { _, err := fmt.Fprintf(w, "%s v%d building\n", v.Name, v.Version); return err })
-		},
+		}),
 	}
 }
 
@@ -131,12 +133,7 @@ func newPromoteCmd(g *globals) *cobra.Command {
 		Use:   "promote <name> --version N",
 		Short: "Switch the query side to version N atomically, when its lag is under --max-lag (or --force)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.stop()
+		RunE: g.inSession(func(cmd *cobra.Command, s *session, args []string) error {
 			st, err := s.mgr.Promote(cmd.Context(), args[0], version, maxLag, force)
 			err = g.record(cmd.Context(), s, "projection promote",
 				map[string]any{"name": args[0], "version": version, "max_lag": maxLag, "force": force}, map[string]any{"lag": st.Lag}, err)
@@ -145,7 +142,7 @@ func newPromoteCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(g.stderr, "%s v%d is live (lag was %d). Retire the old version with `replayer projection retire %s --version <old>`.\n", args[0], version, st.Lag, args[0])
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&version, "version", 0, "version to promote (required)")
 	cmd.Flags().Int64Var(&maxLag, "max-lag", 100, "refuse while the version's consumer lag exceeds this many records")
@@ -161,12 +158,7 @@ func newRetireCmd(g *globals) *cobra.Command {
 		Use:   "retire <name> --version N",
 		Short: "Stop consuming version N, drop its tables and delete its consumer group (never the live version)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.stop()
+		RunE: g.inSession(func(cmd *cobra.Command, s *session, args []string) error {
 			st, err := s.mgr.Drop(cmd.Context(), args[0], version, wait)
 			err = g.record(cmd.Context(), s, "projection retire", map[string]any{"name": args[0], "version": version},
 				map[string]any{"tables": st.Tables, "group": st.ConsumerGroup}, err)
@@ -175,7 +167,7 @@ func newRetireCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(g.stderr, "%s v%d retired: tables %s dropped, group %s deleted.\n", args[0], version, strings.Join(st.Tables, ","), st.ConsumerGroup)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&version, "version", 0, "version to retire (required)")
 	cmd.Flags().DurationVar(&wait, "wait", 30*time.Second, "how long to wait for the projector to leave the version's group")
@@ -192,22 +184,20 @@ func newProjectionResetCmd(g *globals) *cobra.Command {
 then start it again to rebuild the read model from offset zero. Queries answer from an empty, then
 partial read model until it has caught up; use rebuild/promote for no downtime.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if !yes && !confirm(cmd.InOrStdin(), g.stderr, args[0]) {
 				return fmt.Errorf("not confirmed; nothing changed (pass --yes to skip the question)")
 			}
-			s, err := g.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.stop()
+			return nil
+		},
+		RunE: g.inSession(func(cmd *cobra.Command, s *session, args []string) error {
 			plan, err := s.mgr.Reset(cmd.Context(), args[0])
 			if err := g.record(cmd.Context(), s, "projection reset", map[string]any{"name": args[0]}, plan, err); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stderr, "%s reset: group rewound to earliest, tables emptied. Start the projector to rebuild.\n", args[0])
 			return g.print(plan, plan.WriteTable)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
 	return cmd
