@@ -24,6 +24,8 @@ func run(ctx context.Context, args []string, out, log io.Writer) error {
 	jsonPath := fs.String("json", "", "write the results as JSON to this file")
 	docPath := fs.String("doc", "", "append the results to this markdown file (docs/benchmarks.md)")
 	logPath := fs.String("logs", "", "write the services' logs to this file (default: discarded)")
+	apiConns := fs.Int("api-max-conns", 0, "command-api's database pool size (0: its default)")
+	probe := fs.Int("pool-probe", -1, "(a) repeat the top level with command-api's pool at this size (0: don't; default: profile's)")
 	attach := fs.Bool("attach", false, "target a running Recall (RECALL_BENCH_API_URL, _DATABASE_URL, _BROKERS, _REGISTRY_URL)")
 	o := overrides{}
 	fs.IntVar(&o.users, "users", envInt("RECALL_BENCH_USERS"), "(a) users per side (0: profile)")
@@ -44,7 +46,10 @@ func run(ctx context.Context, args []string, out, log io.Writer) error {
 	if err := o.apply(&cfg); err != nil {
 		return err
 	}
-	cfg.Only, cfg.Attach = *only, *attach
+	cfg.Only, cfg.Attach, cfg.APIMaxConns = *only, *attach, int32(*apiConns)
+	if *probe >= 0 {
+		cfg.PoolProbe = int32(*probe)
+	}
 	if *logPath != "" {
 		f, err := os.Create(*logPath)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 // Run measures what cfg asks for and returns the result; progress goes to log.
 func Run(ctx context.Context, cfg Config, log io.Writer) (report.Result, error) {
 	res := report.Result{Profile: cfg.Profile, Started: time.Now(), Sizes: cfg.sizes()}
+	loadStart := report.LoadAverage()
 	step := func(format string, a ...any) {
 		fmt.Fprintf(log, "%s bench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 	}
@@ -25,9 +26,11 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (report.Result, error) 
 	}
 	defer r.Close()
 	res.Machine = report.ThisMachine(r.PostgresVersion(ctx))
+	res.Machine.LoadStart = loadStart
 	h := &run{cfg: cfg, r: r, res: &res, step: step}
 	err = h.all(ctx)
 	res.Seconds = time.Since(res.Started).Seconds()
+	res.Machine.LoadEnd = report.LoadAverage()
 	return res, err
 }
 
@@ -35,7 +38,7 @@ func open(ctx context.Context, cfg Config) (*rig.Rig, error) {
 	if cfg.Attach {
 		return rig.Attach(ctx, os.Getenv)
 	}
-	return rig.Start(ctx, rig.Options{Logs: cfg.Logs})
+	return rig.Start(ctx, rig.Options{Logs: cfg.Logs, APIMaxConns: cfg.APIMaxConns})
 }
 
 type run struct {
@@ -62,7 +65,25 @@ func (h *run) throughput(ctx context.Context) error {
 	}
 	h.step("(a) UpdateUser over HTTP beside raw appends, clients %v", h.cfg.Throughput.Clients)
 	rows, err := measure.Throughput(ctx, h.r, h.cfg.Throughput)
+	for i := range rows {
+		rows[i].APIPool = h.cfg.APIMaxConns
+	}
 	h.res.Throughput = rows
+	if err != nil || h.cfg.PoolProbe <= 0 || h.r.External() || h.cfg.PoolProbe == h.cfg.APIMaxConns {
+		return err
+	}
+	probe := h.cfg.Throughput
+	probe.Clients = probe.Clients[len(probe.Clients)-1:]
+	h.step("(a) again at %d clients with command-api's pool at %d connections", probe.Clients[0], h.cfg.PoolProbe)
+	if err := h.r.RestartAPI(ctx, h.cfg.PoolProbe); err != nil {
+		return err
+	}
+	defer h.r.RestartAPI(context.WithoutCancel(ctx), h.cfg.APIMaxConns)
+	rows, err = measure.Throughput(ctx, h.r, probe)
+	for i := range rows {
+		rows[i].APIPool = h.cfg.PoolProbe
+	}
+	h.res.Throughput = append(h.res.Throughput, rows...)
 	return err
 }
 

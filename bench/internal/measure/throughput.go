@@ -28,6 +28,7 @@ type ThroughputConfig struct {
 // ThroughputRow is one concurrency level.
 type ThroughputRow struct {
 	Clients   int       `json:"clients"`
+	APIPool   int32     `json:"api_pool"`          // command-api's MaxConns; 0: its default`
 	HTTP      float64   `json:"http_cmds_per_s"`   // median
 	Raw       float64   `json:"raw_appends_per_s"` // median
 	Ratio     float64   `json:"ratio"`             // HTTP / Raw

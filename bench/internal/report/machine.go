@@ -16,11 +16,29 @@ type Machine struct {
 	Postgres  string  `json:"postgres"`
 	Go        string  `json:"go"`
 	OS        string  `json:"os"`
+	// LoadStart and LoadEnd are the 1-minute load averages when the run started and
+	// ended: on a shared 2-core machine they say how much of it the run really had.
+	LoadStart string `json:"loadavg_start"`
+	LoadEnd   string `json:"loadavg_end"`
+}
+
+// LoadAverage is the 1-minute load average.
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 // ThisMachine describes the machine the harness runs on.
 func ThisMachine(postgres string) Machine {
-	m := Machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), Postgres: postgres, OS: runtime.GOOS + "/" + runtime.GOARCH}
+	m := Machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), Postgres: postgres, OS: runtime.GOOS + "/" + runtime.GOARCH,
+		LoadStart: LoadAverage()}
 	m.CPUModel = field("/proc/cpuinfo", "model name")
 	var kb float64
 	if v := field("/proc/meminfo", "MemTotal"); v != "" {

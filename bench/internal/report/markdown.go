@@ -44,8 +44,9 @@ func AppendDoc(path string, res Result) error {
 	var b strings.Builder
 	m := res.Machine
 	fmt.Fprintf(&b, "\n## %s — `%s` profile (bench/cmd/bench, %.0f s)\n\n", res.Started.UTC().Format("2006-01-02 15:04 MST"), res.Profile, res.Seconds)
-	fmt.Fprintf(&b, "Machine: %d × %s, %.1f GiB, PostgreSQL %s (fsync on), %s, %s; shared with other runs.\n\n",
-		m.CPUs, m.CPUModel, m.MemoryGiB, m.Postgres, m.Go, m.OS)
+	fmt.Fprintf(&b, "Machine: %d × %s, %.1f GiB, PostgreSQL %s (fsync on), %s, %s; shared with other runs "+
+		"(1-min load average %s at the start, %s at the end).\n\n",
+		m.CPUs, m.CPUModel, m.MemoryGiB, m.Postgres, m.Go, m.OS, m.LoadStart, m.LoadEnd)
 	fmt.Fprintf(&b, "Sizes: %s.\n\n", sizes(res.Sizes))
 	Markdown(&b, res)
 	var short []string

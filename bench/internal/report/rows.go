@@ -28,7 +28,11 @@ func Rows(res Result) []Row {
 func throughputRows(res Result) []Row {
 	var rows []Row
 	for _, t := range res.Throughput {
-		r := Row{Ref: "a", What: fmt.Sprintf("UpdateUser over HTTP, %d clients", t.Clients),
+		what := fmt.Sprintf("UpdateUser over HTTP, %d clients", t.Clients)
+		if t.APIPool > 0 {
+			what += fmt.Sprintf(", command-api pool %d (RECALL_DB_MAX_CONNS)", t.APIPool)
+		}
+		r := Row{Ref: "a", What: what,
 			Recall: rate(t.HTTP, "cmds/s"), Baseline: "raw append " + rate(t.Raw, "/s"), Ratio: pct(t.Ratio), Goal: "—"}
 		if t.Clients == 32 {
 			r.Goal, r.Meets = "≥ 50% of raw at 32 clients (#3)", verdict(t.Ratio >= 0.5)

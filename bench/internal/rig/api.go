@@ -35,6 +35,17 @@ func (r *Rig) startAPI(ctx context.Context) error {
 	return waitHTTP(ctx, r.APIURL+"/readyz", a.done)
 }
 
+// RestartAPI stops command-api and starts it again with a database pool of maxConns
+// (0: its default), e.g. to show what the pool size does to throughput.
+func (r *Rig) RestartAPI(ctx context.Context, maxConns int32) error {
+	if r.External() {
+		return ErrExternal
+	}
+	r.api.stop()
+	r.opts.APIMaxConns = maxConns
+	return r.startAPI(ctx)
+}
+
 func (a *inProcessAPI) stop() {
 	a.cancel()
 	select {
