@@ -72,7 +72,7 @@ func check(ctx context.Context, r *rig.Rig, acks []ack, c *Counts, logf func(str
 		logf("topic not complete: %v", err)
 	}
 	checkKafka(store, recs, c)
-	if err := measure.WaitApplied(ctx2m(ctx), r, "users_v1", int64(len(store))); err != nil {
+	if err := waitApplied(ctx, r, "users_v1", int64(len(store))); err != nil {
 		logf("read model not caught up: %v", err)
 	}
 	if err := checkReadModel(ctx, r, "users_v1", c); err != nil {
@@ -88,7 +88,7 @@ func rebuild(ctx context.Context, r *rig.Rig, events int64, c *Counts, logf func
 	if err := r.StartProjector(ctx, "RECALL_USERS_VERSION=2", "RECALL_WELCOME_EMAIL=false"); err != nil {
 		return err
 	}
-	if err := measure.WaitApplied(ctx2m(ctx), r, "users_v2", events); err != nil {
+	if err := waitApplied(ctx, r, "users_v2", events); err != nil {
 		logf("rebuild not complete: %v", err)
 	}
 	logf("rebuilt users v2 from offset zero in %v", time.Since(t).Round(time.Millisecond))
@@ -100,8 +100,9 @@ func rebuild(ctx context.Context, r *rig.Rig, events int64, c *Counts, logf func
 	return nil
 }
 
-func ctx2m(ctx context.Context) context.Context {
-	c, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	_ = cancel // released when the timer fires; the checks are one-shot
-	return c
+// waitApplied gives the read model two minutes to reflect every event.
+func waitApplied(ctx context.Context, r *rig.Rig, table string, events int64) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return measure.WaitApplied(ctx, r, table, events)
 }

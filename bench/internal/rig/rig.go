@@ -83,7 +83,11 @@ func Start(ctx context.Context, opts Options) (*Rig, error) {
 		r.Close()
 		return nil, err
 	}
-	return r, r.connect(ctx)
+	if err := r.connect(ctx); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
 }
 
 func (r *Rig) startStack(ctx context.Context) error {
