@@ -27,8 +27,19 @@ func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", envOr("RECALL_DATA_DIR", ".data"), "where PostgreSQL and Kafka keep their data ($RECALL_DATA_DIR)")
 	logFile := fs.String("log-file", envOr("RECALL_LOG_FILE", ""), "services' JSON logs go here (default: stderr)")
+	var o stack.Options
+	fs.StringVar(&o.APIAddr, "api-addr", envOr("RECALL_API_ADDR", "127.0.0.1:8080"), "command-api ($RECALL_API_ADDR)")
+	fs.StringVar(&o.RelayListen, "relay-listen", envOr("RECALL_RELAY_LISTEN", "127.0.0.1:9101"), "relay health and metrics ($RECALL_RELAY_LISTEN)")
+	fs.StringVar(&o.ProjectorListen, "projector-listen", envOr("RECALL_PROJECTOR_LISTEN", "127.0.0.1:9102"), "projector health and metrics ($RECALL_PROJECTOR_LISTEN)")
+	fs.StringVar(&o.KafkaAddr, "kafka-addr", envOr("RECALL_KAFKA_ADDR", "127.0.0.1:9092"), "kfake broker ($RECALL_KAFKA_ADDR)")
+	fs.StringVar(&o.RegistryAddr, "registry-addr", envOr("RECALL_REGISTRY_ADDR", "127.0.0.1:8081"), "srfake schema registry ($RECALL_REGISTRY_ADDR)")
+	pgPort := envOr("RECALL_PG_PORT", "55432")
+	fs.StringVar(&pgPort, "pg-port", pgPort, "PostgreSQL port on 127.0.0.1 ($RECALL_PG_PORT)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if _, err := fmt.Sscan(pgPort, &o.PostgresPort); err != nil || o.PostgresPort <= 0 || o.PostgresPort > 65535 {
+		return fmt.Errorf("--pg-port %q: want a port number", pgPort)
 	}
 	abs, err := filepath.Abs(*dataDir)
 	if err != nil {
@@ -49,7 +60,8 @@ func run(args []string, out io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintln(out, "starting Recall (PostgreSQL, kfake, srfake, command-api, relay, projector)…")
-	s, err := stack.Start(ctx, stack.Options{DataDir: abs, AdminPassword: os.Getenv("RECALL_ADMIN_PASSWORD"), Logs: logs})
+	o.DataDir, o.AdminPassword, o.Logs = abs, os.Getenv("RECALL_ADMIN_PASSWORD"), logs
+	s, err := stack.Start(ctx, o)
 	if err != nil {
 		return err
 	}
