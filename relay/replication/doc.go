@@ -14,7 +14,9 @@
 //  4. Acks come back in any order; the tracker confirms a transaction's end LSN once it
 //     and all earlier ones are acked, then the checkpoint row is updated and the LSN sent
 //     in standby status updates — on every keepalive that asks and every StatusInterval,
-//     even while it waits for Kafka.
+//     even while it waits for Kafka. The same save records the confirmed transactions
+//     (xid, commit LSN, position range) in relay_commits (package commits), so a
+//     republish can send recall_commit_lsn again.
 //
 // Large transactions: pgoutput protocol 1 sends a transaction once it has committed (the
 // walsender spills it to disk until then), and the session never holds more than
