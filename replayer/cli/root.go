@@ -67,6 +67,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&g.timeout, "timeout", 30*time.Second, "timeout of each Kafka or database request")
 	root.AddCommand(newOffsetsCmd(g))
 	root.AddCommand(newProjectionCmd(g))
+	root.AddCommand(newRepublishCmd(g))
 	return root
 }
 
