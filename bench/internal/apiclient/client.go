@@ -21,11 +21,14 @@ type Client struct {
 	token string
 }
 
-// New returns a client of base (http://host:port) keeping up to conns idle connections,
-// so that N concurrent clients reuse N connections instead of dialing per request.
+// New returns a client of base (http://host:port) using at most conns connections, all
+// kept open: N concurrent clients reuse N connections instead of dialing per request, and
+// an overloaded open-loop run queues its requests here (the wait counts in their latency)
+// instead of opening one socket each until the process runs out of file descriptors —
+// which would take the in-process broker down with it.
 func New(base string, conns int) *Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns, t.MaxIdleConnsPerHost = conns, conns
+	t.MaxIdleConns, t.MaxIdleConnsPerHost, t.MaxConnsPerHost = conns, conns, conns
 	return &Client{base: strings.TrimSuffix(base, "/"), http: &http.Client{Transport: t, Timeout: 30 * time.Second}}
 }
 

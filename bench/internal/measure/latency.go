@@ -76,7 +76,7 @@ func Latency(ctx context.Context, r *rig.Rig, cfg LatencyConfig) (LatencyResult,
 	res.AppendToKafka = kafka.summarise(ctx, appends, cfg.Deadline)
 	res.RelayCommitToAck = relayHistogram(ctx, r).minus(before).summary()
 
-	api := apiclient.New(r.APIURL, 1024)
+	api := apiclient.New(r.APIURL, 256)
 	if err := api.Login(ctx, r.AdminUser, r.AdminPassword); err != nil {
 		return res, err
 	}

@@ -17,8 +17,10 @@ import (
 type ReplayResult struct {
 	Events           int64   `json:"events"`        // in the store: what the read model must reflect
 	Records          int64   `json:"kafka_records"` // on the topic, duplicates included
-	Seconds          float64 `json:"seconds"`
+	Seconds          float64 `json:"seconds"`       // from the process's start
 	Rate             float64 `json:"events_per_s"`
+	JoinedSeconds    float64 `json:"seconds_after_join"` // from when it had joined its groups
+	JoinedRate       float64 `json:"events_per_s_after_join"`
 	ProjectorPeakRSS int64   `json:"projector_peak_rss_bytes"`
 }
 
@@ -57,12 +59,13 @@ func Replay(ctx context.Context, r *rig.Rig) (ReplayResult, error) {
 	if err := r.StartProjector(ctx, "RECALL_WELCOME_EMAIL=false"); err != nil {
 		return res, err
 	}
+	joined := time.Now()
 	if err := WaitApplied(ctx, r, table, res.Events); err != nil {
 		return res, err
 	}
-	res.Seconds = time.Since(start).Seconds()
+	res.Seconds, res.JoinedSeconds = time.Since(start).Seconds(), time.Since(joined).Seconds()
 	res.ProjectorPeakRSS = r.Projector().PeakRSS()
-	res.Rate = float64(res.Events) / res.Seconds
+	res.Rate, res.JoinedRate = float64(res.Events)/res.Seconds, float64(res.Events)/res.JoinedSeconds
 	return res, nil
 }
 
