@@ -40,7 +40,6 @@ type LatencyResult struct {
 	CommandToReply     stats.Latency `json:"command_to_reply"`
 	CommandToKafka     stats.Latency `json:"command_to_kafka"`
 	CommandToReadModel stats.Latency `json:"command_to_read_model"`
-	Failed             int           `json:"failed"` // appends or commands without success
 }
 
 type sample struct {
@@ -99,7 +98,6 @@ func Latency(ctx context.Context, r *rig.Rig, cfg LatencyConfig) (LatencyResult,
 	res.CommandToReply = replies(commands)
 	res.CommandToKafka = kafka.summarise(ctx, commands, cfg.Deadline)
 	res.CommandToReadModel = awaitAll(ctx, commands, cfg.Deadline, rm.seen)
-	res.Failed = failed(appends) + failed(commands)
 	return res, ctx.Err()
 }
 
@@ -129,7 +127,9 @@ func replies(ss []sample) stats.Latency {
 			ds = append(ds, s.replied.Sub(s.scheduled))
 		}
 	}
-	return stats.Summarise(ds, 0)
+	l := stats.Summarise(ds, 0)
+	l.Failed = failed(ss)
+	return l
 }
 
 func failed(ss []sample) int {
@@ -163,7 +163,9 @@ func awaitAll(ctx context.Context, ss []sample, deadline time.Duration, seen fun
 		}
 		ds = append(ds, t.Sub(s.scheduled))
 	}
-	return stats.Summarise(ds, missed)
+	l := stats.Summarise(ds, missed)
+	l.Failed = failed(ss)
+	return l
 }
 
 // kafkaSeen remembers when each (aggregate, revision) first reached the tail.

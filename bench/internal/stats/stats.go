@@ -26,7 +26,8 @@ type Latency struct {
 	P99    float64 `json:"p99_ms"`
 	P999   float64 `json:"p999_ms"`
 	Max    float64 `json:"max_ms"`
-	Missed int     `json:"missed"` // never observed within the deadline
+	Missed int     `json:"missed"` // succeeded but never observed within the deadline
+	Failed int     `json:"failed"` // never succeeded (error, non-2xx, client timeout): no sample
 }
 
 // Summarise computes the percentiles of ds by nearest rank.
