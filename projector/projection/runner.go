@@ -106,6 +106,11 @@ func (r *Runner) Ready() bool {
 	return member != "" && gen > 0
 }
 
+const (
+	fetchMaxBytes          = 8 << 20
+	fetchMaxPartitionBytes = 1 << 20
+)
+
 func (r *Runner) clientOpts() []kgo.Opt {
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(r.cfg.Brokers...),
@@ -119,6 +124,11 @@ func (r *Runner) clientOpts() []kgo.Opt {
 		kgo.BlockRebalanceOnPoll(),
 		kgo.OnPartitionsRevoked(r.forget),
 		kgo.OnPartitionsLost(r.forget),
+		// franz-go's 50 MiB default fetch, decompressed and buffered per client (one per
+		// projection version), held 350–500 MiB during a replay; a few MiB of ≈300-byte
+		// events is tens of thousands per fetch, which still fills a database batch.
+		kgo.FetchMaxBytes(fetchMaxBytes),
+		kgo.FetchMaxPartitionBytes(fetchMaxPartitionBytes),
 	}
 	return append(opts, r.cfg.KafkaOpts...)
 }
