@@ -25,9 +25,10 @@ var (
 	ErrState = errors.New("rebuild: wrong state")
 )
 
-// projection is what the replayer must know of a projection to rebuild it.
+// projection is what the replayer must know of a projection to rebuild it. Its topic is
+// not here: each version row records the topic its projector consumes (prefixes differ
+// between deployments), and a new version reads the same topic as the newest one.
 type projection struct {
-	topic     string
 	supported func(int) bool
 	setup     func(context.Context, *pgxpool.Pool, int) error
 	tables    func(int) []string
@@ -35,7 +36,6 @@ type projection struct {
 
 var known = map[string]projection{
 	"users": {
-		topic:     "recall.user.events",
 		supported: users.Supported,
 		setup:     users.Setup,
 		tables:    func(v int) []string { return []string{readmodel.UsersTable(v)} },
@@ -71,8 +71,7 @@ type VersionStatus struct {
 
 // Status lists every version of name with its lag.
 func (m *Manager) Status(ctx context.Context, name string) ([]VersionStatus, error) {
-	p, err := lookup(name)
-	if err != nil {
+	if _, err := lookup(name); err != nil {
 		return nil, err
 	}
 	vs, err := versions.List(ctx, m.pool, name)
@@ -85,7 +84,7 @@ func (m *Manager) Status(ctx context.Context, name string) ([]VersionStatus, err
 		if v.DroppedAt != nil {
 			continue
 		}
-		d, err := m.admin.Describe(ctx, v.ConsumerGroup, offsets.Topics{p.topic: nil})
+		d, err := m.admin.Describe(ctx, v.ConsumerGroup, offsets.Topics{v.Topic: nil})
 		if err != nil {
 			return nil, err
 		}
@@ -117,12 +116,17 @@ func (m *Manager) Start(ctx context.Context, name string) (versions.Version, err
 	if err != nil {
 		return versions.Version{}, err
 	}
-	next := 1
+	if len(vs) == 0 {
+		return versions.Version{}, fmt.Errorf("%w: %s has no version yet: start the projector, which creates v1", ErrState, name)
+	}
+	next, topic := 1, vs[0].Topic
 	for _, v := range vs {
 		if v.State == versions.Building && v.DroppedAt == nil {
 			return versions.Version{}, fmt.Errorf("%w: %s v%d is already building; promote or drop it first", ErrState, name, v.Version)
 		}
-		next = max(next, v.Version+1)
+		if v.Version >= next {
+			next, topic = v.Version+1, v.Topic
+		}
 	}
 	if !p.supported(next) {
 		return versions.Version{}, fmt.Errorf("%w: %s v%d: this build of the projector knows no such version (deploy the projector with the new version's code first)", ErrState, name, next)
@@ -130,7 +134,7 @@ func (m *Manager) Start(ctx context.Context, name string) (versions.Version, err
 	if err := p.setup(ctx, m.pool, next); err != nil {
 		return versions.Version{}, err
 	}
-	v := versions.For(name, next, p.topic, p.tables(next)...)
+	v := versions.For(name, next, topic, p.tables(next)...)
 	if err := versions.Ensure(ctx, m.pool, v); err != nil {
 		return versions.Version{}, err
 	}

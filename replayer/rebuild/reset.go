@@ -16,8 +16,7 @@ import (
 // while the group has members: stop the projector first. Queries see an empty or partial
 // read model until the projector has caught up.
 func (m *Manager) Reset(ctx context.Context, name string) (*offsets.Plan, error) {
-	p, err := lookup(name)
-	if err != nil {
+	if _, err := lookup(name); err != nil {
 		return nil, err
 	}
 	vs, err := versions.List(ctx, m.pool, name)
@@ -33,7 +32,7 @@ func (m *Manager) Reset(ctx context.Context, name string) (*offsets.Plan, error)
 	if live == nil {
 		return nil, fmt.Errorf("%w: %s has no live version to reset", ErrState, name)
 	}
-	plan, err := m.admin.Plan(ctx, live.ConsumerGroup, offsets.Topics{p.topic: nil}, offsets.Spec{Kind: offsets.ToEarliest})
+	plan, err := m.admin.Plan(ctx, live.ConsumerGroup, offsets.Topics{live.Topic: nil}, offsets.Spec{Kind: offsets.ToEarliest})
 	if err != nil {
 		return nil, err
 	}
