@@ -95,3 +95,39 @@ func TestChangePassword(t *testing.T) {
 		t.Fatalf("event 3: %s %s", h.Events[2].EventType, got)
 	}
 }
+
+// A token carries the role at login, but rights follow the user's current state: a
+// demoted admin's still-valid token is a user's token on its next request, and a deleted
+// user's token is refused.
+func TestTokenFollowsCurrentRoleAndStatus(t *testing.T) {
+	a := start(t, "")
+	ada, grace := a.createUser("ada"), a.createUser("grace")
+	for _, id := range []string{ada, grace} {
+		a.do("PUT", "/v1/users/"+id+"/role", a.admin, map[string]any{"role": "admin"}, nil).want(t, 200)
+	}
+	adaTok, graceTok := a.login("ada", userPassword), a.login("grace", userPassword)
+	victim := a.createUser("alan")
+	a.do("PATCH", "/v1/users/"+victim, adaTok, map[string]any{"first_name": "Alan"}, nil).want(t, 200)
+
+	// Grace demotes Ada; Ada's old token may no longer re-promote herself or act as admin.
+	a.do("PUT", "/v1/users/"+ada+"/role", graceTok, map[string]any{"role": "user"}, nil).want(t, 200)
+	a.do("PUT", "/v1/users/"+ada+"/role", adaTok, map[string]any{"role": "admin"}, nil).problem(t, 403, "forbidden")
+	a.do("DELETE", "/v1/users/"+grace, adaTok, nil, nil).problem(t, 403, "forbidden")
+	a.do("PATCH", "/v1/users/"+victim, adaTok, map[string]any{"first_name": "Mallory"}, nil).problem(t, 403, "forbidden")
+	// She still acts on herself, recorded with her current role.
+	a.do("PATCH", "/v1/users/"+ada, adaTok, map[string]any{"first_name": "Augusta"}, nil).want(t, 200)
+	var h history
+	a.do("GET", "/v1/users/"+ada+"/history", adaTok, nil, nil).want(t, 200).json(t, &h)
+	if last := h.Events[len(h.Events)-1]; last.Metadata.ActorRole != "user" {
+		t.Fatalf("actor role %q, want user", last.Metadata.ActorRole)
+	}
+
+	// Grace deletes Ada: Ada's token is refused everywhere, reads included.
+	a.do("DELETE", "/v1/users/"+ada, graceTok, nil, nil).want(t, 200)
+	a.do("GET", "/v1/users/"+ada+"/history", adaTok, nil, nil).problem(t, 401, "unauthenticated")
+	a.do("PATCH", "/v1/users/"+ada, adaTok, map[string]any{"first_name": "Back"}, nil).problem(t, 401, "unauthenticated")
+	// Restored, the same token works again with her current role.
+	a.do("POST", "/v1/users/"+ada+"/restore", graceTok, nil, nil).want(t, 200)
+	a.do("PATCH", "/v1/users/"+ada, adaTok, map[string]any{"first_name": "Back"}, nil).want(t, 200)
+	a.do("PATCH", "/v1/users/"+victim, adaTok, map[string]any{"first_name": "Mallory"}, nil).problem(t, 403, "forbidden")
+}

@@ -19,6 +19,8 @@ var (
 	ErrEventSchema = errors.New("app: event does not match its schema")
 	// ErrBadCredentials: unknown user, wrong password, or a deleted user at login.
 	ErrBadCredentials = errors.New("app: bad credentials")
+	// ErrUnknownActor: a valid token whose user no longer exists or is deleted.
+	ErrUnknownActor = errors.New("app: the token's user is deleted or unknown")
 )
 
 // Outcome names err for the commands metric and logs.
@@ -40,6 +42,8 @@ func Outcome(err error) string {
 		return "precondition"
 	case errors.Is(err, ErrForbidden):
 		return "forbidden"
+	case errors.Is(err, ErrUnknownActor):
+		return "unauthenticated"
 	case errors.Is(err, eventstore.ErrIdempotencyMismatch):
 		return "idempotency_mismatch"
 	case errors.Is(err, ErrEventSchema):

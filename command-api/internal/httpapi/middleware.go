@@ -121,7 +121,10 @@ func body(c *gin.Context) []byte {
 	return raw
 }
 
-// authenticate requires a valid bearer token and puts its principal in the context.
+// authenticate requires a valid bearer token of a user that exists and is not deleted,
+// and puts the principal in the context with the user's CURRENT role (from the aggregate,
+// not the token's claim): a demoted or deleted admin loses its rights on its next request,
+// not when its token expires.
 func (s *server) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
@@ -132,6 +135,11 @@ func (s *server) authenticate(c *gin.Context) {
 	p, err := s.tokens.Verify(strings.TrimSpace(token))
 	if err != nil {
 		writeProblem(c, problem(401, KindUnauthenticated, "the token is invalid or expired"))
+		return
+	}
+	p, err = s.svc.CurrentActor(c.Request.Context(), p)
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))

@@ -118,6 +118,8 @@ func problemFor(err error) *Problem {
 		return problem(422, KindIdempotencyMismatch, "this Idempotency-Key was used for another request")
 	case errors.Is(err, app.ErrEventSchema):
 		return problem(422, KindEventSchema, "the resulting event does not fit its schema; nothing was stored")
+	case errors.Is(err, app.ErrUnknownActor):
+		return problem(401, KindUnauthenticated, "the token's user is deleted or unknown; log in again")
 	case errors.Is(err, app.ErrBadCredentials):
 		return problem(401, KindInvalidCredentials, "unknown user or wrong password")
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):

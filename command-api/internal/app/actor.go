@@ -1,0 +1,29 @@
+package app
+
+import (
+	"context"
+
+	"github.com/recall-events/recall/command-api/internal/auth"
+)
+
+// CurrentActor checks the principal of a verified token against the user's current
+// state and returns the principal to act as: the role comes from the aggregate, not the
+// token, so a demotion takes effect on the actor's next request. A deleted or unknown
+// user is ErrUnknownActor, whatever its token says. The system actor (bootstrap) has no
+// stream and is returned as is.
+//
+// It uses the command path's load (state cache plus the events after it), so checking an
+// actor costs one usually empty stream read.
+func (s *Service) CurrentActor(ctx context.Context, p auth.Principal) (auth.Principal, error) {
+	if p.Role == auth.RoleSystem {
+		return p, nil
+	}
+	u, err := s.load(ctx, p.ID, pointInTime{})
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	if !u.Exists() || u.IsDeleted() {
+		return auth.Principal{}, ErrUnknownActor
+	}
+	return auth.Principal{ID: p.ID, Role: u.Role().String()}, nil
+}
