@@ -90,6 +90,16 @@ func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, er
 	if err != nil {
 		return AppendResult{}, err
 	}
+	if req.alone() {
+		// The insert statement checks the expectation, numbers the revisions and writes
+		// the events by itself, and one statement is one transaction: no BEGIN/COMMIT
+		// round trips for the most common append.
+		recorded, err := insertEvents(ctx, s.pool, &req, rows)
+		if err != nil {
+			return AppendResult{}, err
+		}
+		return AppendResult{Recorded: recorded, Revision: recorded[len(recorded)-1].Revision}, nil
+	}
 	var res AppendResult
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
@@ -100,6 +110,17 @@ func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, er
 		return AppendResult{}, err
 	}
 	return res, nil
+}
+
+// alone reports whether the events are all the append writes.
+func (r *AppendRequest) alone() bool {
+	return r.Idempotency == nil && len(r.Claims) == 0 && len(r.Releases) == 0 && r.Within == nil && r.Snapshot == nil
+}
+
+// querier is what the insert needs: the pool (a lone append) or the append's transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 func appendTx(ctx context.Context, tx pgx.Tx, req *AppendRequest, rows eventRows) (AppendResult, error) {
@@ -213,7 +234,7 @@ var (
 	insertAnySQL   = fmt.Sprintf(insertEventsSQL, streamAny)
 )
 
-func insertEvents(ctx context.Context, tx pgx.Tx, req *AppendRequest, r eventRows) ([]Recorded, error) {
+func insertEvents(ctx context.Context, tx querier, req *AppendRequest, r eventRows) ([]Recorded, error) {
 	sql := insertAnySQL
 	expected, exact := req.Expected.Revision()
 	switch {
@@ -244,7 +265,7 @@ func insertEvents(ctx context.Context, tx pgx.Tx, req *AppendRequest, r eventRow
 	return recorded, nil
 }
 
-func concurrencyError(ctx context.Context, tx pgx.Tx, req *AppendRequest) error {
+func concurrencyError(ctx context.Context, tx querier, req *AppendRequest) error {
 	ce := &ConcurrencyError{AggregateID: req.AggregateID, Expected: req.Expected, Actual: -1}
 	var actual int64
 	err := tx.QueryRow(ctx, `SELECT revision FROM streams WHERE aggregate_id = $1`, req.AggregateID).Scan(&actual)
