@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,7 +60,14 @@ type Config struct {
 	// flushes, and only enough concurrent transactions share one flush (group commit);
 	// with 4 connections UpdateUser reached 44% of the raw append rate at 32 clients, with
 	// 32 it reached 50–55% (docs/benchmarks.md). 0 means pgxpool's default.
-	MaxConns int32      // RECALL_DB_MAX_CONNS, default 32
+	MaxConns int32 // RECALL_DB_MAX_CONNS, default 32
+	// DBRole is assumed (SET ROLE) on every connection of the runtime pools, write and
+	// read, so the API runs with the restricted role the event store's migration creates
+	// (INSERT/SELECT on events, never UPDATE/DELETE); migrations keep the login user. The
+	// login user must be a member of it (or a superuser). Empty disables; the env
+	// variable says so with "none" (PostgreSQL reserves that name), since an empty
+	// variable cannot be told from an unset one.
+	DBRole   string     // RECALL_DB_ROLE, default recall_api
 	LogLevel slog.Level // RECALL_LOG_LEVEL, default info
 
 	// Not from flags: injected by the caller.
@@ -70,6 +79,13 @@ type Config struct {
 	Ready func(addr string)
 }
 
+// DefaultDBRole is the restricted role of eventstore's migration 003 (and of the
+// credentials and projector migrations' grants).
+const DefaultDBRole = "recall_api"
+
+// dbRoleFormat is a plain PostgreSQL identifier: what SET ROLE is given, quoted anyway.
+var dbRoleFormat = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
+
 // DefaultConfig is the configuration of an empty environment.
 func DefaultConfig() Config {
 	return Config{
@@ -78,7 +94,7 @@ func DefaultConfig() Config {
 		SnapshotEvery: 100, MaxConflictRetries: 5, MaxBodyBytes: 64 << 10, IdempotencyTTL: 24 * time.Hour,
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
 		IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
-		Argon2: credentials.DefaultParams, MaxConns: 32, LogLevel: slog.LevelInfo,
+		Argon2: credentials.DefaultParams, MaxConns: 32, DBRole: DefaultDBRole, LogLevel: slog.LevelInfo,
 	}
 }
 
@@ -111,6 +127,8 @@ func (c Config) Validate() error {
 		c.WriteTimeout, httpapi.MaxReadWait)
 	add(c.ShutdownDelay >= 0, "RECALL_SHUTDOWN_DELAY must not be negative")
 	add(c.MaxConns >= 0, "RECALL_DB_MAX_CONNS must not be negative")
+	add(c.DBRole == "" || (dbRoleFormat.MatchString(c.DBRole) && !strings.EqualFold(c.DBRole, "none")),
+		"RECALL_DB_ROLE %q: want a plain identifier (letters, digits, _ and $, at most 63 bytes) or none", c.DBRole)
 	if err := c.Argon2.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -153,6 +171,7 @@ func ConfigFromArgs(args []string, getenv func(string) string) (Config, error) {
 	mem := fs.Uint("argon2-memory-kib", uint(e.int64("RECALL_ARGON2_MEMORY_KIB", int64(c.Argon2.MemoryKiB))), "argon2id memory")
 	tm := fs.Uint("argon2-time", uint(e.int64("RECALL_ARGON2_TIME", int64(c.Argon2.Time))), "argon2id passes")
 	th := fs.Uint("argon2-threads", uint(e.int64("RECALL_ARGON2_THREADS", int64(c.Argon2.Threads))), "argon2id lanes")
+	fs.StringVar(&c.DBRole, "db-role", e.str("RECALL_DB_ROLE", c.DBRole), "role assumed (SET ROLE) on every runtime connection; none or empty: the login user's")
 	maxConns := fs.Int("db-max-conns", int(e.int64("RECALL_DB_MAX_CONNS", 0)), "pool size (0: pgxpool default)")
 	level := fs.String("log-level", e.str("RECALL_LOG_LEVEL", "info"), "debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
@@ -160,6 +179,9 @@ func ConfigFromArgs(args []string, getenv func(string) string) (Config, error) {
 	}
 	c.Argon2 = credentials.Params{MemoryKiB: uint32(*mem), Time: uint32(*tm), Threads: uint8(min(*th, 255))}
 	c.MaxConns = int32(*maxConns)
+	if strings.EqualFold(c.DBRole, "none") {
+		c.DBRole = ""
+	}
 	if c.Embedded && c.AdminPassword == "" {
 		c.AdminPassword = EmbeddedAdminPassword
 	}

@@ -60,3 +60,33 @@ func TestConfigReadDatabase(t *testing.T) {
 		t.Fatalf("write timeout below the longest wait: %v", err)
 	}
 }
+
+func TestConfigDBRole(t *testing.T) {
+	read := func(env map[string]string, args ...string) commandapi.Config {
+		t.Helper()
+		env["RECALL_EMBEDDED"] = "true"
+		cfg, err := commandapi.ConfigFromArgs(args, func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	if cfg := read(map[string]string{}); cfg.DBRole != "recall_api" || cfg.Validate() != nil {
+		t.Fatalf("default role %q: %v", cfg.DBRole, cfg.Validate())
+	}
+	if cfg := read(map[string]string{"RECALL_DB_ROLE": "none"}); cfg.DBRole != "" || cfg.Validate() != nil {
+		t.Fatalf("none: role %q: %v", cfg.DBRole, cfg.Validate())
+	}
+	if cfg := read(map[string]string{}, "-db-role="); cfg.DBRole != "" {
+		t.Fatalf("empty flag: role %q", cfg.DBRole)
+	}
+	if cfg := read(map[string]string{"RECALL_DB_ROLE": "app_rw"}); cfg.DBRole != "app_rw" || cfg.Validate() != nil {
+		t.Fatalf("custom role %q: %v", cfg.DBRole, cfg.Validate())
+	}
+	for _, bad := range []string{`x"; DROP TABLE events; --`, "1role", "a b", strings.Repeat("a", 64)} {
+		cfg := read(map[string]string{"RECALL_DB_ROLE": bad})
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "RECALL_DB_ROLE") {
+			t.Errorf("role %q accepted: %v", bad, err)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -77,11 +78,17 @@ func build(ctx context.Context, cfg Config) (*process, error) {
 	if err := migrate(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
-	pool, err := openPool(ctx, "database", cfg.DatabaseURL, cfg.MaxConns)
+	pool, err := openPool(ctx, "database", cfg.DatabaseURL, cfg.MaxConns, cfg.DBRole)
 	if err != nil {
 		return nil, err
 	}
 	p.pool = pool
+	// pgxpool connects lazily: when the role cannot be assumed, fail at start rather than
+	// on the first request.
+	if err := pool.Ping(ctx); err != nil {
+		p.close()
+		return nil, err
+	}
 	if err := p.openReads(ctx, cfg); err != nil {
 		p.close()
 		return nil, err
@@ -98,7 +105,7 @@ func build(ctx context.Context, cfg Config) (*process, error) {
 func (p *process) openReads(ctx context.Context, cfg Config) error {
 	pool := p.pool
 	if cfg.ReadDatabaseURL != "" && cfg.ReadDatabaseURL != cfg.DatabaseURL {
-		rp, err := openPool(ctx, "read database", cfg.ReadDatabaseURL, cfg.MaxConns)
+		rp, err := openPool(ctx, "read database", cfg.ReadDatabaseURL, cfg.MaxConns, cfg.DBRole)
 		if err != nil {
 			return err
 		}
@@ -129,14 +136,25 @@ func migrate(ctx context.Context, url string) error {
 	return nil
 }
 
-// openPool opens the pool of one database; what names it in errors.
-func openPool(ctx context.Context, what, url string, maxConns int32) (*pgxpool.Pool, error) {
+// openPool opens the pool of one database; what names it in errors. Every connection
+// assumes role (unless empty) before its first use, so the runtime has only the grants of
+// the restricted role; migrations open their own connections as the login user.
+func openPool(ctx context.Context, what, url string, maxConns int32, role string) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("commandapi: %s url: %w", what, err)
 	}
 	if maxConns > 0 {
 		pc.MaxConns = maxConns
+	}
+	if role != "" {
+		set := "SET ROLE " + pgx.Identifier{role}.Sanitize()
+		pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+			if _, err := conn.Exec(ctx, set); err != nil {
+				return fmt.Errorf("commandapi: %s: assume role %s (the login user must be a member of it; RECALL_DB_ROLE=none disables): %w", what, role, err)
+			}
+			return nil
+		}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/recall-events/recall/devstack/pgtest"
@@ -291,5 +292,42 @@ func TestPromotedVersionIsServed(t *testing.T) {
 	vs, err := versions.List(ctx, b.pool, users.Name)
 	if err != nil || len(vs) != 2 || vs[0].State != versions.Live || vs[1].State != versions.Retired {
 		t.Fatalf("versions = %+v, %v", vs, err)
+	}
+}
+
+// command-api reads the read models as recall_api (SET ROLE): the projector's migration
+// and every users version's DDL grant it SELECT, and nothing more.
+func TestReadableByTheAPIRole(t *testing.T) {
+	b := setup(t, 1, 2)
+	id := stacktest.NewID()
+	b.apply(t, 1, stacktest.Created(id, "ada", "ada@example.com", "Ada", "L", "user"))
+	ctx := context.Background()
+	cfg := b.pool.Config()
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, "SET ROLE recall_api")
+		return err
+	}
+	api, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	store := readmodel.New(api)
+	defer store.Close()
+	if u, err := store.Get(ctx, id); err != nil || u.Username != "ada" {
+		t.Fatalf("Get as recall_api = %+v, %v", u, err)
+	}
+	if page, err := store.List(ctx, readmodel.ListParams{}); err != nil || len(page.Users) != 1 {
+		t.Fatalf("List as recall_api = %+v, %v", page, err)
+	}
+	for _, table := range []string{"projections", readmodel.UsersTable(1), readmodel.UsersTable(2)} {
+		var read, write bool
+		if err := b.pool.QueryRow(ctx, `SELECT has_table_privilege('recall_api', $1, 'SELECT'),
+			has_table_privilege('recall_api', $1, 'INSERT, UPDATE, DELETE')`, table).Scan(&read, &write); err != nil {
+			t.Fatal(err)
+		}
+		if !read || write {
+			t.Errorf("recall_api on %s: select %v, write %v; want select only", table, read, write)
+		}
 	}
 }

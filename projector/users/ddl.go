@@ -43,7 +43,21 @@ func v1(table, name string) []string {
 		// "C" collation: bytewise order, and LIKE 'prefix%' can use the index.
 		`CREATE INDEX IF NOT EXISTS ` + name + `_username_id ON ` + table + ` (username, id)`,
 		`CREATE INDEX IF NOT EXISTS ` + name + `_email ON ` + table + ` (email)`,
+		grantAPI(table),
 	}
+}
+
+// grantAPI lets command-api's restricted role (recall_api, see the projector's migration
+// 003) read table. Guarded: a database whose role is missing (created by hand, or before
+// the migration) still gets its table; GRANT is idempotent.
+func grantAPI(table string) string {
+	return `DO $grant$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recall_api') THEN
+        GRANT SELECT ON ` + table + ` TO recall_api;
+    END IF;
+END
+$grant$`
 }
 
 // Supported reports whether this build knows how to project version v.
