@@ -47,6 +47,9 @@ type Config struct {
 	RequireIfMatch     bool          // RECALL_REQUIRE_IF_MATCH: 428 for writes without If-Match
 	MaxBodyBytes       int64         // RECALL_MAX_BODY_BYTES, default 64 KiB
 	IdempotencyTTL     time.Duration // RECALL_IDEMPOTENCY_TTL, default 24h
+	// IdempotencyPurgeInterval is how often expired idempotency records are deleted (in
+	// bounded batches); 0 disables.
+	IdempotencyPurgeInterval time.Duration // RECALL_IDEMPOTENCY_PURGE_INTERVAL, default 5m
 
 	ReadHeaderTimeout time.Duration // RECALL_READ_HEADER_TIMEOUT, default 5s
 	ReadTimeout       time.Duration // RECALL_READ_TIMEOUT, default 15s
@@ -92,7 +95,8 @@ func DefaultConfig() Config {
 		ListenAddr: "127.0.0.1:8080", DatabaseURL: "postgres://postgres@127.0.0.1:55432/recall",
 		TokenTTL: 15 * time.Minute, AdminUsername: "admin",
 		SnapshotEvery: 100, MaxConflictRetries: 5, MaxBodyBytes: 64 << 10, IdempotencyTTL: 24 * time.Hour,
-		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
+		IdempotencyPurgeInterval: 5 * time.Minute,
+		ReadHeaderTimeout:        5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
 		IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
 		Argon2: credentials.DefaultParams, MaxConns: 32, DBRole: DefaultDBRole, LogLevel: slog.LevelInfo,
 	}
@@ -119,6 +123,7 @@ func (c Config) Validate() error {
 	add(c.MaxConflictRetries >= 0 && c.MaxConflictRetries <= 100, "RECALL_MAX_CONFLICT_RETRIES %d outside 0..100", c.MaxConflictRetries)
 	add(c.MaxBodyBytes >= 1<<10 && c.MaxBodyBytes <= 16<<20, "RECALL_MAX_BODY_BYTES %d outside 1KiB..16MiB", c.MaxBodyBytes)
 	add(c.IdempotencyTTL >= time.Minute, "RECALL_IDEMPOTENCY_TTL %s below 1m", c.IdempotencyTTL)
+	add(c.IdempotencyPurgeInterval >= 0, "RECALL_IDEMPOTENCY_PURGE_INTERVAL must not be negative (0 disables)")
 	for name, d := range map[string]time.Duration{"READ_HEADER": c.ReadHeaderTimeout, "READ": c.ReadTimeout,
 		"WRITE": c.WriteTimeout, "IDLE": c.IdleTimeout, "SHUTDOWN": c.ShutdownTimeout} {
 		add(d > 0, "RECALL_%s_TIMEOUT must be positive", name)
@@ -162,6 +167,7 @@ func ConfigFromArgs(args []string, getenv func(string) string) (Config, error) {
 	fs.BoolVar(&c.RequireIfMatch, "require-if-match", e.boolean("RECALL_REQUIRE_IF_MATCH", false), "428 for writes to existing users without If-Match")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", e.int64("RECALL_MAX_BODY_BYTES", c.MaxBodyBytes), "request body limit")
 	fs.DurationVar(&c.IdempotencyTTL, "idempotency-ttl", e.duration("RECALL_IDEMPOTENCY_TTL", c.IdempotencyTTL), "how long Idempotency-Key responses are kept")
+	fs.DurationVar(&c.IdempotencyPurgeInterval, "idempotency-purge-interval", e.duration("RECALL_IDEMPOTENCY_PURGE_INTERVAL", c.IdempotencyPurgeInterval), "how often expired Idempotency-Key records are deleted (0: never)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", e.duration("RECALL_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout), "")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", e.duration("RECALL_READ_TIMEOUT", c.ReadTimeout), "")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", e.duration("RECALL_WRITE_TIMEOUT", c.WriteTimeout), "")

@@ -2,8 +2,13 @@ package commandapi_test
 
 import (
 	"bytes"
+	"context"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	commandapi "github.com/recall-events/recall/command-api"
 )
 
 func TestIdempotentRetry(t *testing.T) {
@@ -66,5 +71,48 @@ func TestIdempotencyConcurrent(t *testing.T) {
 	a.do("GET", "/v1/users/"+id+"/history", a.admin, nil, nil).want(t, 200).json(t, &h)
 	if len(h.Events) != 2 {
 		t.Fatalf("%d events, want 2", len(h.Events))
+	}
+}
+
+// Run purges expired idempotency records on its own, and logs how many.
+func TestExpiredIdempotencyRecordsArePurged(t *testing.T) {
+	a := start(t, "", func(c *commandapi.Config) { c.IdempotencyPurgeInterval = 50 * time.Millisecond })
+	id := a.createUser("grace")
+	a.do("PATCH", "/v1/users/"+id, a.admin, map[string]any{"last_name": "Hopper"}, hdr{"Idempotency-Key": "live"}).want(t, 200)
+	db := openPool(t, a.dbURL)
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, fingerprint, response, expires_at)
+		SELECT 'actor:x', 'old-' || i, '\x00', '\x00', now() - interval '1 minute' FROM generate_series(1, 2500) i`); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var expired, live int
+		if err := db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE expires_at <= now()), count(*) FILTER (WHERE expires_at > now())
+			FROM idempotency_keys`).Scan(&expired, &live); err != nil {
+			t.Fatal(err)
+		}
+		if expired == 0 && live == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d expired records left, %d live", expired, live)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	logged := func() bool {
+		for line := range strings.Lines(a.logs.String()) {
+			if strings.Contains(line, `"msg":"idempotency records purged"`) && strings.Contains(line, `"deleted":2500,`) {
+				return true
+			}
+		}
+		return false
+	}
+	for !logged() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no purge log line with the count:\n%s", a.logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

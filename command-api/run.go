@@ -41,6 +41,9 @@ func Run(ctx context.Context, cfg Config) error {
 			return err
 		}
 	}
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	purged := p.purgeIdempotency(purgeCtx, cfg.IdempotencyPurgeInterval)
+	defer func() { stopPurge(); <-purged }() // before the pool closes
 	return p.serve(ctx, cfg)
 }
 

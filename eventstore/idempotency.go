@@ -80,9 +80,19 @@ func (s *Store) LookupIdempotency(ctx context.Context, scope, key string, finger
 	return response, response != nil, nil
 }
 
-// PurgeIdempotency deletes expired records and says how many.
-func (s *Store) PurgeIdempotency(ctx context.Context) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE expires_at <= now()`)
+// DefaultPurgeBatch bounds one PurgeIdempotency call when the caller gives no limit.
+const DefaultPurgeBatch = 1000
+
+// PurgeIdempotency deletes at most limit expired records (DefaultPurgeBatch when limit ≤
+// 0) and says how many; call it again while it returns limit. Bounded batches keep each
+// delete's transaction, locks and WAL small however many records expired at once.
+func (s *Store) PurgeIdempotency(ctx context.Context, limit int) (int64, error) {
+	if limit <= 0 {
+		limit = DefaultPurgeBatch
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE ctid IN (
+		SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT $1
+		FOR UPDATE SKIP LOCKED)`, limit)
 	if err != nil {
 		return 0, fmt.Errorf("eventstore: purge idempotency: %w", err)
 	}

@@ -69,7 +69,7 @@ func TestIdempotencySemantics(t *testing.T) {
 		t.Fatalf("reuse after expiry: %v", err)
 	}
 	time.Sleep(20 * time.Millisecond)
-	if n, err := b.store.PurgeIdempotency(ctx); err != nil || n != 1 {
+	if n, err := b.store.PurgeIdempotency(ctx, 0); err != nil || n != 1 {
 		t.Fatalf("purge: %d %v", n, err)
 	}
 }
@@ -107,5 +107,46 @@ func TestIdempotencyUnderConcurrentRetries(t *testing.T) {
 	}
 	if rev, _ := b.store.StreamRevision(ctx, id); ok != 1 || rev != 1 {
 		t.Fatalf("ok=%d revision=%d", ok, rev)
+	}
+}
+
+// Purging deletes expired records in batches of at most the limit, never a live one.
+func TestPurgeIdempotencyIsBounded(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	const expired = 7
+	for i := range expired + 2 {
+		ttl := time.Millisecond
+		if i >= expired {
+			ttl = time.Hour
+		}
+		_, err := b.store.Append(ctx, eventstore.AppendRequest{
+			AggregateType: "thing", AggregateID: uuid.New(), Expected: eventstore.Any,
+			Events: []eventstore.NewEvent{newEvent("Thing", 0)}, Idempotency: idem(fmt.Sprint("k", i), "body", ttl),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	var got []int64
+	for {
+		n, err := b.store.PurgeIdempotency(ctx, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+		if n < 3 {
+			break
+		}
+	}
+	if fmt.Sprint(got) != "[3 3 1]" {
+		t.Fatalf("batches %v, want [3 3 1]", got)
+	}
+	for i := expired; i < expired+2; i++ {
+		if _, found, err := b.store.LookupIdempotency(ctx, "POST /things", fmt.Sprint("k", i), []byte("body")); err != nil || !found {
+			t.Fatalf("live record k%d purged: %v %v", i, found, err)
+		}
 	}
 }
