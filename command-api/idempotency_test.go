@@ -116,3 +116,42 @@ func TestExpiredIdempotencyRecordsArePurged(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A command that changes nothing still records its key: the retry replays, the key with
+// another body is refused instead of executing.
+func TestIdempotencyOfNoOps(t *testing.T) {
+	a := start(t, "")
+	id := a.createUser("grace") // Ada Lovelace, role user
+	path := "/v1/users/" + id
+	same := map[string]any{"last_name": "Lovelace"}
+	first := a.do("PATCH", path, a.admin, same, hdr{"Idempotency-Key": "noop"}).want(t, 200)
+	again := a.do("PATCH", path, a.admin, same, hdr{"Idempotency-Key": "noop"}).want(t, 200)
+	if !bytes.Equal(first.Body, again.Body) || again.Header.Get("Idempotency-Replayed") != "true" || again.Header.Get("ETag") != `"1"` {
+		t.Fatalf("no-op retry: %v %s", again.Header, again.Body)
+	}
+	a.do("PATCH", path, a.admin, map[string]any{"last_name": "Byron"}, hdr{"Idempotency-Key": "noop"}).
+		problem(t, 422, "idempotency-key-reused")
+
+	a.do("PUT", path+"/role", a.admin, map[string]any{"role": "user"}, hdr{"Idempotency-Key": "role"}).want(t, 200)
+	a.do("PUT", path+"/role", a.admin, map[string]any{"role": "admin"}, hdr{"Idempotency-Key": "role"}).
+		problem(t, 422, "idempotency-key-reused")
+
+	var h history
+	a.do("GET", path+"/history", a.admin, nil, nil).want(t, 200).json(t, &h)
+	if len(h.Events) != 1 {
+		t.Fatalf("%d events, want only UserCreated", len(h.Events))
+	}
+}
+
+// If-Match is part of what makes a request the same: the key with another precondition
+// is another request.
+func TestIdempotencyFingerprintsIfMatch(t *testing.T) {
+	a := start(t, "")
+	id := a.createUser("grace")
+	path := "/v1/users/" + id
+	body := map[string]any{"first_name": "Grace"}
+	a.do("PATCH", path, a.admin, body, hdr{"Idempotency-Key": "m", "If-Match": `"1"`}).want(t, 200)
+	a.do("PATCH", path, a.admin, body, hdr{"Idempotency-Key": "m", "If-Match": `"1"`}).want(t, 200)
+	a.do("PATCH", path, a.admin, body, hdr{"Idempotency-Key": "m", "If-Match": `"2"`}).problem(t, 422, "idempotency-key-reused")
+	a.do("PATCH", path, a.admin, body, hdr{"Idempotency-Key": "m"}).problem(t, 422, "idempotency-key-reused")
+}

@@ -54,12 +54,33 @@ func storeResponse(ctx context.Context, tx pgx.Tx, idem *Idempotency, recorded [
 	if err != nil {
 		return fmt.Errorf("eventstore: idempotency response: %w", err)
 	}
-	_, err = tx.Exec(ctx, `UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2`,
+	return writeResponse(ctx, tx, idem, resp)
+}
+
+func writeResponse(ctx context.Context, tx pgx.Tx, idem *Idempotency, resp []byte) error {
+	_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2`,
 		idem.Scope, idem.Key, resp)
 	if err != nil {
 		return fmt.Errorf("eventstore: idempotency: %w", err)
 	}
 	return nil
+}
+
+// RecordIdempotency stores the response of a request that appended nothing (a command
+// that decided no events) under its key, in one small transaction with the same
+// reservation as Append: a retry then replays it, and the key reused for another request
+// is ErrIdempotencyMismatch. ErrIdempotencyReplay: the key already holds this request's
+// response (look it up). idem.Response is not called; response is stored as given.
+func (s *Store) RecordIdempotency(ctx context.Context, idem *Idempotency, response []byte) error {
+	if idem == nil || response == nil {
+		return fmt.Errorf("%w: idempotency record without a response", ErrInvalidAppend)
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := reserveIdempotency(ctx, tx, idem); err != nil {
+			return err
+		}
+		return writeResponse(ctx, tx, idem, response)
+	})
 }
 
 // LookupIdempotency returns the stored response of key in scope: found=false when there is

@@ -150,3 +150,34 @@ func TestPurgeIdempotencyIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// A request that appended nothing still records its key: a retry replays, another
+// request with the key is refused.
+func TestRecordIdempotency(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	if err := b.store.RecordIdempotency(ctx, idem("noop", "body-a", time.Hour), []byte(`{"revision":4}`)); err != nil {
+		t.Fatal(err)
+	}
+	resp, found, err := b.store.LookupIdempotency(ctx, "POST /things", "noop", []byte("body-a"))
+	if err != nil || !found || string(resp) != `{"revision":4}` {
+		t.Fatalf("lookup: %q %v %v", resp, found, err)
+	}
+	if err := b.store.RecordIdempotency(ctx, idem("noop", "body-a", time.Hour), []byte(`{"revision":5}`)); !errors.Is(err, eventstore.ErrIdempotencyReplay) {
+		t.Fatalf("record again: %v, want replay", err)
+	}
+	if err := b.store.RecordIdempotency(ctx, idem("noop", "body-b", time.Hour), []byte(`{}`)); !errors.Is(err, eventstore.ErrIdempotencyMismatch) {
+		t.Fatalf("record with another body: %v, want mismatch", err)
+	}
+	_, err = b.store.Append(ctx, eventstore.AppendRequest{
+		AggregateType: "thing", AggregateID: uuid.New(), Expected: eventstore.Any,
+		Events: []eventstore.NewEvent{newEvent("Thing", 0)}, Idempotency: idem("noop", "body-b", time.Hour),
+	})
+	if !errors.Is(err, eventstore.ErrIdempotencyMismatch) {
+		t.Fatalf("append with the key of a recorded no-op: %v, want mismatch", err)
+	}
+	if resp, _, _ := b.store.LookupIdempotency(ctx, "POST /things", "noop", []byte("body-a")); string(resp) != `{"revision":4}` {
+		t.Fatalf("stored response changed: %q", resp)
+	}
+}

@@ -62,7 +62,7 @@ func (s *Service) attempt(ctx context.Context, env Envelope, p plan) (Result, er
 		return Result{}, err
 	}
 	if len(events) == 0 {
-		return Result{UserID: env.UserID, Revision: u.Revision()}, nil
+		return s.unchanged(ctx, env, Result{UserID: env.UserID, Revision: u.Revision()})
 	}
 	req, err := s.appendRequest(env, p, u, events)
 	if err != nil {
@@ -84,6 +84,28 @@ func (s *Service) append(ctx context.Context, env Envelope, req eventstore.Appen
 		return Result{}, err
 	}
 	return Result{UserID: env.UserID, Revision: res.Revision, Changed: true}, nil
+}
+
+// unchanged answers a command that decided no events. With an idempotency key it still
+// records the response, so a retry replays it and the key reused for another request is
+// refused, as after a command that appended.
+func (s *Service) unchanged(ctx context.Context, env Envelope, res Result) (Result, error) {
+	idem := env.Idempotency
+	if idem == nil {
+		return res, nil
+	}
+	resp, err := idem.Response(res)
+	if err != nil {
+		return Result{}, err
+	}
+	err = s.store.RecordIdempotency(ctx, storeIdempotency(env), resp)
+	if errors.Is(err, eventstore.ErrIdempotencyReplay) {
+		return s.replay(ctx, idem)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return res, nil
 }
 
 // replay answers a request whose key another request used first (it committed while this

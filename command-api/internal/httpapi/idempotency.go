@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"regexp"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -57,11 +58,19 @@ func (s *server) idempotency(c *gin.Context) {
 }
 
 // fingerprint is an HMAC of what makes a request "the same": method, path (with the user
-// id), actor and body. Keyed, because bodies can hold passwords and a plain hash of a
-// password is cheap to brute-force.
+// id), actor, If-Match (the precondition changes what the request means) and body. Keyed,
+// because bodies can hold passwords and a plain hash of a password is cheap to
+// brute-force. If-Match enters only when sent, so requests without it keep the
+// fingerprint they had before it counted (retries across an upgrade still replay); its
+// "if-match:" part cannot be mistaken for a body, which never holds a NUL byte once valid
+// JSON (and an invalid body is refused before anything is stored).
 func (s *server) fingerprint(c *gin.Context, actor string) []byte {
 	m := hmac.New(sha256.New, s.idemKey)
-	for _, part := range []string{c.Request.Method, c.Request.URL.Path, actor} {
+	parts := []string{c.Request.Method, c.Request.URL.Path, actor}
+	if v, ok := c.Request.Header["If-Match"]; ok {
+		parts = append(parts, "if-match:"+strings.Join(v, ","))
+	}
+	for _, part := range parts {
 		m.Write([]byte(part))
 		m.Write([]byte{0})
 	}
