@@ -241,6 +241,11 @@ func TestListUsers(t *testing.T) {
 		{"username=ann&page_size=2", []string{"ann", "anna", "annabel", "anne"}},
 		{"username=anna", []string{"anna", "annabel"}},
 		{"email=bob", []string{"bob", "bobby"}},
+		// Usernames and emails are stored lower-cased: so are the prefixes (and the page
+		// tokens made for them).
+		{"username=Anna", []string{"anna", "annabel"}},
+		{"username=ANN&page_size=2", []string{"ann", "anna", "annabel", "anne"}},
+		{"email=BOB%40Example.COM", []string{"bob"}},
 		{"status=deleted&page_size=1", []string{"anne", "bobby"}},
 		{"status=active&username=b", []string{"bob"}},
 		{"role=admin", []string{"admin", "anna", "bob"}},

@@ -264,6 +264,10 @@ func listParams(c *gin.Context) (readmodel.ListParams, *Problem) {
 			bad[name] = "must be valid UTF-8 without NUL, at most 320 bytes"
 		}
 	}
+	// Usernames and emails are stored lower-cased (user.NewUsername, user.NewEmail): so
+	// are the prefixes, or ?username=Ada would find nothing. After the check above:
+	// ToLower would turn invalid UTF-8 into U+FFFD.
+	p.UsernamePrefix, p.EmailPrefix = strings.ToLower(p.UsernamePrefix), strings.ToLower(p.EmailPrefix)
 	if !slices.Contains([]string{"", readmodel.StatusActive, readmodel.StatusDeleted}, p.Status) {
 		bad["status"] = "must be active or deleted"
 	}
