@@ -95,6 +95,12 @@ func TestStateTimeTravel(t *testing.T) {
 		t.Fatalf("revision 1: %+v", s)
 	}
 	a.do("GET", "/v1/users/"+id+"/state?at=2000-01-01T00:00:00Z", a.admin, nil, nil).problem(t, 404, "not-found")
+	// Past the stream's end there is no such revision (not the current state labelled so).
+	a.do("GET", "/v1/users/"+id+"/state?revision=3", a.admin, nil, nil).want(t, 200)
+	if p := a.do("GET", "/v1/users/"+id+"/state?revision=4", a.admin, nil, nil).problem(t, 404, "not-found"); p.Detail != "user "+id+" has 3 events; there is no revision 4" {
+		t.Fatalf("detail %q", p.Detail)
+	}
+	a.do("GET", "/v1/users/"+id+"/state?revision=9223372036854775807", a.admin, nil, nil).problem(t, 404, "not-found")
 	a.do("GET", "/v1/users/"+id+"/state?at=yesterday", a.admin, nil, nil).problem(t, 422, "validation")
 	a.do("GET", "/v1/users/"+id+"/state?revision=0", a.admin, nil, nil).problem(t, 422, "validation")
 	a.do("GET", "/v1/users/"+id+"/state?revision=1&at=2000-01-01T00:00:00Z", a.admin, nil, nil).problem(t, 422, "validation")

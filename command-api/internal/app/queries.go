@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -46,8 +47,10 @@ func (s *Service) History(ctx context.Context, id uuid.UUID) ([]HistoryEntry, er
 }
 
 // StateAt rebuilds user id as it was at revision (if > 0) or at instant at (if not zero),
-// or now. A user that did not exist yet at that point is user.ErrNotFound; a deleted one
-// is returned as such (time travel shows deletions, it does not refuse them).
+// or now. A user that did not exist yet at that point is user.ErrNotFound; a revision past
+// the stream's end is a *RevisionNotFoundError (also user.ErrNotFound), never the current
+// state labelled with that revision; a deleted user is returned as such (time travel
+// shows deletions, it does not refuse them).
 func (s *Service) StateAt(ctx context.Context, id uuid.UUID, revision int64, at time.Time) (user.State, error) {
 	u, err := s.load(ctx, id, pointInTime{revision: revision, at: at})
 	if err != nil {
@@ -56,5 +59,23 @@ func (s *Service) StateAt(ctx context.Context, id uuid.UUID, revision int64, at 
 	if !u.Exists() {
 		return user.State{}, user.ErrNotFound
 	}
+	if revision > 0 && u.Revision() < revision {
+		return user.State{}, &RevisionNotFoundError{UserID: id, Revision: revision, Events: u.Revision()}
+	}
 	return u.State(), nil
 }
+
+// RevisionNotFoundError: the asked revision is past the end of the stream, which holds
+// Events events.
+type RevisionNotFoundError struct {
+	UserID   uuid.UUID
+	Revision int64
+	Events   int64
+}
+
+func (e *RevisionNotFoundError) Error() string {
+	return fmt.Sprintf("user %s has %d events; there is no revision %d", e.UserID, e.Events, e.Revision)
+}
+
+// Unwrap makes it a user.ErrNotFound.
+func (e *RevisionNotFoundError) Unwrap() error { return user.ErrNotFound }

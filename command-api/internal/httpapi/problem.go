@@ -91,6 +91,7 @@ func problemFor(err error) *Problem {
 	var (
 		ve *user.ValidationError
 		ce *eventstore.ClaimError
+		rn *app.RevisionNotFoundError
 		p  *Problem
 	)
 	switch {
@@ -100,6 +101,8 @@ func problemFor(err error) *Problem {
 		return fieldProblem(422, KindValidation, "the request has invalid fields", ve.Fields)
 	case errors.As(err, &ce):
 		return claimProblem(ce)
+	case errors.As(err, &rn):
+		return problem(404, KindNotFound, rn.Error())
 	case errors.Is(err, user.ErrNotFound):
 		return problem(404, KindNotFound, "no such user")
 	case errors.Is(err, user.ErrDeleted):
