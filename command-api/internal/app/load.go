@@ -76,9 +76,9 @@ func (s *Service) snapshot(ctx context.Context, id uuid.UUID, p pointInTime) (*u
 }
 
 // decodeUntil upcasts and decodes events in revision order, stopping at the first one
-// recorded after at. recorded_at is the appending transaction's start time, which under
-// contention is not monotonic in revision order; cutting at the first later event keeps
-// the answer a prefix of the stream, a state that really existed.
+// recorded after at. The store stamps recorded_at after taking the stream's lock, so it
+// never decreases along a stream; cutting at the first later event would keep the answer
+// a prefix of the stream (a state that really existed) even if it did.
 func decodeUntil(events []eventstore.Event, at time.Time) ([]user.RecordedEvent, error) {
 	out := make([]user.RecordedEvent, 0, len(events))
 	for _, e := range events {
