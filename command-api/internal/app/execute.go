@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/recall-events/recall/command-api/internal/user"
@@ -30,7 +31,7 @@ func (s *Service) execute(ctx context.Context, env Envelope, p plan) (Result, er
 	}
 	defer unlock()
 	for attempt := 1; ; attempt++ {
-		res, err := s.attempt(ctx, env, p)
+		res, err := s.attempt(ctx, env, p, false)
 		if !errors.Is(err, eventstore.ErrConcurrency) {
 			return res, err
 		}
@@ -49,41 +50,91 @@ func (s *Service) execute(ctx context.Context, env Envelope, p plan) (Result, er
 	}
 }
 
-func (s *Service) attempt(ctx context.Context, env Envelope, p plan) (Result, error) {
-	u, err := s.load(ctx, env.UserID, pointInTime{})
+// attempt decides on the cached state of the user when there is one (fresh=false) and
+// trusts it only as far as the store can check it: an append expects exactly the cached
+// revision, so a stale cache ends in a concurrency conflict and one fresh attempt, never in
+// a wrong event. A refusal or a no-op decided on a cached state is not checked by any
+// append, so it is decided again on the current state before it is answered.
+func (s *Service) attempt(ctx context.Context, env Envelope, p plan, fresh bool) (Result, error) {
+	u, cached, err := s.decisionState(ctx, env.UserID, fresh)
 	if err != nil {
 		return Result{}, err
 	}
 	if env.IfMatch != nil && u.Exists() && u.Revision() != *env.IfMatch {
+		if cached {
+			return s.attempt(ctx, env, p, true)
+		}
 		return Result{}, fmt.Errorf("%w: expected %d, stream is at %d", ErrPreconditionFailed, *env.IfMatch, u.Revision())
 	}
 	events, err := p.decide(u)
+	if cached && (err != nil || len(events) == 0) {
+		return s.attempt(ctx, env, p, true)
+	}
 	if err != nil {
 		return Result{}, err
 	}
 	if len(events) == 0 {
 		return s.unchanged(ctx, env, Result{UserID: env.UserID, Revision: u.Revision()})
 	}
+	// The snapshotter may apply the events to u; remember starts from a copy.
+	before := *u
 	req, err := s.appendRequest(env, p, u, events)
 	if err != nil {
 		return Result{}, err
 	}
-	return s.append(ctx, env, req)
+	res, recorded, err := s.append(ctx, env, req)
+	if cached && errors.Is(err, eventstore.ErrConcurrency) {
+		return s.attempt(ctx, env, p, true)
+	}
+	if err == nil {
+		s.remember(before, events, recorded)
+	}
+	return res, err
 }
 
-func (s *Service) append(ctx context.Context, env Envelope, req eventstore.AppendRequest) (Result, error) {
+// decisionState is the user to decide on: the cached state unless fresh, else the state
+// loaded from the store (the cache plus every event after it).
+func (s *Service) decisionState(ctx context.Context, id uuid.UUID, fresh bool) (*user.User, bool, error) {
+	if !fresh {
+		if st, ok := s.cache.get(id); ok {
+			if u, err := user.FromState(st); err == nil {
+				return u, true, nil
+			}
+		}
+	}
+	u, err := s.load(ctx, id, pointInTime{})
+	return u, false, err
+}
+
+// remember caches the state after an append (before, a copy of the decided-on user, plus
+// the events as recorded), so the next command on the user decides without a read.
+func (s *Service) remember(before user.User, events []user.Event, recorded []eventstore.Recorded) {
+	if len(recorded) != len(events) {
+		return
+	}
+	u := before
+	for i, r := range recorded {
+		if u.Apply(user.RecordedEvent{Revision: r.Revision, RecordedAt: r.RecordedAt, Event: events[i]}) != nil {
+			return
+		}
+	}
+	s.cache.put(u.State())
+}
+
+func (s *Service) append(ctx context.Context, env Envelope, req eventstore.AppendRequest) (Result, []eventstore.Recorded, error) {
 	start := time.Now()
 	res, err := s.store.Append(ctx, req)
 	if s.opts.Metrics != nil {
 		s.opts.Metrics.Append.Observe(time.Since(start).Seconds())
 	}
 	if errors.Is(err, eventstore.ErrIdempotencyReplay) {
-		return s.replay(ctx, env.Idempotency)
+		r, err := s.replay(ctx, env.Idempotency)
+		return r, nil, err
 	}
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
-	return Result{UserID: env.UserID, Revision: res.Revision, Changed: true}, nil
+	return Result{UserID: env.UserID, Revision: res.Revision, Changed: true}, res.Recorded, nil
 }
 
 // unchanged answers a command that decided no events. With an idempotency key it still
