@@ -18,7 +18,7 @@ type Config struct {
 	Latency    measure.LatencyConfig
 	LoadReps   int
 	Attach     bool // target a running Recall (RECALL_BENCH_* variables)
-	// APIMaxConns is command-api's pool size (0: its default, max(4, NumCPU)).
+	// APIMaxConns is command-api's pool size (0: its default, 32).
 	APIMaxConns int32
 	// PoolProbe, when > 0, repeats (a) at its top concurrency with command-api's pool
 	// set to it: how much of the gap to raw appends the pool size explains.
@@ -61,7 +61,7 @@ func (c Config) sizes() map[string]string {
 
 func poolSize(n int32) string {
 	if n == 0 {
-		return "default (max(4, NumCPU))"
+		return "default (32)"
 	}
 	return fmt.Sprint(n)
 }
