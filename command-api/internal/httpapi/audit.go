@@ -46,22 +46,9 @@ func (s *server) history(c *gin.Context) {
 	c.JSON(200, out)
 }
 
-type stateResponse struct {
-	ID        string     `json:"id"`
-	Username  string     `json:"username"`
-	Email     string     `json:"email"`
-	FirstName string     `json:"first_name"`
-	LastName  string     `json:"last_name"`
-	Role      string     `json:"role"`
-	Status    string     `json:"status"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-	DeletedAt *time.Time `json:"deleted_at,omitempty"`
-	Revision  int64      `json:"revision"`
-}
-
-func stateOf(st user.State) stateResponse {
-	out := stateResponse{ID: st.ID.String(), Username: st.Username, Email: st.Email, FirstName: st.FirstName,
+// stateOf is the user as the store rebuilt it, in the same shape the read model serves.
+func stateOf(st user.State) userView {
+	out := userView{ID: st.ID.String(), Username: st.Username, Email: st.Email, FirstName: st.FirstName,
 		LastName: st.LastName, Role: st.Role.String(), Status: st.Status.String(),
 		CreatedAt: st.CreatedAt.UTC(), UpdatedAt: st.UpdatedAt.UTC(), Revision: st.Revision}
 	if !st.DeletedAt.IsZero() {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -149,22 +150,19 @@ func (s *server) changeRole(c *gin.Context) {
 }
 
 func (s *server) deleteUser(c *gin.Context) {
-	var req reasonRequest
-	id, rev, ok := s.prepare(c, &req, true)
-	if !ok {
-		return
-	}
-	reason, p := reasonOf(req.Reason)
-	if p != nil {
-		writeProblem(c, p)
-		return
-	}
-	respond := respondWrite(http.StatusOK)
-	res, err := s.handlers.DeleteUser.Handle(c.Request.Context(), app.DeleteUser{Envelope: envelope(c, id, reason, rev, respond)})
-	finish(c, res, err, respond)
+	s.reasonCommand(c, func(ctx context.Context, env app.Envelope) (app.Result, error) {
+		return s.handlers.DeleteUser.Handle(ctx, app.DeleteUser{Envelope: env})
+	})
 }
 
 func (s *server) restoreUser(c *gin.Context) {
+	s.reasonCommand(c, func(ctx context.Context, env app.Envelope) (app.Result, error) {
+		return s.handlers.RestoreUser.Handle(ctx, app.RestoreUser{Envelope: env})
+	})
+}
+
+// reasonCommand runs a command whose optional body is only {reason}: delete, restore.
+func (s *server) reasonCommand(c *gin.Context, handle func(context.Context, app.Envelope) (app.Result, error)) {
 	var req reasonRequest
 	id, rev, ok := s.prepare(c, &req, true)
 	if !ok {
@@ -176,6 +174,6 @@ func (s *server) restoreUser(c *gin.Context) {
 		return
 	}
 	respond := respondWrite(http.StatusOK)
-	res, err := s.handlers.RestoreUser.Handle(c.Request.Context(), app.RestoreUser{Envelope: envelope(c, id, reason, rev, respond)})
+	res, err := handle(c.Request.Context(), envelope(c, id, reason, rev, respond))
 	finish(c, res, err, respond)
 }
