@@ -331,3 +331,22 @@ func TestReadableByTheAPIRole(t *testing.T) {
 		}
 	}
 }
+
+// Before the projector has ever migrated the database (command-api may start first), the
+// read side says "no live version", which command-api answers with 503, not a 500.
+func TestBeforeTheProjectorMigrated(t *testing.T) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store := readmodel.New(pool)
+	defer store.Close()
+	if _, err := store.Get(ctx, "0193a5c2-7d1e-7b3a-9f00-000000000001"); !errors.Is(err, readmodel.ErrNoLiveVersion) {
+		t.Fatalf("get: %v", err)
+	}
+	if _, err := store.List(ctx, readmodel.ListParams{}); !errors.Is(err, readmodel.ErrNoLiveVersion) {
+		t.Fatalf("list: %v", err)
+	}
+}

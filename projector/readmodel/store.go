@@ -74,7 +74,10 @@ func (s *Store) LiveVersion(ctx context.Context) (int, error) {
 func (s *Store) refreshLive(ctx context.Context) (int, error) {
 	var v int
 	err := s.pool.QueryRow(ctx, `SELECT version FROM projections WHERE name = $1 AND state = 'live'`, Projection).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
+	var pe *pgconn.PgError
+	if errors.Is(err, pgx.ErrNoRows) || (errors.As(err, &pe) && pe.Code == "42P01") {
+		// No live row yet, or no projections table yet: the projector has not started
+		// (or migrated) on this database. Queries answer "not available yet", not 500.
 		return 0, ErrNoLiveVersion
 	}
 	if err != nil {
