@@ -118,21 +118,7 @@ func count(t *testing.T, pool *pgxpool.Pool, q string) int {
 
 func snapshot(t *testing.T, pool *pgxpool.Pool, table string) []string {
 	t.Helper()
-	rows, err := pool.Query(context.Background(), `SELECT concat_ws('|', id, username, email, first_name, last_name, role,
-status, created_at, updated_at, deleted_at, revision) FROM `+table+` ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return stacktest.Rows(t, pool, table)
 }
 
 func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {

@@ -3,7 +3,6 @@ package projection_test
 import (
 	"context"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -87,20 +86,7 @@ func start(t *testing.T, cfg projection.Config) (r *projection.Runner, stop func
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return r, stop
+	return r, stacktest.Run(t, r)
 }
 
 // send produces events to partition p (records keep the contract's key).
@@ -140,19 +126,5 @@ func (b *bundle) revision(t *testing.T, table, id string) int64 {
 // snapshot returns every row of table as comparable strings, by id.
 func (b *bundle) snapshot(t *testing.T, table string) []string {
 	t.Helper()
-	rows, err := b.pool.Query(context.Background(), `SELECT concat_ws('|', id, username, email, first_name, last_name, role,
-status, created_at, updated_at, deleted_at, revision) FROM `+table+` ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return stacktest.Rows(t, b.pool, table)
 }
