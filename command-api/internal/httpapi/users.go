@@ -101,79 +101,58 @@ func (s *server) prepare(c *gin.Context, v any, optional bool) (uuid.UUID, *int6
 
 func (s *server) updateUser(c *gin.Context) {
 	var req updateUserRequest
-	id, rev, ok := s.prepare(c, &req, false)
-	if !ok {
-		return
-	}
-	reason, p := reasonOf(req.Reason)
-	if p != nil {
-		writeProblem(c, p)
-		return
-	}
-	respond := respondWrite(http.StatusOK)
-	res, err := s.handlers.UpdateUser.Handle(c.Request.Context(), app.UpdateUser{
-		Envelope: envelope(c, id, reason, rev, respond),
-		Fields:   user.UpdateUser{FirstName: req.FirstName, LastName: req.LastName, Email: req.Email},
+	s.update(c, &req, false, &req.Reason, func(ctx context.Context, env app.Envelope) (app.Result, error) {
+		return s.handlers.UpdateUser.Handle(ctx, app.UpdateUser{Envelope: env,
+			Fields: user.UpdateUser{FirstName: req.FirstName, LastName: req.LastName, Email: req.Email}})
 	})
-	finish(c, res, err, respond)
 }
 
 func (s *server) changePassword(c *gin.Context) {
 	var req changePasswordRequest
-	id, rev, ok := s.prepare(c, &req, false)
-	if !ok {
-		return
-	}
-	respond := respondWrite(http.StatusOK)
-	res, err := s.handlers.ChangePassword.Handle(c.Request.Context(), app.ChangePassword{
-		Envelope: envelope(c, id, "", rev, respond), Current: req.CurrentPassword, New: req.NewPassword,
+	s.update(c, &req, false, nil, func(ctx context.Context, env app.Envelope) (app.Result, error) {
+		return s.handlers.ChangePassword.Handle(ctx, app.ChangePassword{Envelope: env,
+			Current: req.CurrentPassword, New: req.NewPassword})
 	})
-	finish(c, res, err, respond)
 }
 
 func (s *server) changeRole(c *gin.Context) {
 	var req changeRoleRequest
-	id, rev, ok := s.prepare(c, &req, false)
-	if !ok {
-		return
-	}
-	reason, p := reasonOf(req.Reason)
-	if p != nil {
-		writeProblem(c, p)
-		return
-	}
-	respond := respondWrite(http.StatusOK)
-	res, err := s.handlers.ChangeRole.Handle(c.Request.Context(), app.ChangeRole{
-		Envelope: envelope(c, id, reason, rev, respond), Role: req.Role,
+	s.update(c, &req, false, &req.Reason, func(ctx context.Context, env app.Envelope) (app.Result, error) {
+		return s.handlers.ChangeRole.Handle(ctx, app.ChangeRole{Envelope: env, Role: req.Role})
 	})
-	finish(c, res, err, respond)
 }
 
 func (s *server) deleteUser(c *gin.Context) {
-	s.reasonCommand(c, func(ctx context.Context, env app.Envelope) (app.Result, error) {
+	var req reasonRequest
+	s.update(c, &req, true, &req.Reason, func(ctx context.Context, env app.Envelope) (app.Result, error) {
 		return s.handlers.DeleteUser.Handle(ctx, app.DeleteUser{Envelope: env})
 	})
 }
 
 func (s *server) restoreUser(c *gin.Context) {
-	s.reasonCommand(c, func(ctx context.Context, env app.Envelope) (app.Result, error) {
+	var req reasonRequest
+	s.update(c, &req, true, &req.Reason, func(ctx context.Context, env app.Envelope) (app.Result, error) {
 		return s.handlers.RestoreUser.Handle(ctx, app.RestoreUser{Envelope: env})
 	})
 }
 
-// reasonCommand runs a command whose optional body is only {reason}: delete, restore.
-func (s *server) reasonCommand(c *gin.Context, handle func(context.Context, app.Envelope) (app.Result, error)) {
-	var req reasonRequest
-	id, rev, ok := s.prepare(c, &req, true)
+// update is the shape of every write on an existing user: decode req into its fields
+// (optional: the body may be empty), check the reason it carries (nil: none), run the
+// command with the envelope, answer 200 with the consistency token.
+func (s *server) update(c *gin.Context, req any, optional bool, reason **string, handle func(context.Context, app.Envelope) (app.Result, error)) {
+	id, rev, ok := s.prepare(c, req, optional)
 	if !ok {
 		return
 	}
-	reason, p := reasonOf(req.Reason)
-	if p != nil {
-		writeProblem(c, p)
-		return
+	var why string
+	if reason != nil {
+		var p *Problem
+		if why, p = reasonOf(*reason); p != nil {
+			writeProblem(c, p)
+			return
+		}
 	}
 	respond := respondWrite(http.StatusOK)
-	res, err := handle(c.Request.Context(), envelope(c, id, reason, rev, respond))
+	res, err := handle(c.Request.Context(), envelope(c, id, why, rev, respond))
 	finish(c, res, err, respond)
 }
