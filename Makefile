@@ -28,7 +28,7 @@ deps: ## install what the build and tests need (PostgreSQL 15 from apt, Go tools
 
 .PHONY: run
 run: deps ## the whole system on one machine: PostgreSQL, kfake, srfake, command-api, relay, projector (Ctrl-C stops)
-	@cd devstack && go run ./cmd/devstack --data-dir $(CURDIR)/.data --log-file $(CURDIR)/.data/recall.log
+	@cd stack && go run ./cmd/recall --data-dir $(CURDIR)/.data --log-file $(CURDIR)/.data/recall.log
 
 .PHONY: build
 build: ## build every module and binary

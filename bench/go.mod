@@ -4,11 +4,7 @@ go 1.26.8
 
 require (
 	github.com/google/uuid v1.6.0
-	github.com/jackc/pgx/v5 v5.12.0
-	github.com/recall-events/recall/command-api v0.0.0
-	github.com/recall-events/recall/devstack v0.0.0
-	github.com/recall-events/recall/eventstore v0.0.0
-	github.com/recall-events/recall/relay v0.0.0
+	github.com/jackc/pgx/v5 v5.13.0
 	github.com/twmb/franz-go v1.22.3
 	github.com/twmb/franz-go/pkg/kadm v1.20.0
 )
@@ -64,6 +60,7 @@ require (
 	github.com/prometheus/procfs v0.16.1 // indirect
 	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/quic-go/quic-go v0.59.0 // indirect
+	github.com/recall-events/recall/pgmigrate v0.0.0 // indirect
 	github.com/recall-events/recall/projector v0.0.0 // indirect
 	github.com/recall-events/recall/schemas v0.0.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
@@ -84,14 +81,24 @@ require (
 	google.golang.org/protobuf v1.36.10 // indirect
 )
 
-replace github.com/recall-events/recall/command-api => ../command-api
+require (
+	github.com/recall-events/recall/command-api v0.0.0
+	github.com/recall-events/recall/devstack v0.0.0
+	github.com/recall-events/recall/eventstore v0.0.0
+	github.com/recall-events/recall/readmodel v0.0.0
+	github.com/recall-events/recall/relay v0.0.0
+	github.com/recall-events/recall/stack v0.0.0
+)
 
-replace github.com/recall-events/recall/devstack => ../devstack
-
-replace github.com/recall-events/recall/eventstore => ../eventstore
-
-replace github.com/recall-events/recall/projector => ../projector
-
-replace github.com/recall-events/recall/relay => ../relay
-
-replace github.com/recall-events/recall/schemas => ../schemas
+replace (
+	github.com/recall-events/recall/command-api => ../command-api
+	github.com/recall-events/recall/devstack => ../devstack
+	github.com/recall-events/recall/eventstore => ../eventstore
+	github.com/recall-events/recall/pgmigrate => ../pgmigrate
+	github.com/recall-events/recall/projector => ../projector
+	github.com/recall-events/recall/readmodel => ../readmodel
+	github.com/recall-events/recall/relay => ../relay
+	github.com/recall-events/recall/replayer => ../replayer
+	github.com/recall-events/recall/schemas => ../schemas
+	github.com/recall-events/recall/stack => ../stack
+)

@@ -30,7 +30,6 @@ require (
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/jackc/tern/v2 v2.3.4 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
-	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
 	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
@@ -42,7 +41,6 @@ require (
 	github.com/modern-go/reflect2 v1.0.2 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
-	github.com/pierrec/lz4/v4 v4.1.33 // indirect
 	github.com/prometheus/client_model v0.6.2 // indirect
 	github.com/prometheus/common v0.66.1 // indirect
 	github.com/prometheus/procfs v0.16.1 // indirect
@@ -52,10 +50,6 @@ require (
 	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/spf13/cast v1.7.0 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
-	github.com/twmb/franz-go v1.22.3 // indirect
-	github.com/twmb/franz-go/pkg/kadm v1.20.0 // indirect
-	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c // indirect
-	github.com/twmb/franz-go/pkg/kmsg v1.15.1 // indirect
 	github.com/twmb/franz-go/pkg/sr v1.8.0 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
@@ -74,19 +68,23 @@ require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/google/uuid v1.6.0
-	github.com/jackc/pgx/v5 v5.12.0
+	github.com/jackc/pgx/v5 v5.13.0
 	github.com/prometheus/client_golang v1.23.2
+	golang.org/x/crypto v0.51.0
+)
+
+require (
 	github.com/recall-events/recall/devstack v0.0.0
 	github.com/recall-events/recall/eventstore v0.0.0
-	github.com/recall-events/recall/projector v0.0.0
+	github.com/recall-events/recall/pgmigrate v0.0.0
+	github.com/recall-events/recall/readmodel v0.0.0
 	github.com/recall-events/recall/schemas v0.0.0
-	golang.org/x/crypto v0.51.0
 )
 
 replace (
 	github.com/recall-events/recall/devstack => ../devstack
 	github.com/recall-events/recall/eventstore => ../eventstore
-	github.com/recall-events/recall/projector => ../projector
-	github.com/recall-events/recall/relay => ../relay // devstack's, which tests import
+	github.com/recall-events/recall/pgmigrate => ../pgmigrate
+	github.com/recall-events/recall/readmodel => ../readmodel
 	github.com/recall-events/recall/schemas => ../schemas
 )

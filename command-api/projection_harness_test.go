@@ -2,29 +2,32 @@ package commandapi_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/recall-events/recall/command-api/internal/user"
 	"github.com/recall-events/recall/eventstore"
-	"github.com/recall-events/recall/projector/migrations"
-	"github.com/recall-events/recall/projector/projection"
-	"github.com/recall-events/recall/projector/readmodel"
-	"github.com/recall-events/recall/projector/users"
-	"github.com/recall-events/recall/projector/versions"
-	"github.com/recall-events/recall/schemas"
+	"github.com/recall-events/recall/pgmigrate"
+	"github.com/recall-events/recall/readmodel"
+	"github.com/recall-events/recall/readmodel/versions"
 )
 
-// projector is the projector's own users projection (version 1, live) on the api's
-// database, fed straight from the event store: the projector's real migrations, DDL and
-// apply path (users.Projection.Handle), with the relay and Kafka left out. The tests
-// decide when a revision reaches the read model, which is what read-your-writes is about.
+// projector stands in for the projector: it writes the users read model (version 1,
+// live) on the api's database through the read-model contract (readmodel's migrations,
+// table and writer), folding each stream with the domain's own Rehydrate, with the relay
+// and Kafka left out. The tests decide when a revision reaches the read model, which is
+// what read-your-writes is about. (The projector's own fold is tested in its module;
+// command-api does not depend on it.)
 type projector struct {
 	t      testing.TB
 	events *eventstore.Store
-	users  *users.Projection
+	pool   *pgxpool.Pool
+	users  *readmodel.UsersWriter
 }
 
 // startProjector migrates the projector's tables into a's database and makes users v1
@@ -40,14 +43,14 @@ func startProjectorOn(t testing.TB, a *api, readURL string) *projector {
 	t.Helper()
 	ctx := context.Background()
 	pool := projectorPool(t, readURL)
-	if err := users.Setup(ctx, pool, 1); err != nil {
+	if err := readmodel.SetupUsers(ctx, pool, 1); err != nil {
 		t.Fatal(err)
 	}
-	v := versions.For(users.Name, 1, "recall.user.events", readmodel.UsersTable(1))
+	v := versions.For(readmodel.Projection, 1, "recall.user.events", readmodel.UsersTable(1))
 	if err := versions.Ensure(ctx, pool, v); err != nil {
 		t.Fatal(err)
 	}
-	proj, err := users.New(pool, 1)
+	w, err := readmodel.NewUsersWriter(1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,14 +58,14 @@ func startProjectorOn(t testing.TB, a *api, readURL string) *projector {
 	if readURL != a.dbURL {
 		events = openPool(t, a.dbURL)
 	}
-	return &projector{t: t, events: eventstore.New(events), users: proj}
+	return &projector{t: t, events: eventstore.New(events), pool: pool, users: w}
 }
 
 // projectorPool migrates the projector's own tables (projections, ...) into the
 // database at url and opens a pool on it.
 func projectorPool(t testing.TB, url string) *pgxpool.Pool {
 	t.Helper()
-	if err := migrations.Up(context.Background(), url); err != nil {
+	if err := pgmigrate.Up(context.Background(), url, readmodel.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	return openPool(t, url)
@@ -121,19 +124,66 @@ func (p *projector) apply(evs []eventstore.Event) {
 	}
 }
 
-// try is apply without failing the test, for goroutines.
+// try is apply without failing the test, for goroutines: each stream in evs is folded
+// from its first event and its row written unless the read model is already there.
 func (p *projector) try(evs []eventstore.Event) error {
-	if len(evs) == 0 {
-		return nil
+	byID := map[uuid.UUID][]eventstore.Event{}
+	var order []uuid.UUID
+	for _, e := range evs {
+		if _, ok := byID[e.AggregateID]; !ok {
+			order = append(order, e.AggregateID)
+		}
+		byID[e.AggregateID] = append(byID[e.AggregateID], e)
 	}
-	msgs := make([]projection.Message, len(evs))
-	for i, e := range evs {
-		msgs[i] = projection.Message{Event: schemas.Event{
-			EventID: e.EventID.String(), AggregateType: e.AggregateType, AggregateID: e.AggregateID.String(),
-			Revision: e.Revision, EventType: e.EventType, SchemaVersion: e.SchemaVersion, RecordedAt: e.RecordedAt,
-			GlobalPosition: e.GlobalPosition, Metadata: e.Metadata, Data: e.Data,
-		}}
+	ctx := context.Background()
+	for _, id := range order {
+		last := byID[id][len(byID[id])-1].Revision
+		full, err := p.events.ReadStream(ctx, id, eventstore.StreamRange{ToRevision: last})
+		if err != nil {
+			return err
+		}
+		recs := make([]user.RecordedEvent, len(full))
+		for i, e := range full {
+			ev, err := user.Unmarshal(e.EventType, e.SchemaVersion, e.Data)
+			if err != nil {
+				return err
+			}
+			recs[i] = user.RecordedEvent{Revision: e.Revision, RecordedAt: e.RecordedAt, Event: ev}
+		}
+		u, err := user.Rehydrate(id, nil, recs)
+		if err != nil {
+			return err
+		}
+		if err := p.write(ctx, u.State()); err != nil {
+			return err
+		}
 	}
-	_, err := p.users.Handle(context.Background(), msgs)
-	return err
+	return nil
+}
+
+// write stores st as its users row, as the projector would, unless the row is there.
+func (p *projector) write(ctx context.Context, st user.State) error {
+	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		id := strings.ToLower(st.ID.String())
+		rows, err := p.users.Lock(ctx, tx, []string{id})
+		if err != nil {
+			return err
+		}
+		r := rows[id]
+		if r == nil {
+			r = &readmodel.Row{ID: id, CreatedAt: st.CreatedAt}
+			rows[id] = r
+		}
+		if r.Revision >= st.Revision {
+			return nil
+		}
+		r.Username, r.Email, r.FirstName, r.LastName = st.Username, st.Email, st.FirstName, st.LastName
+		r.Role, r.Status, r.UpdatedAt, r.Revision = st.Role.String(), st.Status.String(), st.UpdatedAt, st.Revision
+		r.DeletedAt = nil
+		if !st.DeletedAt.IsZero() {
+			at := st.DeletedAt
+			r.DeletedAt = &at
+		}
+		return p.users.Write(ctx, tx, rows)
+	})
 }

@@ -24,7 +24,8 @@ import (
 	"github.com/recall-events/recall/command-api/internal/httpapi"
 	"github.com/recall-events/recall/command-api/internal/metrics"
 	"github.com/recall-events/recall/eventstore"
-	"github.com/recall-events/recall/projector/readmodel"
+	"github.com/recall-events/recall/pgmigrate"
+	"github.com/recall-events/recall/readmodel"
 	"github.com/recall-events/recall/schemas"
 )
 
@@ -130,10 +131,7 @@ func (p *process) close() {
 }
 
 func migrate(ctx context.Context, url string) error {
-	if err := eventstore.Migrate(ctx, url); err != nil {
-		return fmt.Errorf("commandapi: %w", err)
-	}
-	if err := credentials.Migrate(ctx, url); err != nil {
+	if err := pgmigrate.Up(ctx, url, eventstore.Migrations, credentials.Migrations); err != nil {
 		return fmt.Errorf("commandapi: %w", err)
 	}
 	return nil

@@ -4,8 +4,8 @@ go 1.26.8
 
 require (
 	github.com/google/uuid v1.6.0
-	github.com/jackc/pgx/v5 v5.12.0
-	github.com/jackc/tern/v2 v2.3.4
+	github.com/jackc/pgx/v5 v5.13.0
+	github.com/jackc/tern/v2 v2.3.4 // indirect
 )
 
 require (
@@ -19,12 +19,19 @@ require (
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/mitchellh/copystructure v1.2.0 // indirect
 	github.com/mitchellh/reflectwalk v1.0.2 // indirect
-	github.com/recall-events/recall/devstack v0.0.0
 	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/spf13/cast v1.7.0 // indirect
-	golang.org/x/crypto v0.46.0 // indirect
+	golang.org/x/crypto v0.51.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )
 
-replace github.com/recall-events/recall/devstack => ../devstack
+require (
+	github.com/recall-events/recall/devstack v0.0.0
+	github.com/recall-events/recall/pgmigrate v0.0.0
+)
+
+replace (
+	github.com/recall-events/recall/devstack => ../devstack
+	github.com/recall-events/recall/pgmigrate => ../pgmigrate
+)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/recall-events/recall/devstack/pgtest"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/pgmigrate"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -27,7 +28,7 @@ func setup(t testing.TB) bundle {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.Database(t)
-	if err := eventstore.Migrate(ctx, url); err != nil {
+	if err := pgmigrate.Up(ctx, url, eventstore.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := pgxpool.ParseConfig(url)

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/pgmigrate"
 )
 
 func TestReadStreamAndTimeTravel(t *testing.T) {
@@ -174,7 +175,7 @@ func TestMigrateConcurrentlyIsSafe(t *testing.T) {
 	errs := make(chan error, 4)
 	for i := 0; i < 4; i++ {
 		wg.Add(1)
-		go func() { defer wg.Done(); errs <- eventstore.Migrate(context.Background(), b.url) }()
+		go func() { defer wg.Done(); errs <- pgmigrate.Up(context.Background(), b.url, eventstore.Migrations) }()
 	}
 	wg.Wait()
 	close(errs)

@@ -21,11 +21,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/recall-events/recall/devstack/pgtest"
+	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector/internal/stacktest"
-	"github.com/recall-events/recall/projector/migrations"
 	"github.com/recall-events/recall/projector/projection"
-	"github.com/recall-events/recall/projector/readmodel"
 	"github.com/recall-events/recall/projector/users"
+	"github.com/recall-events/recall/readmodel"
 	"github.com/recall-events/recall/schemas"
 )
 
@@ -238,7 +238,7 @@ func rebuild(t *testing.T, st *stacktest.Stack, nUsers, length int) []string {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.Database(t)
-	if err := migrations.Up(ctx, url); err != nil {
+	if err := pgmigrate.Up(ctx, url, readmodel.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, url)
@@ -246,7 +246,7 @@ func rebuild(t *testing.T, st *stacktest.Stack, nUsers, length int) []string {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if err := users.Setup(ctx, pool, 1); err != nil {
+	if err := readmodel.SetupUsers(ctx, pool, 1); err != nil {
 		t.Fatal(err)
 	}
 	h, _ := users.New(pool, 1)

@@ -18,12 +18,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/recall-events/recall/projector/migrations"
+	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector/projection"
-	"github.com/recall-events/recall/projector/readmodel"
 	"github.com/recall-events/recall/projector/users"
-	"github.com/recall-events/recall/projector/versions"
 	"github.com/recall-events/recall/projector/welcome"
+	"github.com/recall-events/recall/readmodel"
+	"github.com/recall-events/recall/readmodel/versions"
 	"github.com/recall-events/recall/schemas"
 )
 
@@ -41,7 +41,7 @@ func Run(ctx context.Context, cfg Config) error {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	if err := migrations.Up(ctx, cfg.DatabaseURL); err != nil {
+	if err := pgmigrate.Up(ctx, cfg.DatabaseURL, readmodel.Migrations); err != nil {
 		return fmt.Errorf("projector: %w", err)
 	}
 	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
@@ -139,7 +139,7 @@ func (p *process) reconcile(ctx context.Context) {
 		if v.State == versions.Retired {
 			continue
 		}
-		if !users.Supported(v.Version) {
+		if !readmodel.UsersSupported(v.Version) {
 			p.log.Warn("projection version unknown to this build; not running it", "version", v.Version, "state", v.State)
 			continue
 		}
@@ -175,7 +175,7 @@ func (p *process) reconcile(ctx context.Context) {
 }
 
 func (p *process) startUsers(ctx context.Context, v versions.Version) (*running, error) {
-	if err := users.Setup(ctx, p.pool, v.Version); err != nil {
+	if err := readmodel.SetupUsers(ctx, p.pool, v.Version); err != nil {
 		return nil, err
 	}
 	h, err := users.New(p.pool, v.Version)

@@ -14,7 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/recall-events/recall/devstack"
+	"github.com/recall-events/recall/devstack/postgres"
 )
 
 // BenchmarkDrain measures the relay (a process, as deployed) draining a backlog of
@@ -105,7 +105,7 @@ func endOffsets(t testing.TB, adm *kadm.Client) int64 {
 // recvlogical drains slot up to endLSN with PostgreSQL's own client and the relay's
 // plugin options, discarding the output.
 func recvlogical(b *testing.B, url, slot, endLSN string) time.Duration {
-	bin := filepath.Join(devstack.DefaultPostgresBin, "pg_recvlogical")
+	bin := filepath.Join(postgres.DefaultBin, "pg_recvlogical")
 	if v := os.Getenv("RECALL_PG_BIN"); v != "" {
 		bin = filepath.Join(v, "pg_recvlogical")
 	}

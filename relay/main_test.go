@@ -21,6 +21,7 @@ import (
 	"github.com/recall-events/recall/devstack"
 	"github.com/recall-events/recall/devstack/pgtest"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/relay"
 	"github.com/recall-events/recall/relay/record"
 	"github.com/recall-events/recall/schemas"
@@ -52,7 +53,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, url: pgtest.Database(t)}
-	if err := eventstore.Migrate(ctx, e.url); err != nil {
+	if err := pgmigrate.Up(ctx, e.url, eventstore.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, e.url)

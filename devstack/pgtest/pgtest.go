@@ -14,12 +14,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/recall-events/recall/devstack"
+	"github.com/recall-events/recall/devstack/postgres"
 )
 
 var (
 	mu      sync.Mutex
-	cluster *devstack.Postgres
+	cluster *postgres.Cluster
 	baseURL string // TEST_DATABASE_URL / DATABASE_URL when the caller brings a server
 	counter atomic.Int64
 )
@@ -67,7 +67,7 @@ func stop() {
 
 // Cluster returns the shared private cluster, starting it on first use. It fails the test
 // when TEST_DATABASE_URL points at an outside server (there is no cluster to hand out).
-func Cluster(t testing.TB) *devstack.Postgres {
+func Cluster(t testing.TB) *postgres.Cluster {
 	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
@@ -75,7 +75,7 @@ func Cluster(t testing.TB) *devstack.Postgres {
 		t.Skip("pgtest: this test needs the private cluster; TEST_DATABASE_URL is set")
 	}
 	if cluster == nil {
-		p, err := devstack.StartPostgres(context.Background(), devstack.PostgresOptions{Settings: settings()})
+		p, err := postgres.Start(context.Background(), postgres.Options{Settings: settings()})
 		if err != nil {
 			t.Fatalf("pgtest: %v", err)
 		}

@@ -9,10 +9,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/recall-events/recall/devstack/pgtest"
+	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector/internal/stacktest"
-	"github.com/recall-events/recall/projector/migrations"
 	"github.com/recall-events/recall/projector/projection"
 	"github.com/recall-events/recall/projector/users"
+	"github.com/recall-events/recall/readmodel"
 	"github.com/recall-events/recall/schemas"
 )
 
@@ -26,7 +27,7 @@ type benchBundle struct {
 func setupB(b *testing.B) *benchBundle {
 	ctx := context.Background()
 	url := pgtest.Database(b)
-	if err := migrations.Up(ctx, url); err != nil {
+	if err := pgmigrate.Up(ctx, url, readmodel.Migrations); err != nil {
 		b.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, url)
@@ -35,7 +36,7 @@ func setupB(b *testing.B) *benchBundle {
 	}
 	b.Cleanup(pool.Close)
 	st := stacktest.Start(b, stacktest.Options{Partitions: 12})
-	if err := users.Setup(ctx, pool, 1); err != nil {
+	if err := readmodel.SetupUsers(ctx, pool, 1); err != nil {
 		b.Fatal(err)
 	}
 	h, _ := users.New(pool, 1)

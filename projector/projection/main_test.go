@@ -11,12 +11,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/recall-events/recall/devstack/pgtest"
+	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector/internal/stacktest"
-	"github.com/recall-events/recall/projector/migrations"
 	"github.com/recall-events/recall/projector/projection"
-	"github.com/recall-events/recall/projector/readmodel"
 	"github.com/recall-events/recall/projector/users"
-	"github.com/recall-events/recall/projector/versions"
+	"github.com/recall-events/recall/readmodel"
+	"github.com/recall-events/recall/readmodel/versions"
 	"github.com/recall-events/recall/schemas"
 )
 
@@ -37,7 +37,7 @@ func setup(t *testing.T, partitions int32) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.Database(t)
-	if err := migrations.Up(ctx, url); err != nil {
+	if err := pgmigrate.Up(ctx, url, readmodel.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, url)
@@ -57,7 +57,7 @@ func setup(t *testing.T, partitions int32) *bundle {
 func (b *bundle) usersConfig(t *testing.T, v int) projection.Config {
 	t.Helper()
 	ctx := context.Background()
-	if err := users.Setup(ctx, b.pool, v); err != nil {
+	if err := readmodel.SetupUsers(ctx, b.pool, v); err != nil {
 		t.Fatal(err)
 	}
 	vv := versions.For(users.Name, v, stacktest.Topic, readmodel.UsersTable(v))

@@ -10,7 +10,7 @@ import (
 
 	"github.com/recall-events/recall/projector/internal/stacktest"
 	"github.com/recall-events/recall/projector/projection"
-	"github.com/recall-events/recall/projector/readmodel"
+	"github.com/recall-events/recall/readmodel"
 	"github.com/recall-events/recall/schemas"
 )
 

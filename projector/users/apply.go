@@ -8,17 +8,9 @@ import (
 
 	"github.com/recall-events/recall/projector/projection"
 	"github.com/recall-events/recall/projector/upcast"
+	"github.com/recall-events/recall/readmodel"
 	"github.com/recall-events/recall/schemas"
 )
-
-// row is a read-model row being folded.
-type row struct {
-	id, username, email, first, last, role, status string
-	created, updated                               time.Time
-	deleted                                        *time.Time
-	revision                                       int64
-	base                                           int64 // revision read from the table; 0 = new row
-}
 
 var errNoUser = errors.New("event for a user that was never created")
 
@@ -48,7 +40,7 @@ type claimsData struct {
 // apply folds ev (already checked to be the next revision) into r, which is
 // nil when the user has no row yet, and returns the new row. Errors are
 // poison: the event can never apply.
-func apply(r *row, ev schemas.Event) (*row, error) {
+func apply(r *readmodel.Row, ev schemas.Event) (*readmodel.Row, error) {
 	_, data, err := upcast.Data(ev.EventType, ev.SchemaVersion, ev.Data)
 	if err != nil {
 		return nil, projection.Poison(err)
@@ -61,8 +53,8 @@ func apply(r *row, ev schemas.Event) (*row, error) {
 		if err := json.Unmarshal(data, &d); err != nil {
 			return nil, projection.Poison(fmt.Errorf("UserCreated data: %w", err))
 		}
-		return &row{id: ev.AggregateID, username: d.Username, email: d.Email, first: d.FirstName, last: d.LastName,
-			role: d.Role, status: "active", created: ev.RecordedAt, updated: ev.RecordedAt, revision: ev.Revision}, nil
+		return &readmodel.Row{ID: ev.AggregateID, Username: d.Username, Email: d.Email, FirstName: d.FirstName, LastName: d.LastName,
+			Role: d.Role, Status: "active", CreatedAt: ev.RecordedAt, UpdatedAt: ev.RecordedAt, Revision: ev.Revision}, nil
 	}
 	if r == nil {
 		return nil, projection.Poison(fmt.Errorf("%s at revision %d: %w", ev.EventType, ev.Revision, errNoUser))
@@ -71,36 +63,36 @@ func apply(r *row, ev schemas.Event) (*row, error) {
 	if err := change(&next, ev.EventType, data, ev.RecordedAt); err != nil {
 		return nil, projection.Poison(fmt.Errorf("%s data: %w", ev.EventType, err))
 	}
-	next.updated, next.revision = ev.RecordedAt, ev.Revision
+	next.UpdatedAt, next.Revision = ev.RecordedAt, ev.Revision
 	return &next, nil
 }
 
 // change applies the effect of one non-creating event type to r.
-func change(r *row, eventType string, data []byte, at time.Time) error {
+func change(r *readmodel.Row, eventType string, data []byte, at time.Time) error {
 	switch eventType {
 	case "UserUpdated":
 		var d updatedData
 		if err := json.Unmarshal(data, &d); err != nil {
 			return err
 		}
-		set(&r.first, d.FirstName)
-		set(&r.last, d.LastName)
-		set(&r.email, d.Email)
+		set(&r.FirstName, d.FirstName)
+		set(&r.LastName, d.LastName)
+		set(&r.Email, d.Email)
 	case "RoleChanged":
 		var d roleData
 		if err := json.Unmarshal(data, &d); err != nil {
 			return err
 		}
-		r.role = d.Role
+		r.Role = d.Role
 	case "UserDeleted":
-		r.status, r.deleted = "deleted", &at
+		r.Status, r.DeletedAt = "deleted", &at
 	case "UserRestored":
 		var d claimsData
 		if err := json.Unmarshal(data, &d); err != nil {
 			return err
 		}
-		r.status, r.deleted = "active", nil
-		r.username, r.email = d.Username, d.Email
+		r.Status, r.DeletedAt = "active", nil
+		r.Username, r.Email = d.Username, d.Email
 	case "PasswordChanged":
 		// Nothing of it is in the read model; updated_at and the revision move.
 	default:

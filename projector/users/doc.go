@@ -1,7 +1,7 @@
 // Package users is the users projection: it folds the user stream into the
 // read model users_v<N> that package readmodel queries.
 //
-//	if err := users.Setup(ctx, pool, 1); err != nil { ... } // CREATE TABLE users_v1 ...
+//	if err := readmodel.SetupUsers(ctx, pool, 1); err != nil { ... } // CREATE TABLE users_v1 ...
 //	p, err := users.New(pool, 1)
 //	// p is a projection.Handler: hand it to a projection.Runner
 //

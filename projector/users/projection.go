@@ -2,41 +2,33 @@ package users
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/recall-events/recall/projector/projection"
-	"github.com/recall-events/recall/projector/readmodel"
+	"github.com/recall-events/recall/readmodel"
 )
 
 // Name is the projection's name in the projections table.
 const Name = readmodel.Projection
 
-// errConcurrentWrite: a row changed under the batch (only possible while the
-// same aggregate is on two partitions, e.g. after a repartitioning). It is
-// transient: the retry reads the row again.
-var errConcurrentWrite = errors.New("users: row changed concurrently")
-
 // Projection is the users projection of one version; a projection.Handler.
 type Projection struct {
 	pool    *pgxpool.Pool
 	version int
-	name    string // users_v1
-	table   string // quoted
+	writer  *readmodel.UsersWriter
 }
 
 // New returns the projection of version v; Setup must have created its table.
 func New(pool *pgxpool.Pool, v int) (*Projection, error) {
-	if !Supported(v) {
-		return nil, fmt.Errorf("users: version %d is unknown to this build", v)
+	w, err := readmodel.NewUsersWriter(v)
+	if err != nil {
+		return nil, fmt.Errorf("users: %w", err)
 	}
-	name := readmodel.UsersTable(v)
-	return &Projection{pool: pool, version: v, name: name, table: pgx.Identifier{name}.Sanitize()}, nil
+	return &Projection{pool: pool, version: v, writer: w}, nil
 }
 
 // Handle applies msgs in one transaction; see the package doc.
@@ -59,7 +51,7 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 		if foldErr != nil {
 			stopErr = foldErr
 		}
-		return p.write(ctx, tx, rows)
+		return p.writer.Write(ctx, tx, rows)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("users: apply batch: %w", err)
@@ -69,14 +61,14 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 
 // fold applies msgs in order to rows (keyed by id) until the first event that
 // cannot apply, and returns how many were handled.
-func fold(rows map[string]*row, msgs []projection.Message) (int, error) {
+func fold(rows map[string]*readmodel.Row, msgs []projection.Message) (int, error) {
 	for i := range msgs {
 		ev := msgs[i].Event
 		ev.AggregateID = strings.ToLower(ev.AggregateID) // rows are keyed as PostgreSQL prints uuids
 		r := rows[ev.AggregateID]
 		stored := int64(0)
 		if r != nil {
-			stored = r.revision
+			stored = r.Revision
 		}
 		switch {
 		case ev.Revision <= stored:
@@ -89,16 +81,13 @@ func fold(rows map[string]*row, msgs []projection.Message) (int, error) {
 		if err != nil {
 			return i, err
 		}
-		if r != nil {
-			next.base = r.base
-		}
 		rows[ev.AggregateID] = next
 	}
 	return len(msgs), nil
 }
 
 // load reads, and locks, the rows of every aggregate in msgs.
-func (p *Projection) load(ctx context.Context, tx pgx.Tx, msgs []projection.Message) (map[string]*row, error) {
+func (p *Projection) load(ctx context.Context, tx pgx.Tx, msgs []projection.Message) (map[string]*readmodel.Row, error) {
 	ids := make([]string, 0, len(msgs))
 	seen := make(map[string]bool, len(msgs))
 	for _, m := range msgs {
@@ -107,94 +96,7 @@ func (p *Projection) load(ctx context.Context, tx pgx.Tx, msgs []projection.Mess
 			ids = append(ids, id)
 		}
 	}
-	out := make(map[string]*row, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT id::text, username, email, first_name, last_name, role, status,
-created_at, updated_at, deleted_at, revision FROM `+p.table+` WHERE id = ANY($1::text[]::uuid[]) FOR UPDATE`, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r := &row{}
-		if err := rows.Scan(&r.id, &r.username, &r.email, &r.first, &r.last, &r.role, &r.status,
-			&r.created, &r.updated, &r.deleted, &r.revision); err != nil {
-			return nil, err
-		}
-		r.base = r.revision
-		out[r.id] = r
-	}
-	return out, rows.Err()
-}
-
-// columns holds the changed rows column-wise for unnest.
-type columns struct {
-	id, username, email, first, last, role, status []string
-	created, updated                               []time.Time
-	deleted                                        []*time.Time
-	revision, base                                 []int64
-}
-
-func (c *columns) add(r *row) {
-	c.id, c.username, c.email = append(c.id, r.id), append(c.username, r.username), append(c.email, r.email)
-	c.first, c.last, c.role = append(c.first, r.first), append(c.last, r.last), append(c.role, r.role)
-	c.status, c.created, c.updated = append(c.status, r.status), append(c.created, r.created), append(c.updated, r.updated)
-	c.deleted, c.revision, c.base = append(c.deleted, r.deleted), append(c.revision, r.revision), append(c.base, r.base)
-}
-
-func (c *columns) args() []any {
-	return []any{c.id, c.username, c.email, c.first, c.last, c.role, c.status, c.created, c.updated, c.deleted, c.revision, c.base}
-}
-
-const unnest = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::int8[], $12::int8[])
-AS u(id, username, email, first_name, last_name, role, status, created_at, updated_at, deleted_at, revision, base)`
-
-// write stores the rows whose revision moved: new rows with one INSERT,
-// existing ones with one UPDATE guarded by the revision read. Then it
-// notifies waiters.
-func (p *Projection) write(ctx context.Context, tx pgx.Tx, rows map[string]*row) error {
-	var ins, upd columns
-	for _, r := range rows {
-		switch {
-		case r.base == r.revision:
-		case r.base == 0:
-			ins.add(r)
-		default:
-			upd.add(r)
-		}
-	}
-	if len(ins.id) > 0 {
-		tag, err := tx.Exec(ctx, `INSERT INTO `+p.table+` (id, username, email, first_name, last_name, role, status,
-created_at, updated_at, deleted_at, revision)
-SELECT id::uuid, username, email, first_name, last_name, role, status, created_at, updated_at, deleted_at, revision
-FROM `+unnest+` ON CONFLICT (id) DO NOTHING`, ins.args()...)
-		if err != nil {
-			return err
-		}
-		if int(tag.RowsAffected()) != len(ins.id) {
-			return errConcurrentWrite
-		}
-	}
-	if len(upd.id) > 0 {
-		tag, err := tx.Exec(ctx, `UPDATE `+p.table+` AS t SET username = u.username, email = u.email,
-first_name = u.first_name, last_name = u.last_name, role = u.role, status = u.status,
-updated_at = u.updated_at, deleted_at = u.deleted_at, revision = u.revision
-FROM `+unnest+` WHERE t.id = u.id::uuid AND t.revision = u.base`, upd.args()...)
-		if err != nil {
-			return err
-		}
-		if int(tag.RowsAffected()) != len(upd.id) {
-			return errConcurrentWrite
-		}
-	}
-	if len(ins.id)+len(upd.id) == 0 {
-		return nil
-	}
-	_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, readmodel.NotifyChannel, p.name)
-	return err
+	return p.writer.Lock(ctx, tx, ids)
 }
 
 // isUUID reports the canonical 8-4-4-4-12 hex form.

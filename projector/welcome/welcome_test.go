@@ -18,11 +18,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/recall-events/recall/devstack/pgtest"
+	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector/internal/stacktest"
-	"github.com/recall-events/recall/projector/migrations"
 	"github.com/recall-events/recall/projector/projection"
-	"github.com/recall-events/recall/projector/versions"
 	"github.com/recall-events/recall/projector/welcome"
+	"github.com/recall-events/recall/readmodel"
+	"github.com/recall-events/recall/readmodel/versions"
 	"github.com/recall-events/recall/schemas"
 )
 
@@ -98,7 +99,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.Database(t)
-	if err := migrations.Up(ctx, url); err != nil {
+	if err := pgmigrate.Up(ctx, url, readmodel.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, url)

@@ -2,12 +2,17 @@
 // relay_commits mapping of published transactions (read by package commits).
 package migrations
 
-import "embed"
+import (
+	"embed"
 
-// FS holds the SQL files, run by eventstore.MigrateFS under VersionTable.
-//
+	"github.com/recall-events/recall/pgmigrate"
+)
+
 //go:embed *.sql
-var FS embed.FS
+var files embed.FS
 
 // VersionTable tracks the relay's migrations apart from the event store's.
 const VersionTable = "recall_relay_schema_version"
+
+// Set is the relay's migrations, run with pgmigrate.Up like every part's.
+var Set = pgmigrate.Set{Name: "relay", VersionTable: VersionTable, FS: files, Dir: "."}

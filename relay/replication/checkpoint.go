@@ -8,14 +8,14 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/relay/commits"
 	"github.com/recall-events/recall/relay/migrations"
 )
 
 // Migrate creates the relay's tables (relay_checkpoints, relay_commits) when missing.
 func Migrate(ctx context.Context, url string) error {
-	if err := eventstore.MigrateFS(ctx, url, migrations.VersionTable, migrations.FS, "."); err != nil {
+	if err := pgmigrate.Up(ctx, url, migrations.Set); err != nil {
 		return fmt.Errorf("replication: %w", err)
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/recall-events/recall/devstack"
 	"github.com/recall-events/recall/devstack/pgtest"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/relay/record"
 	"github.com/recall-events/recall/replayer/opslog"
 )
@@ -28,7 +29,7 @@ import (
 func TestRepublishCommand(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.Database(t)
-	if err := eventstore.Migrate(ctx, dbURL); err != nil {
+	if err := pgmigrate.Up(ctx, dbURL, eventstore.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, dbURL)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/pgmigrate"
 )
 
 //go:embed migrations/*.sql
@@ -17,6 +17,9 @@ var migrations embed.FS
 
 // VersionTable tracks the replayer's own migrations.
 const VersionTable = "recall_replayer_schema_version"
+
+// Migrations create ops_log.
+var Migrations = pgmigrate.Set{Name: "opslog", VersionTable: VersionTable, FS: migrations, Dir: "migrations"}
 
 // Entry is one executed operation.
 type Entry struct {
@@ -35,7 +38,7 @@ type Log struct{ pool *pgxpool.Pool }
 
 // Open migrates ops_log on the database at url and returns a Log on it.
 func Open(ctx context.Context, url string) (*Log, error) {
-	if err := eventstore.MigrateFS(ctx, url, VersionTable, migrations, "migrations"); err != nil {
+	if err := pgmigrate.Up(ctx, url, Migrations); err != nil {
 		return nil, fmt.Errorf("opslog: %w", err)
 	}
 	pool, err := pgxpool.New(ctx, url)

@@ -10,9 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kadm"
 
-	"github.com/recall-events/recall/projector/readmodel"
-	"github.com/recall-events/recall/projector/users"
-	"github.com/recall-events/recall/projector/versions"
+	"github.com/recall-events/recall/readmodel"
+	"github.com/recall-events/recall/readmodel/versions"
 	"github.com/recall-events/recall/replayer/offsets"
 )
 
@@ -36,8 +35,8 @@ type projection struct {
 
 var known = map[string]projection{
 	"users": {
-		supported: users.Supported,
-		setup:     users.Setup,
+		supported: readmodel.UsersSupported,
+		setup:     readmodel.SetupUsers,
 		tables:    func(v int) []string { return []string{readmodel.UsersTable(v)} },
 	},
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/recall-events/recall/projector/versions"
+	"github.com/recall-events/recall/readmodel/versions"
 	"github.com/recall-events/recall/replayer/offsets"
 )
 

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/pgmigrate"
 )
 
 //go:embed migrations/*.sql
@@ -18,6 +18,9 @@ var migrations embed.FS
 
 // VersionTable tracks this package's migrations, apart from ops_log's.
 const VersionTable = "recall_replayer_republish_schema_version"
+
+// Migrations create republish_progress.
+var Migrations = pgmigrate.Set{Name: "republish", VersionTable: VersionTable, FS: migrations, Dir: "migrations"}
 
 // Job is a republish_progress row.
 type Job struct {
@@ -73,7 +76,7 @@ type jobLock struct {
 // lockJob migrates republish_progress and takes the job's session advisory lock, so two
 // runs of one job never interleave.
 func (r *Republisher) lockJob(ctx context.Context, job string) (*jobLock, error) {
-	if err := eventstore.MigrateFS(ctx, r.cfg.DatabaseURL, VersionTable, migrations, "migrations"); err != nil {
+	if err := pgmigrate.Up(ctx, r.cfg.DatabaseURL, Migrations); err != nil {
 		return nil, fmt.Errorf("republish: %w", err)
 	}
 	conn, err := r.pool.Acquire(ctx)

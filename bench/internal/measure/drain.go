@@ -11,7 +11,7 @@ import (
 	"github.com/recall-events/recall/bench/internal/kafkaread"
 	"github.com/recall-events/recall/bench/internal/rig"
 	"github.com/recall-events/recall/bench/internal/seed"
-	"github.com/recall-events/recall/devstack"
+	"github.com/recall-events/recall/devstack/postgres"
 )
 
 // DrainConfig sizes (b).
@@ -112,7 +112,7 @@ func relayDrain(ctx context.Context, r *rig.Rig, adm *kafkaread.Admin, want int6
 func recvlogical(ctx context.Context, url, slot, endLSN string) (time.Duration, error) {
 	dir := os.Getenv("RECALL_PG_BIN")
 	if dir == "" {
-		dir = devstack.DefaultPostgresBin
+		dir = postgres.DefaultBin
 	}
 	bin := filepath.Join(dir, "pg_recvlogical")
 	start := time.Now()

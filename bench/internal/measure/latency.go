@@ -14,7 +14,7 @@ import (
 	"github.com/recall-events/recall/bench/internal/seed"
 	"github.com/recall-events/recall/bench/internal/stats"
 	"github.com/recall-events/recall/eventstore"
-	"github.com/recall-events/recall/projector/readmodel"
+	"github.com/recall-events/recall/readmodel"
 )
 
 // LatencyConfig sizes (c).

@@ -9,8 +9,8 @@ import (
 
 	"github.com/recall-events/recall/bench/internal/kafkaread"
 	"github.com/recall-events/recall/bench/internal/rig"
-	"github.com/recall-events/recall/projector/readmodel"
-	"github.com/recall-events/recall/projector/versions"
+	"github.com/recall-events/recall/readmodel"
+	"github.com/recall-events/recall/readmodel/versions"
 )
 
 // ReplayResult is (d) and the projector's half of (f).

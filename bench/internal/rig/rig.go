@@ -12,8 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/recall-events/recall/devstack/stack"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/stack"
 )
 
 // ErrExternal: the operation needs a Recall this rig started.

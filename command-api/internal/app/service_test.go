@@ -14,6 +14,7 @@ import (
 	"github.com/recall-events/recall/command-api/internal/user"
 	"github.com/recall-events/recall/devstack/pgtest"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/pgmigrate"
 )
 
 var system = auth.Principal{Role: auth.RoleSystem}
@@ -22,10 +23,7 @@ func newService(t *testing.T, opts app.Options) *app.Service {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.Database(t)
-	if err := eventstore.Migrate(ctx, url); err != nil {
-		t.Fatal(err)
-	}
-	if err := credentials.Migrate(ctx, url); err != nil {
+	if err := pgmigrate.Up(ctx, url, eventstore.Migrations, credentials.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, url)

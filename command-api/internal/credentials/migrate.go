@@ -1,10 +1,9 @@
 package credentials
 
 import (
-	"context"
 	"embed"
 
-	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/pgmigrate"
 )
 
 //go:embed migrations/*.sql
@@ -13,7 +12,5 @@ var migrationFiles embed.FS
 // VersionTable records command-api's own migrations, apart from the event store's.
 const VersionTable = "recall_command_api_schema_version"
 
-// Migrate creates or updates the credentials table at url.
-func Migrate(ctx context.Context, url string) error {
-	return eventstore.MigrateFS(ctx, url, VersionTable, migrationFiles, "migrations")
-}
+// Migrations create or update the credentials table.
+var Migrations = pgmigrate.Set{Name: "credentials", VersionTable: VersionTable, FS: migrationFiles, Dir: "migrations"}

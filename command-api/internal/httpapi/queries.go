@@ -14,7 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/recall-events/recall/command-api/internal/metrics"
-	"github.com/recall-events/recall/projector/readmodel"
+	"github.com/recall-events/recall/readmodel"
 )
 
 // ReadModel is what the query routes need of the projector's read-model store

@@ -1,4 +1,4 @@
-package devstack
+package postgres
 
 import (
 	"context"
@@ -17,21 +17,21 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// DefaultPostgresBin is where Debian's postgresql-15 package installs its server binaries.
-const DefaultPostgresBin = "/usr/lib/postgresql/15/bin"
+// DefaultBin is where Debian's postgresql-15 package installs its server binaries.
+const DefaultBin = "/usr/lib/postgresql/15/bin"
 
-// ErrPostgresMissing says the PostgreSQL server binaries could not be found.
-var ErrPostgresMissing = errors.New("devstack: PostgreSQL server binaries not found (install them: apt-get install -y postgresql-15, or set RECALL_PG_BIN to the folder holding initdb and postgres)")
+// ErrMissing says the PostgreSQL server binaries could not be found.
+var ErrMissing = errors.New("postgres: PostgreSQL server binaries not found (install them: apt-get install -y postgresql-15, or set RECALL_PG_BIN to the folder holding initdb and postgres)")
 
-// PostgresOptions say where and how the private cluster runs. The zero value is a
+// Options say where and how the private cluster runs. The zero value is a
 // throw-away cluster in a temporary folder on a free loopback port.
-type PostgresOptions struct {
+type Options struct {
 	// Dir holds the cluster. An existing cluster there is reused (make run keeps its data);
 	// empty means a temporary folder removed by Stop.
 	Dir string
 	// Port on 127.0.0.1; 0 picks a free one.
 	Port int
-	// BinDir holds initdb and postgres; empty means $RECALL_PG_BIN or DefaultPostgresBin.
+	// BinDir holds initdb and postgres; empty means $RECALL_PG_BIN or DefaultBin.
 	BinDir string
 	// Database is created when missing; empty means "recall".
 	Database string
@@ -41,8 +41,8 @@ type PostgresOptions struct {
 	Log *os.File
 }
 
-// Postgres is a running private cluster. Stop it when done; it also dies with its parent.
-type Postgres struct {
+// Cluster is a running private cluster. Stop it when done; it also dies with its parent.
+type Cluster struct {
 	dir, database string
 	port          int
 	temp          bool
@@ -52,10 +52,10 @@ type Postgres struct {
 	stopErr       error
 }
 
-// StartPostgres initialises (when needed) and starts a private PostgreSQL cluster with
+// Start initialises (when needed) and starts a private PostgreSQL cluster with
 // logical replication enabled, listening on loopback only. Running as root, the cluster is
 // owned by and runs as the "postgres" user, because initdb and postgres refuse root.
-func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error) {
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	bin, err := postgresBin(opts.BinDir)
 	if err != nil {
 		return nil, err
@@ -64,13 +64,13 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	if err != nil {
 		return nil, err
 	}
-	p := &Postgres{dir: opts.Dir, database: opts.Database, port: opts.Port, done: make(chan struct{})}
+	p := &Cluster{dir: opts.Dir, database: opts.Database, port: opts.Port, done: make(chan struct{})}
 	if p.database == "" {
 		p.database = "recall"
 	}
 	if p.dir == "" {
 		if p.dir, err = os.MkdirTemp("", "recall-pg-"); err != nil {
-			return nil, fmt.Errorf("devstack: temp dir: %w", err)
+			return nil, fmt.Errorf("postgres: temp dir: %w", err)
 		}
 		p.temp = true
 	}
@@ -99,11 +99,11 @@ func postgresBin(dir string) (string, error) {
 		dir = os.Getenv("RECALL_PG_BIN")
 	}
 	if dir == "" {
-		dir = DefaultPostgresBin
+		dir = DefaultBin
 	}
 	for _, b := range []string{"initdb", "postgres"} {
 		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
-			return "", fmt.Errorf("%w: %s missing in %s", ErrPostgresMissing, b, dir)
+			return "", fmt.Errorf("%w: %s missing in %s", ErrMissing, b, dir)
 		}
 	}
 	return dir, nil
@@ -116,25 +116,25 @@ func serverCredential() (*syscall.Credential, error) {
 	}
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		return nil, fmt.Errorf("devstack: running as root needs a 'postgres' user to own the cluster (apt-get install -y postgresql-15 creates it): %w", err)
+		return nil, fmt.Errorf("postgres: running as root needs a 'postgres' user to own the cluster (apt-get install -y postgresql-15 creates it): %w", err)
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
-func (p *Postgres) dataDir() string { return filepath.Join(p.dir, "data") }
+func (p *Cluster) dataDir() string { return filepath.Join(p.dir, "data") }
 
-func (p *Postgres) initdb(ctx context.Context, bin string, cred *syscall.Credential) error {
+func (p *Cluster) initdb(ctx context.Context, bin string, cred *syscall.Credential) error {
 	if _, err := os.Stat(filepath.Join(p.dataDir(), "PG_VERSION")); err == nil {
 		return nil
 	}
 	if err := os.MkdirAll(p.dir, 0o700); err != nil {
-		return fmt.Errorf("devstack: %w", err)
+		return fmt.Errorf("postgres: %w", err)
 	}
 	if cred != nil {
 		if err := os.Chown(p.dir, int(cred.Uid), int(cred.Gid)); err != nil {
-			return fmt.Errorf("devstack: chown %s: %w", p.dir, err)
+			return fmt.Errorf("postgres: chown %s: %w", p.dir, err)
 		}
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", p.dataDir(),
@@ -142,12 +142,12 @@ func (p *Postgres) initdb(ctx context.Context, bin string, cred *syscall.Credent
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	cmd.Dir = p.dir
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("devstack: initdb: %w\n%s", err, out)
+		return fmt.Errorf("postgres: initdb: %w\n%s", err, out)
 	}
 	return nil
 }
 
-func (p *Postgres) start(ctx context.Context, bin string, cred *syscall.Credential, opts PostgresOptions) error {
+func (p *Cluster) start(ctx context.Context, bin string, cred *syscall.Credential, opts Options) error {
 	settings := map[string]string{
 		"listen_addresses":        "127.0.0.1",
 		"port":                    strconv.Itoa(p.port),
@@ -176,7 +176,7 @@ func (p *Postgres) start(ctx context.Context, bin string, cred *syscall.Credenti
 		cmd.Stdout, cmd.Stderr = opts.Log, opts.Log
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("devstack: start postgres: %w", err)
+		return fmt.Errorf("postgres: start postgres: %w", err)
 	}
 	p.cmd = cmd
 	var waitErr error
@@ -184,7 +184,7 @@ func (p *Postgres) start(ctx context.Context, bin string, cred *syscall.Credenti
 	return p.waitReady(ctx, &waitErr)
 }
 
-func (p *Postgres) waitReady(ctx context.Context, waitErr *error) error {
+func (p *Cluster) waitReady(ctx context.Context, waitErr *error) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for {
@@ -194,35 +194,35 @@ func (p *Postgres) waitReady(ctx context.Context, waitErr *error) error {
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("devstack: postgres exited during start-up (%v); is port %d free?", *waitErr, p.port)
+			return fmt.Errorf("postgres: postgres exited during start-up (%v); is port %d free?", *waitErr, p.port)
 		case <-ctx.Done():
-			return fmt.Errorf("devstack: postgres not ready: %w (last error: %v)", ctx.Err(), err)
+			return fmt.Errorf("postgres: postgres not ready: %w (last error: %v)", ctx.Err(), err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
 
-func (p *Postgres) ensureDatabase(ctx context.Context, name string) error {
+func (p *Cluster) ensureDatabase(ctx context.Context, name string) error {
 	conn, err := pgx.Connect(ctx, p.URL("postgres"))
 	if err != nil {
-		return fmt.Errorf("devstack: %w", err)
+		return fmt.Errorf("postgres: %w", err)
 	}
 	defer conn.Close(ctx)
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
-		return fmt.Errorf("devstack: %w", err)
+		return fmt.Errorf("postgres: %w", err)
 	}
 	if exists {
 		return nil
 	}
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return fmt.Errorf("devstack: create database %s: %w", name, err)
+		return fmt.Errorf("postgres: create database %s: %w", name, err)
 	}
 	return nil
 }
 
 // CreateDatabase creates a fresh, empty database and returns its URL. Tests use one each.
-func (p *Postgres) CreateDatabase(ctx context.Context, name string) (string, error) {
+func (p *Cluster) CreateDatabase(ctx context.Context, name string) (string, error) {
 	if err := p.ensureDatabase(ctx, name); err != nil {
 		return "", err
 	}
@@ -230,22 +230,22 @@ func (p *Postgres) CreateDatabase(ctx context.Context, name string) (string, err
 }
 
 // URL is the connection string of database db as the superuser "postgres".
-func (p *Postgres) URL(db string) string {
+func (p *Cluster) URL(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", p.port, db)
 }
 
 // DatabaseURL is the connection string of the cluster's default database.
-func (p *Postgres) DatabaseURL() string { return p.URL(p.database) }
+func (p *Cluster) DatabaseURL() string { return p.URL(p.database) }
 
 // Port is the loopback port the cluster listens on.
-func (p *Postgres) Port() int { return p.port }
+func (p *Cluster) Port() int { return p.port }
 
 // Dir is the folder holding the cluster.
-func (p *Postgres) Dir() string { return p.dir }
+func (p *Cluster) Dir() string { return p.dir }
 
 // Restart stops the server cleanly and starts it again on the same port and data, as a
 // fault test needs ("restart PostgreSQL").
-func (p *Postgres) Restart(ctx context.Context) error {
+func (p *Cluster) Restart(ctx context.Context) error {
 	if err := p.shutdown(syscall.SIGINT); err != nil {
 		return err
 	}
@@ -259,11 +259,11 @@ func (p *Postgres) Restart(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.start(ctx, bin, cred, PostgresOptions{})
+	return p.start(ctx, bin, cred, Options{})
 }
 
 // Stop shuts the server down (fast mode) and removes a temporary cluster.
-func (p *Postgres) Stop() error {
+func (p *Cluster) Stop() error {
 	p.stopOnce.Do(func() {
 		p.stopErr = p.shutdown(syscall.SIGINT)
 		p.cleanup()
@@ -271,7 +271,7 @@ func (p *Postgres) Stop() error {
 	return p.stopErr
 }
 
-func (p *Postgres) shutdown(sig syscall.Signal) error {
+func (p *Cluster) shutdown(sig syscall.Signal) error {
 	if p.cmd == nil || p.cmd.Process == nil {
 		return nil
 	}
@@ -282,11 +282,11 @@ func (p *Postgres) shutdown(sig syscall.Signal) error {
 	case <-time.After(30 * time.Second):
 		_ = p.cmd.Process.Kill()
 		<-p.done
-		return errors.New("devstack: postgres did not stop within 30s; killed")
+		return errors.New("postgres: postgres did not stop within 30s; killed")
 	}
 }
 
-func (p *Postgres) cleanup() {
+func (p *Cluster) cleanup() {
 	if p.temp {
 		_ = os.RemoveAll(p.dir)
 	}
@@ -295,7 +295,7 @@ func (p *Postgres) cleanup() {
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, fmt.Errorf("devstack: free port: %w", err)
+		return 0, fmt.Errorf("postgres: free port: %w", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil

@@ -14,8 +14,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/recall-events/recall/devstack/stack"
 	"github.com/recall-events/recall/schemas"
+	"github.com/recall-events/recall/stack"
 )
 
 // TestPipeline drives the whole system as a user would: a command over HTTP, its event

@@ -1,6 +1,9 @@
-package cli_test
+// End-to-end tests of the replayer's projection commands against the whole running system.
+
+package stack_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,7 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/recall-events/recall/devstack/stack"
+	"github.com/recall-events/recall/replayer/cli"
+	"github.com/recall-events/recall/stack"
 )
 
 // fullStack runs the whole system with users created through the API and projected.
@@ -82,8 +86,10 @@ func (f *fullStack) do(t *testing.T, method, path, body string, want int, out an
 
 func (f *fullStack) cli(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	e := env{brokers: strings.Join(f.s.Brokers, ","), dbURL: f.s.DatabaseURL}
-	return e.runIn(t, stdin, args...)
+	var out, errOut bytes.Buffer
+	args = append([]string{"--brokers", strings.Join(f.s.Brokers, ","), "--database-url", f.s.DatabaseURL, "--actor", "tester"}, args...)
+	code := cli.ExecuteWithInput(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), code
 }
 
 func (f *fullStack) tables(t *testing.T) string {

@@ -1,4 +1,4 @@
-package readmodel_test
+package users_test
 
 import (
 	"context"
@@ -12,12 +12,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/recall-events/recall/devstack/pgtest"
+	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector/internal/stacktest"
-	"github.com/recall-events/recall/projector/migrations"
 	"github.com/recall-events/recall/projector/projection"
-	"github.com/recall-events/recall/projector/readmodel"
 	"github.com/recall-events/recall/projector/users"
-	"github.com/recall-events/recall/projector/versions"
+	"github.com/recall-events/recall/readmodel"
+	"github.com/recall-events/recall/readmodel/versions"
 	"github.com/recall-events/recall/schemas"
 )
 
@@ -33,7 +33,7 @@ func setup(t *testing.T, vs ...int) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.Database(t)
-	if err := migrations.Up(ctx, url); err != nil {
+	if err := pgmigrate.Up(ctx, url, readmodel.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, url)
@@ -43,7 +43,7 @@ func setup(t *testing.T, vs ...int) *bundle {
 	t.Cleanup(pool.Close)
 	b := &bundle{pool: pool, proj: map[int]*users.Projection{}}
 	for _, v := range vs {
-		if err := users.Setup(ctx, pool, v); err != nil {
+		if err := readmodel.SetupUsers(ctx, pool, v); err != nil {
 			t.Fatal(err)
 		}
 		if err := versions.Ensure(ctx, pool, versions.For(users.Name, v, stacktest.Topic, readmodel.UsersTable(v))); err != nil {

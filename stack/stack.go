@@ -15,7 +15,9 @@ import (
 
 	commandapi "github.com/recall-events/recall/command-api"
 	"github.com/recall-events/recall/devstack"
+	"github.com/recall-events/recall/devstack/postgres"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector"
 	"github.com/recall-events/recall/relay"
 )
@@ -79,7 +81,7 @@ func (o *Options) defaults() error {
 
 // Stack is a running Recall.
 type Stack struct {
-	Postgres *devstack.Postgres
+	Postgres *postgres.Cluster
 	Kafka    *devstack.Kafka
 	Registry *devstack.Registry
 
@@ -115,7 +117,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		s.stopDependencies()
 		return nil, err
 	}
-	if err := eventstore.Migrate(ctx, s.DatabaseURL); err != nil {
+	if err := pgmigrate.Up(ctx, s.DatabaseURL, eventstore.Migrations); err != nil {
 		s.stopDependencies()
 		return nil, err
 	}
@@ -138,7 +140,7 @@ func (s *Stack) startDependencies(ctx context.Context) error {
 		s.tempDir = dir
 		_ = os.Chmod(dir, 0o755) // the postgres user must reach its folder inside
 	}
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: filepath.Join(dir, "postgres"), Port: s.opts.PostgresPort})
+	pg, err := postgres.Start(ctx, postgres.Options{Dir: filepath.Join(dir, "postgres"), Port: s.opts.PostgresPort})
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/recall-events/recall/devstack/stack"
+	"github.com/recall-events/recall/stack"
 )
 
 func main() {
