@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/recall-events/recall/relay/commits"
 	"github.com/recall-events/recall/relay/publish"
@@ -123,7 +120,7 @@ func (r *Republisher) planRange(ctx context.Context, q Request, p *Plan) error {
 	from := q.FromPosition
 	if !q.FromTime.IsZero() {
 		var err error
-		if from, err = r.firstAt(ctx, q.FromTime); err != nil {
+		if from, err = r.store.PositionAt(ctx, q.FromTime); err != nil {
 			return err
 		}
 	}
@@ -153,7 +150,7 @@ func (r *Republisher) planRange(ctx context.Context, q Request, p *Plan) error {
 		p.Finished = j.FinishedAt != nil || p.Start > p.To
 		return nil
 	}
-	to, err := r.settledEnd(ctx)
+	to, err := r.store.SettledEnd(ctx, r.cfg.Timeout)
 	if err != nil {
 		return err
 	}
@@ -173,71 +170,16 @@ func (r *Republisher) jobName(q Request, from int64) string {
 	return target + "@" + strconv.FormatInt(from, 10)
 }
 
-// firstAt is the first position recorded at or after t, or one past the newest event.
-func (r *Republisher) firstAt(ctx context.Context, t time.Time) (int64, error) {
-	var pos int64
-	err := r.pool.QueryRow(ctx, `SELECT coalesce(min(global_position) FILTER (WHERE recorded_at >= $1),
-		max(global_position) + 1, 1) FROM events`, t).Scan(&pos)
-	if err != nil {
-		return 0, fmt.Errorf("republish: position at %s: %w", t.Format(time.RFC3339), err)
-	}
-	return pos, nil
-}
-
-// settledEnd returns the newest committed position once every transaction that may
-// still insert a lower one has ended: positions are taken at insert, in insert order,
-// but become visible at commit, so a reader at the tail could otherwise pass over a
-// lower position committed a moment later. Transactions that hold an xid when the
-// snapshot is taken (50 ms after reading the position, so that an insert which already
-// drew its position has its xid too) are waited for.
-func (r *Republisher) settledEnd(ctx context.Context) (int64, error) {
-	var to int64
-	if err := r.pool.QueryRow(ctx, "SELECT coalesce(max(global_position), 0) FROM events").Scan(&to); err != nil {
-		return 0, fmt.Errorf("republish: newest position: %w", err)
-	}
-	if !sleep(ctx, 50*time.Millisecond) {
-		return 0, ctx.Err()
-	}
-	var xmax string
-	if err := r.pool.QueryRow(ctx, "SELECT pg_snapshot_xmax(pg_current_snapshot())::text").Scan(&xmax); err != nil {
-		return 0, fmt.Errorf("republish: snapshot: %w", err)
-	}
-	deadline := time.Now().Add(r.cfg.Timeout)
-	for {
-		var done bool
-		err := r.pool.QueryRow(ctx, "SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::text::xid8", xmax).Scan(&done)
-		if err != nil {
-			return 0, fmt.Errorf("republish: wait for open transactions: %w", err)
-		}
-		if done {
-			return to, nil
-		}
-		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("republish: transactions older than xid %s still open after %v (a long transaction holds the tail of the log back)", xmax, r.cfg.Timeout)
-		}
-		if !sleep(ctx, 20*time.Millisecond) {
-			return 0, ctx.Err()
-		}
-	}
-}
-
 // planEvents counts the run's events per aggregate type, those without a commit LSN,
 // and plans their topics.
 func (r *Republisher) planEvents(ctx context.Context, q Request, p *Plan) error {
-	rows, err := r.pool.Query(ctx, `SELECT aggregate_type, count(*) FROM events
-		WHERE global_position BETWEEN $1 AND $2 AND ($3 = '' OR aggregate_type = $3)
-		GROUP BY aggregate_type ORDER BY aggregate_type`, p.Start, p.To, q.AggregateType)
+	counts, err := r.store.CountByType(ctx, p.Start, p.To, q.AggregateType)
 	if err != nil {
-		return fmt.Errorf("republish: count events: %w", err)
+		return fmt.Errorf("republish: %w", err)
 	}
-	var tp TopicPlan
-	_, err = pgx.ForEachRow(rows, []any{&tp.AggregateType, &tp.Events}, func() error {
-		p.Topics = append(p.Topics, tp)
-		p.Events += tp.Events
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("republish: count events: %w", err)
+	for _, c := range counts {
+		p.Topics = append(p.Topics, TopicPlan{AggregateType: c.AggregateType, Events: c.Events})
+		p.Events += c.Events
 	}
 	if err := r.planUnmapped(ctx, p); err != nil {
 		return err
@@ -254,15 +196,14 @@ func (r *Republisher) planUnmapped(ctx context.Context, p *Plan) error {
 	if errors.Is(err, commits.ErrNotMigrated) {
 		p.NoCommitsTable = true
 		p.Unmapped = p.Events
-		err = r.pool.QueryRow(ctx, `SELECT min(global_position) FROM events WHERE global_position BETWEEN $1 AND $2
-			AND ($3 = '' OR aggregate_type = $3)`, p.Start, p.To, p.AggregateType).Scan(&p.FirstUnmapped)
+		p.FirstUnmapped, err = r.store.FirstPosition(ctx, p.Start, p.To, p.AggregateType)
 	}
 	if err != nil {
 		return fmt.Errorf("republish: %w", err)
 	}
 	if p.Unmapped > 0 && p.AllowUnpublished {
-		if err := r.pool.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&p.WALPosition); err != nil {
-			return fmt.Errorf("republish: WAL position: %w", err)
+		if p.WALPosition, err = r.store.WALPosition(ctx); err != nil {
+			return fmt.Errorf("republish: %w", err)
 		}
 	}
 	return nil
@@ -308,68 +249,4 @@ func (r *Republisher) planTopics(ctx context.Context, q Request, p *Plan) error 
 		}
 	}
 	return nil
-}
-
-// WriteTable prints p for people.
-func (p *Plan) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "job\t%s\n", p.Job)
-	fmt.Fprintf(tw, "positions\t%d..%d", p.From, p.To)
-	if p.Resumed {
-		fmt.Fprintf(tw, " (resuming at %d; %d events published before)", p.Start, p.Done)
-	}
-	fmt.Fprintln(tw)
-	fmt.Fprintf(tw, "events\t%d\n", p.Events)
-	if p.Finished {
-		fmt.Fprintln(tw, "state\tfinished: nothing left to publish")
-	}
-	if p.Unmapped > 0 {
-		fmt.Fprintf(tw, "unpublished\t%d (first at position %d)%s\n", p.Unmapped, p.FirstUnmapped, p.unmappedNote())
-		if p.NoCommitsTable {
-			fmt.Fprintln(tw, "\t(relay_commits does not exist: the relay predates it, or never ran on this database)")
-		}
-	}
-	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "AGGREGATE TYPE\tEVENTS\tSOURCE TOPIC\tPARTITIONS\tTARGET TOPIC\tPARTITIONS\tACTION")
-	for _, t := range p.Topics {
-		action := "produce"
-		if t.Create {
-			action = "create topic, produce"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\n", t.AggregateType, t.Events, t.Source, partitions(t.SourcePartitions), t.Target, t.Partitions, action)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, t := range p.Topics {
-		if t.Warning != "" {
-			fmt.Fprintf(w, "warning: %s\n", t.Warning)
-		}
-	}
-	return nil
-}
-
-func (p *Plan) unmappedNote() string {
-	if p.AllowUnpublished {
-		return "; stamped with the current WAL position " + p.WALPosition
-	}
-	return "; refused without --allow-unpublished"
-}
-
-func partitions(n int32) string {
-	if n == 0 {
-		return "missing"
-	}
-	return strconv.Itoa(int(n))
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
