@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/recall-events/recall/relay/commits"
 	"github.com/recall-events/recall/relay/publish"
 	"github.com/recall-events/recall/relay/record"
