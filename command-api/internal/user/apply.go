@@ -50,11 +50,12 @@ func (u *User) mutate(ev Event, at time.Time) bool {
 		setIf(&u.lastName, e.LastName)
 		setIf(&u.email, e.Email)
 	case PasswordChanged:
-		// Nothing of the password lives here; only updatedAt moves.
+		// Nothing of the password lives here; earlier tokens stop counting.
+		u.tokensValidFrom = at
 	case RoleChanged:
-		u.role = e.Role
+		u.role, u.tokensValidFrom = e.Role, at
 	case UserDeleted:
-		u.status, u.deletedAt = StatusDeleted, at
+		u.status, u.deletedAt, u.tokensValidFrom = StatusDeleted, at, at
 	case UserRestored:
 		u.status, u.deletedAt = StatusActive, time.Time{}
 	default:

@@ -20,7 +20,7 @@ func TestApplyFollowsTheStream(t *testing.T) {
 		Version: StateVersion, ID: testID, Username: "ada", Email: "augusta@example.com",
 		FirstName: "Augusta", LastName: "Lovelace", Role: RoleAdmin, Status: StatusDeleted,
 		CreatedAt: t0, UpdatedAt: t0.Add(4 * time.Minute), DeletedAt: t0.Add(4 * time.Minute),
-		Revision: 5,
+		TokensValidFrom: t0.Add(4 * time.Minute), Revision: 5,
 	}
 	if got := u.State(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("state\n got %+v\nwant %+v", got, want)
@@ -30,6 +30,36 @@ func TestApplyFollowsTheStream(t *testing.T) {
 	}
 	if u.IsDeleted() || !u.DeletedAt().IsZero() || !u.UpdatedAt().Equal(t0.Add(time.Hour)) || u.Revision() != 6 {
 		t.Fatalf("after restore: %+v", u.State())
+	}
+}
+
+// TestTokensValidFrom: a password change, a role change and a deletion each end the
+// tokens issued before them; a profile update and a restore do not.
+func TestTokensValidFrom(t *testing.T) {
+	t.Parallel()
+	u := build(t, created())
+	if !u.TokensValidFrom().IsZero() {
+		t.Fatalf("new user: %v", u.TokensValidFrom())
+	}
+	steps := []struct {
+		ev   Event
+		ends bool
+	}{
+		{UserUpdated{FirstName: ptr("Augusta")}, false},
+		{PasswordChanged{}, true},
+		{RoleChanged{Role: RoleAuditor, PreviousRole: RoleUser}, true},
+		{UserDeleted{Username: "ada", Email: "ada@example.com"}, true},
+		{UserRestored{Username: "ada", Email: "ada@example.com"}, false},
+	}
+	for i, s := range steps {
+		at := t0.Add(time.Duration(i+1) * time.Hour)
+		before := u.TokensValidFrom()
+		if err := u.Apply(RecordedEvent{Revision: u.Revision() + 1, RecordedAt: at, Event: s.ev}); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]time.Time{true: at, false: before}[s.ends]; !u.TokensValidFrom().Equal(want) {
+			t.Errorf("after %T: TokensValidFrom %v, want %v", s.ev, u.TokensValidFrom(), want)
+		}
 	}
 }
 

@@ -39,6 +39,27 @@ func normalizeName(raw string) (string, string) {
 	return s, ""
 }
 
+// ReasonMaxLen bounds a reason: it is metadata, not a document.
+const ReasonMaxLen = 500
+
+// NormalizeReason trims raw and checks it as a reason with the name rules: at
+// most ReasonMaxLen runes, valid UTF-8, no control characters (NUL, newlines),
+// line separators or bidirectional overrides. An empty reason is allowed. The
+// error is a *ValidationError for field "reason".
+func NormalizeReason(raw string) (string, error) {
+	if !utf8.ValidString(raw) {
+		return "", fieldError("reason", "must be valid UTF-8")
+	}
+	s := strings.TrimSpace(raw)
+	switch {
+	case utf8.RuneCountInString(s) > ReasonMaxLen:
+		return "", fieldError("reason", "must be at most 500 characters")
+	case strings.IndexFunc(s, forbiddenInName) >= 0:
+		return "", fieldError("reason", "must not contain control characters, line breaks or bidirectional overrides")
+	}
+	return s, nil
+}
+
 // forbiddenInName reports runes that do not belong in a displayed name.
 // Other format characters (zero-width joiners) are legitimate in several
 // scripts and stay allowed.

@@ -2,7 +2,7 @@ package user
 
 import "errors"
 
-// Role is what a user may do: admin or user. It is a struct with an
+// Role is what a user may do: admin, auditor, service or user. It is a struct with an
 // unexported field so no code outside this package can make a Role that is
 // neither; the zero Role means "unset" and is refused wherever a role is
 // written.
@@ -10,12 +10,21 @@ type Role struct{ name string }
 
 // The roles. In events and JSON a role is the plain string ("admin",
 // "user"), not an Avro enum: enums evolve badly.
+//
+// admin does everything; auditor reads every user, history and state and writes nothing
+// but its own password; service is a machine caller (it will fetch data keys) and reads
+// nothing personal but its own record; user reads and changes only itself.
 var (
-	RoleAdmin = Role{"admin"}
-	RoleUser  = Role{"user"}
+	RoleAdmin   = Role{"admin"}
+	RoleAuditor = Role{"auditor"}
+	RoleService = Role{"service"}
+	RoleUser    = Role{"user"}
 )
 
-// ParseRole accepts exactly "admin" or "user". The error is a
+// Roles lists every role, most privileged first.
+func Roles() []Role { return []Role{RoleAdmin, RoleAuditor, RoleService, RoleUser} }
+
+// ParseRole accepts exactly "admin", "auditor", "service" or "user". The error is a
 // *ValidationError for field "role".
 func ParseRole(s string) (Role, error) {
 	r, msg := parseRole(s)
@@ -27,18 +36,18 @@ func ParseRole(s string) (Role, error) {
 
 // parseRole returns the Role or a problem message.
 func parseRole(s string) (Role, string) {
-	switch s {
-	case RoleAdmin.name:
-		return RoleAdmin, ""
-	case RoleUser.name:
-		return RoleUser, ""
-	case "":
+	if s == "" {
 		return Role{}, "is required"
 	}
-	return Role{}, `must be "admin" or "user"`
+	for _, r := range Roles() {
+		if r.name == s {
+			return r, ""
+		}
+	}
+	return Role{}, `must be "admin", "auditor", "service" or "user"`
 }
 
-// String returns "admin", "user", or "" for the zero Role.
+// String returns the role's name, or "" for the zero Role.
 func (r Role) String() string { return r.name }
 
 // IsZero reports the unset Role.

@@ -8,12 +8,12 @@ import (
 
 func TestParseRole(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]Role{"admin": RoleAdmin, "user": RoleUser} {
+	for in, want := range map[string]Role{"admin": RoleAdmin, "auditor": RoleAuditor, "service": RoleService, "user": RoleUser} {
 		if got, err := ParseRole(in); err != nil || got != want || got.String() != in {
 			t.Errorf("ParseRole(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"", "Admin", "root", " user", "user\x00"} {
+	for _, in := range []string{"", "Admin", "root", " user", "user\x00", "system", "operator", "Auditor"} {
 		if got, err := ParseRole(in); !errors.Is(err, ErrValidation) || !got.IsZero() {
 			t.Errorf("ParseRole(%q) = %v, %v; want a validation error", in, got, err)
 		}

@@ -11,7 +11,7 @@ import (
 // or the meaning of a field changes: stored snapshots of another version
 // are then ignored (Compatible is false) and users are rebuilt from their
 // events, which are the source of truth anyway.
-const StateVersion = 1
+const StateVersion = 2
 
 // State is a snapshot of a User: plain exported data for the snapshot store
 // (JSON) and for time-travel answers. Instants are UTC.
@@ -27,7 +27,10 @@ type State struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	DeletedAt time.Time `json:"deleted_at,omitzero"`
-	Revision  int64     `json:"revision"`
+	// TokensValidFrom is when the user's password, role or deletion last changed: tokens
+	// issued before it are refused (version 2).
+	TokensValidFrom time.Time `json:"tokens_valid_from,omitzero"`
+	Revision        int64     `json:"revision"`
 }
 
 // State returns the snapshot of u. Only an existing user (Revision ≥ 1) has
@@ -39,7 +42,7 @@ func (u *User) State() State {
 		FirstName: u.firstName, LastName: u.lastName,
 		Role: u.role, Status: u.status,
 		CreatedAt: u.createdAt, UpdatedAt: u.updatedAt, DeletedAt: u.deletedAt,
-		Revision: u.revision,
+		TokensValidFrom: u.tokensValidFrom, Revision: u.revision,
 	}
 }
 
@@ -62,6 +65,6 @@ func FromState(s State) (*User, error) {
 		firstName: s.FirstName, lastName: s.LastName,
 		role: s.Role, status: s.Status,
 		createdAt: s.CreatedAt.UTC(), updatedAt: s.UpdatedAt.UTC(), deletedAt: s.DeletedAt.UTC(),
-		revision: s.Revision,
+		tokensValidFrom: s.TokensValidFrom.UTC(), revision: s.Revision,
 	}, nil
 }

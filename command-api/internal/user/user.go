@@ -24,7 +24,9 @@ type User struct {
 	createdAt time.Time
 	updatedAt time.Time
 	deletedAt time.Time
-	revision  int64
+	// tokensValidFrom: the last PasswordChanged, RoleChanged or UserDeleted.
+	tokensValidFrom time.Time
+	revision        int64
 }
 
 // New returns the aggregate of stream id before its first event: it does
@@ -62,6 +64,11 @@ func (u *User) UpdatedAt() time.Time { return u.updatedAt }
 // DeletedAt is the recorded_at of the UserDeleted that deleted the user, or
 // the zero time while the user is active.
 func (u *User) DeletedAt() time.Time { return u.deletedAt }
+
+// TokensValidFrom is the recorded_at of the user's last password change, role change
+// or deletion (zero if none): a bearer token issued before it no longer speaks for the
+// user.
+func (u *User) TokensValidFrom() time.Time { return u.tokensValidFrom }
 
 // Revision is the stream revision of the last applied event (0: no event),
 // i.e. the number of events applied. Appends pass it as the expected

@@ -96,6 +96,18 @@ func TestNewEmail(t *testing.T) {
 		{"ada@example.com\nBcc: x@y.z", ""},
 		{"ada\x00@example.com", ""},
 		{"=?utf-8?q?x?= <ada@example.com>", ""},
+		// Addresses that display as another: invisible, reordering or look-alike.
+		{"ada\u202egro.elpmaxe@example.com", ""}, // right-to-left override
+		{"ada@exa\u200bmple.com", ""},            // zero-width space
+		{"a\u200dda@example.com", ""},            // zero-width joiner
+		{"ada@example.com\u2066", ""},            // bidi isolate
+		{"\ufeffada@example.com", ""},            // BOM
+		{"ada@p\u0430ypal.com", ""},              // Cyrillic а among Latin letters
+		{"p\u0430ypal@example.com", ""},          // the same in the local part
+		{"ada@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444", "ada@пример.рф"},
+		{"ada@xn--exmple-cua.com", "ada@exämple.com"}, // one domain, one spelling
+		{"ADA@EXA\u0308MPLE.COM", "ada@exämple.com"}, // decomposed ä: NFC
+		{"ada@exa_mple.com", ""},                     // not a host name (STD3)
 	}
 	for _, tc := range tests {
 		got, err := NewEmail(tc.in)
@@ -108,6 +120,21 @@ func TestNewEmail(t *testing.T) {
 		}
 		if err != nil || got.String() != tc.want {
 			t.Errorf("NewEmail(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestNormalizeReason(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"": "", "  GDPR request #42 ": "GDPR request #42", "Ünïcödé, 漢字": "Ünïcödé, 漢字"} {
+		if got, err := NormalizeReason(in); err != nil || got != want {
+			t.Errorf("NormalizeReason(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"a\x00b", "line\nbreak", "cr\rx", "evil\u202etxt.exe", "\u2066x", "\xff", strings.Repeat("é", 501)} {
+		var ve *ValidationError
+		if _, err := NormalizeReason(in); !errors.As(err, &ve) || ve.Fields["reason"] == "" {
+			t.Errorf("NormalizeReason(%q) = %v; want a reason validation error", in, err)
 		}
 	}
 }
