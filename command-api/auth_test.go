@@ -56,9 +56,11 @@ func TestUserRolePermissions(t *testing.T) {
 	a.do("DELETE", "/v1/users/"+other, tok, nil, nil).problem(t, 403, "forbidden")
 	a.do("POST", "/v1/users/"+other+"/restore", tok, nil, nil).problem(t, 403, "forbidden")
 
-	// Users read anyone and change themselves.
-	a.do("GET", "/v1/users/"+other+"/history", tok, nil, nil).want(t, 200)
-	a.do("GET", "/v1/users/"+other+"/state", tok, nil, nil).want(t, 200)
+	// Users read and change only themselves.
+	a.do("GET", "/v1/users/"+other+"/history", tok, nil, nil).problem(t, 403, "forbidden")
+	a.do("GET", "/v1/users/"+other+"/state", tok, nil, nil).problem(t, 403, "forbidden")
+	a.do("GET", "/v1/users/"+self+"/history", tok, nil, nil).want(t, 200)
+	a.do("GET", "/v1/users/"+self+"/state", tok, nil, nil).want(t, 200)
 	a.do("PATCH", "/v1/users/"+self, tok, map[string]any{"first_name": "Grace"}, nil).want(t, 200)
 }
 
@@ -96,9 +98,10 @@ func TestChangePassword(t *testing.T) {
 	}
 }
 
-// A token carries the role at login, but rights follow the user's current state: a
-// demoted admin's still-valid token is a user's token on its next request, and a deleted
-// user's token is refused.
+// A token carries the role at login, but rights follow the user's current state, and a
+// role change, a password change or a deletion ends every token issued before it: the
+// demoted admin must log in again and is then a user; a deleted user's token is refused,
+// and stays refused after a restore.
 func TestTokenFollowsCurrentRoleAndStatus(t *testing.T) {
 	a := start(t, "")
 	ada, grace := a.createUser("ada"), a.createUser("grace")
@@ -109,12 +112,14 @@ func TestTokenFollowsCurrentRoleAndStatus(t *testing.T) {
 	victim := a.createUser("alan")
 	a.do("PATCH", "/v1/users/"+victim, adaTok, map[string]any{"first_name": "Alan"}, nil).want(t, 200)
 
-	// Grace demotes Ada; Ada's old token may no longer re-promote herself or act as admin.
+	// Grace demotes Ada; Ada's old token is refused: it may no longer re-promote herself.
 	a.do("PUT", "/v1/users/"+ada+"/role", graceTok, map[string]any{"role": "user"}, nil).want(t, 200)
+	a.do("PUT", "/v1/users/"+ada+"/role", adaTok, map[string]any{"role": "admin"}, nil).problem(t, 401, "unauthenticated")
+	a.do("DELETE", "/v1/users/"+grace, adaTok, nil, nil).problem(t, 401, "unauthenticated")
+	// Logged in again she is a user: herself only, recorded with her current role.
+	adaTok = a.login("ada", userPassword)
 	a.do("PUT", "/v1/users/"+ada+"/role", adaTok, map[string]any{"role": "admin"}, nil).problem(t, 403, "forbidden")
-	a.do("DELETE", "/v1/users/"+grace, adaTok, nil, nil).problem(t, 403, "forbidden")
 	a.do("PATCH", "/v1/users/"+victim, adaTok, map[string]any{"first_name": "Mallory"}, nil).problem(t, 403, "forbidden")
-	// She still acts on herself, recorded with her current role.
 	a.do("PATCH", "/v1/users/"+ada, adaTok, map[string]any{"first_name": "Augusta"}, nil).want(t, 200)
 	var h history
 	a.do("GET", "/v1/users/"+ada+"/history", adaTok, nil, nil).want(t, 200).json(t, &h)
@@ -122,12 +127,14 @@ func TestTokenFollowsCurrentRoleAndStatus(t *testing.T) {
 		t.Fatalf("actor role %q, want user", last.Metadata.ActorRole)
 	}
 
-	// Grace deletes Ada: Ada's token is refused everywhere, reads included.
+	// Grace deletes Ada: Ada's token is refused everywhere, reads included, and stays
+	// refused after a restore; a new login works.
 	a.do("DELETE", "/v1/users/"+ada, graceTok, nil, nil).want(t, 200)
 	a.do("GET", "/v1/users/"+ada+"/history", adaTok, nil, nil).problem(t, 401, "unauthenticated")
 	a.do("PATCH", "/v1/users/"+ada, adaTok, map[string]any{"first_name": "Back"}, nil).problem(t, 401, "unauthenticated")
-	// Restored, the same token works again with her current role.
 	a.do("POST", "/v1/users/"+ada+"/restore", graceTok, nil, nil).want(t, 200)
+	a.do("PATCH", "/v1/users/"+ada, adaTok, map[string]any{"first_name": "Back"}, nil).problem(t, 401, "unauthenticated")
+	adaTok = a.login("ada", userPassword)
 	a.do("PATCH", "/v1/users/"+ada, adaTok, map[string]any{"first_name": "Back"}, nil).want(t, 200)
 	a.do("PATCH", "/v1/users/"+victim, adaTok, map[string]any{"first_name": "Mallory"}, nil).problem(t, 403, "forbidden")
 }

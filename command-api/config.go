@@ -73,6 +73,15 @@ type Config struct {
 	DBRole   string     // RECALL_DB_ROLE, default recall_api
 	LogLevel slog.Level // RECALL_LOG_LEVEL, default info
 
+	// Login throttles password checks (security.go); default DefaultLoginLimits.
+	Login LoginLimits
+	// TrustedProxies are the peers (addresses or CIDRs) whose X-Forwarded-For names the
+	// client for the per-address limits; none by default (the peer is the client).
+	TrustedProxies []string
+	// CORSOrigins are the browser origins allowed to call the API (exact
+	// scheme://host[:port]); none by default: CORS is off.
+	CORSOrigins []string
+
 	// Not from flags: injected by the caller.
 	Logger    *slog.Logger         // default: JSON to LogOutput
 	LogOutput io.Writer            // default os.Stderr
@@ -99,6 +108,7 @@ func DefaultConfig() Config {
 		ReadHeaderTimeout:        5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
 		IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
 		Argon2: credentials.DefaultParams, MaxConns: 32, DBRole: DefaultDBRole, LogLevel: slog.LevelInfo,
+		Login: DefaultLoginLimits,
 	}
 }
 
@@ -137,6 +147,7 @@ func (c Config) Validate() error {
 	if err := c.Argon2.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.Login.validate())
 	return errors.Join(errs...)
 }
 

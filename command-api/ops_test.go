@@ -39,7 +39,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	a.do("PATCH", "/v1/users/"+id, a.admin, map[string]any{"first_name": "G"}, nil).want(t, 200)
 	body := string(a.do("GET", "/metrics", "", nil, nil).want(t, 200).Body)
 	for _, want := range []string{
-		`recall_http_request_duration_seconds_count{code="200",method="PATCH",route="/v1/users/:id"} 1`,
+		`recall_http_request_duration_seconds_count{method="PATCH",route="/v1/users/:id",status_class="2xx"} 1`,
 		`recall_commands_total{command="UpdateUser",outcome="ok"} 1`,
 		`recall_commands_total{command="CreateUser",outcome="ok"} 2`,
 		`recall_eventstore_append_duration_seconds_count 3`,

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -171,9 +172,11 @@ func (p *process) wire(cfg Config) error {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	m := metrics.New(reg)
+	hasher := cfg.Login.hasher(cfg.Argon2, runtime.GOMAXPROCS(0))
+	metrics.HashQueue(reg, hasher.Waiting)
 	svc, err := app.NewService(eventstore.New(p.pool), app.Options{
 		SnapshotEvery: cfg.SnapshotEvery, MaxConflictRetries: cfg.MaxConflictRetries,
-		Hasher: credentials.NewHasher(cfg.Argon2), Metrics: m, Validate: validateEvent,
+		Hasher: hasher, Metrics: m, Validate: validateEvent, Lockout: cfg.Login.lockout(),
 	})
 	if err != nil {
 		return err
@@ -184,6 +187,7 @@ func (p *process) wire(cfg Config) error {
 		Service: svc, Handlers: p.handlers, Tokens: tokens, Metrics: m, Gatherer: reg, Logger: p.log,
 		Draining: p.draining.Load, MaxBodyBytes: cfg.MaxBodyBytes, RequireIfMatch: cfg.RequireIfMatch,
 		IdempotencyKey: idempotencyKey(cfg.secret()), IdempotencyTTL: cfg.IdempotencyTTL, ReadModel: p.reads,
+		Limits: cfg.Login.httpLimits(), TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
 	})
 	return nil
 }

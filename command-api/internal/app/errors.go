@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
+	"github.com/recall-events/recall/command-api/internal/credentials"
 	"github.com/recall-events/recall/command-api/internal/user"
 	"github.com/recall-events/recall/eventstore"
 )
@@ -21,7 +24,26 @@ var (
 	ErrBadCredentials = errors.New("app: bad credentials")
 	// ErrUnknownActor: a valid token whose user no longer exists or is deleted.
 	ErrUnknownActor = errors.New("app: the token's user is deleted or unknown")
+	// ErrTokenRevoked: a valid token issued before its user's last password change, role
+	// change or deletion.
+	ErrTokenRevoked = errors.New("app: the token was issued before the user's last password, role or status change")
+	// ErrLastAdmin: the command would leave no active admin (demoting or deleting the
+	// last one); nobody could administer afterwards.
+	ErrLastAdmin = errors.New("app: the last active admin cannot be demoted or deleted")
+	// ErrLockedOut: too many failed password checks for this username; the concrete
+	// error is a *LockedError saying for how long.
+	ErrLockedOut = errors.New("app: too many failed password checks; locked for now")
 )
+
+// LockedError is ErrLockedOut with the time left.
+type LockedError struct{ RetryAfter time.Duration }
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("%v (%s left)", ErrLockedOut, e.RetryAfter.Round(time.Second))
+}
+
+// Unwrap makes it ErrLockedOut.
+func (e *LockedError) Unwrap() error { return ErrLockedOut }
 
 // Outcome names err for the commands metric and logs.
 func Outcome(err error) string {
@@ -42,6 +64,12 @@ func Outcome(err error) string {
 		return "precondition"
 	case errors.Is(err, ErrForbidden):
 		return "forbidden"
+	case errors.Is(err, ErrLastAdmin):
+		return "last_admin"
+	case errors.Is(err, ErrLockedOut):
+		return "locked_out"
+	case errors.Is(err, credentials.ErrBusy):
+		return "busy"
 	case errors.Is(err, ErrUnknownActor):
 		return "unauthenticated"
 	case errors.Is(err, eventstore.ErrIdempotencyMismatch):

@@ -53,18 +53,18 @@ func (s *Service) createUser(ctx context.Context, cmd CreateUser) (Result, error
 	if err != nil {
 		return Result{}, err
 	}
-	var username string
+	var created user.UserCreated
 	return s.execute(ctx, cmd.Envelope, plan{
 		name: cmd.CommandName(),
 		decide: func(u *user.User) ([]user.Event, error) {
 			evs, err := u.Create(withID(cmd))
 			if err == nil {
-				username = evs[0].(user.UserCreated).Username
+				created = evs[0].(user.UserCreated)
 			}
 			return evs, err
 		},
 		within: func(ctx context.Context, tx pgx.Tx, _ *user.User) error {
-			return credentials.Put(ctx, tx, cmd.UserID, username, hash)
+			return credentials.Put(ctx, tx, cmd.UserID, created.Username, created.Role.String(), hash)
 		},
 	})
 }
@@ -88,7 +88,30 @@ func (s *Service) changeRole(ctx context.Context, cmd ChangeRole) (Result, error
 		return Result{}, ErrForbidden
 	}
 	return s.execute(ctx, cmd.Envelope, plan{name: cmd.CommandName(),
-		decide: func(u *user.User) ([]user.Event, error) { return u.ChangeRole(user.ChangeRole{Role: cmd.Role}) }})
+		decide: func(u *user.User) ([]user.Event, error) { return u.ChangeRole(user.ChangeRole{Role: cmd.Role}) },
+		within: func(ctx context.Context, tx pgx.Tx, before *user.User) error {
+			if err := keepAnAdmin(ctx, tx, before); err != nil {
+				return err
+			}
+			return credentials.SetRole(ctx, tx, cmd.UserID, cmd.Role)
+		}})
+}
+
+// keepAnAdmin refuses, inside the append's transaction, to demote or delete before when
+// it is the last active admin. Only a change that appends runs it: a no-op role change
+// appends nothing.
+func keepAnAdmin(ctx context.Context, tx pgx.Tx, before *user.User) error {
+	if before.Role() != user.RoleAdmin {
+		return nil
+	}
+	n, err := credentials.OtherActiveAdmins(ctx, tx, before.ID())
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrLastAdmin
+	}
+	return nil
 }
 
 func (s *Service) deleteUser(ctx context.Context, cmd DeleteUser) (Result, error) {
@@ -97,7 +120,10 @@ func (s *Service) deleteUser(ctx context.Context, cmd DeleteUser) (Result, error
 	}
 	return s.execute(ctx, cmd.Envelope, plan{name: cmd.CommandName(),
 		decide: func(u *user.User) ([]user.Event, error) { return u.Delete(user.DeleteUser{}) },
-		within: func(ctx context.Context, tx pgx.Tx, _ *user.User) error {
+		within: func(ctx context.Context, tx pgx.Tx, before *user.User) error {
+			if err := keepAnAdmin(ctx, tx, before); err != nil {
+				return err
+			}
 			return credentials.SetActive(ctx, tx, cmd.UserID, false)
 		}})
 }
@@ -122,6 +148,8 @@ func checkPassword(p string) string {
 		return "must be at least 8 characters"
 	case len(p) > PasswordMaxLen:
 		return "must be at most 256 bytes"
+	case credentials.Common(p):
+		return "is a commonly used password; choose another"
 	}
 	return ""
 }

@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
-	"strings"
+	"errors"
+
+	"github.com/google/uuid"
 
 	"github.com/recall-events/recall/command-api/internal/auth"
 	"github.com/recall-events/recall/command-api/internal/credentials"
@@ -11,10 +13,20 @@ import (
 
 // Login checks a username and password and returns who they belong to, with the user's
 // current role. Every failure is ErrBadCredentials and costs one hash verification, so
-// neither the answer nor its timing tells a wrong password from an unknown user.
+// neither the answer nor its timing tells a wrong password from an unknown user; failures
+// count towards the username's lockout (known or not), during which Login answers a
+// *LockedError without checking anything. A username no user can have (invalid
+// characters, NUL) is ErrBadCredentials at once: it reveals nothing and never reaches
+// the database. A correct password stored with older hashing parameters is re-hashed.
 func (s *Service) Login(ctx context.Context, username, password string) (auth.Principal, error) {
-	name := strings.ToLower(strings.TrimSpace(username))
-	id, hash, found, err := credentials.ByUsername(ctx, s.store.Pool(), name)
+	name, err := user.NewUsername(username)
+	if err != nil {
+		return auth.Principal{}, ErrBadCredentials
+	}
+	if err := s.checkLock(ctx, name.String()); err != nil {
+		return auth.Principal{}, err
+	}
+	id, hash, found, err := credentials.ByUsername(ctx, s.store.Pool(), name.String())
 	if err != nil {
 		return auth.Principal{}, err
 	}
@@ -22,20 +34,45 @@ func (s *Service) Login(ctx context.Context, username, password string) (auth.Pr
 		password = "" // still verify, to keep the timing
 	}
 	ok, err := s.hasher.Verify(ctx, password, hash)
+	if err != nil && (errors.Is(err, credentials.ErrBusy) || ctx.Err() != nil) {
+		return auth.Principal{}, err
+	}
 	if err != nil || !ok || !found {
-		if err != nil && ctx.Err() != nil {
-			return auth.Principal{}, err
-		}
-		return auth.Principal{}, ErrBadCredentials
+		return auth.Principal{}, s.badCredentials(ctx, name.String())
 	}
 	u, err := s.load(ctx, id, pointInTime{})
 	if err != nil {
 		return auth.Principal{}, err
 	}
 	if !u.Exists() || u.IsDeleted() {
-		return auth.Principal{}, ErrBadCredentials
+		return auth.Principal{}, s.badCredentials(ctx, name.String())
 	}
+	if err := s.succeeded(ctx, name.String()); err != nil {
+		return auth.Principal{}, err
+	}
+	s.rehash(ctx, id, password, hash)
 	return auth.Principal{ID: id, Role: u.Role().String()}, nil
+}
+
+// badCredentials records the failure and answers ErrBadCredentials.
+func (s *Service) badCredentials(ctx context.Context, username string) error {
+	if err := s.failed(ctx, username); err != nil {
+		return err
+	}
+	return ErrBadCredentials
+}
+
+// rehash stores a new hash of a verified password when its stored hash has other
+// parameters than the hasher's. Best effort: the login succeeds either way, and the next
+// one tries again.
+func (s *Service) rehash(ctx context.Context, id uuid.UUID, password, old string) {
+	if !s.hasher.NeedsRehash(old) {
+		return
+	}
+	hash, err := s.hasher.Hash(ctx, password)
+	if err == nil {
+		_ = credentials.Rehash(ctx, s.store.Pool(), id, old, hash)
+	}
 }
 
 // usernameTaken reports whether an active user holds username.

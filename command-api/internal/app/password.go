@@ -12,7 +12,7 @@ import (
 // changePassword: a user changes its own password and must prove the current one; an
 // admin may reset anyone's without it (recorded as reset_by_admin).
 func (s *Service) changePassword(ctx context.Context, cmd ChangePassword) (Result, error) {
-	if !cmd.Actor.MayActOn(cmd.UserID) {
+	if !cmd.Actor.MayChangePassword(cmd.UserID) {
 		return Result{}, ErrForbidden
 	}
 	if msg := checkPassword(cmd.New); msg != "" {
@@ -33,16 +33,22 @@ func (s *Service) changePassword(ctx context.Context, cmd ChangePassword) (Resul
 			return u.ChangePassword(user.ChangePassword{ResetByAdmin: reset})
 		},
 		within: func(ctx context.Context, tx pgx.Tx, before *user.User) error {
-			return credentials.Put(ctx, tx, cmd.UserID, before.Username(), hash)
+			return credentials.Put(ctx, tx, cmd.UserID, before.Username(), before.Role().String(), hash)
 		}})
 }
 
+// checkCurrent verifies the current password like a login does: a wrong one counts
+// towards the username's lockout, and a locked username is not checked at all, so this
+// route cannot be used to guess passwords past the login's limits.
 func (s *Service) checkCurrent(ctx context.Context, cmd ChangePassword) error {
 	if cmd.Current == nil {
 		return validation("current_password", "is required")
 	}
-	hash, _, err := credentials.ByID(ctx, s.store.Pool(), cmd.UserID)
-	if err != nil {
+	hash, username, found, err := credentials.ByID(ctx, s.store.Pool(), cmd.UserID)
+	if err != nil || !found {
+		return err // not found: the command itself answers it
+	}
+	if err := s.checkLock(ctx, username); err != nil {
 		return err
 	}
 	ok, err := s.hasher.Verify(ctx, *cmd.Current, hash)
@@ -50,7 +56,10 @@ func (s *Service) checkCurrent(ctx context.Context, cmd ChangePassword) error {
 		return err
 	}
 	if !ok {
+		if err := s.failed(ctx, username); err != nil {
+			return err
+		}
 		return validation("current_password", "is incorrect")
 	}
-	return nil
+	return s.succeeded(ctx, username)
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/recall-events/recall/command-api/internal/credentials"
@@ -27,7 +28,14 @@ type Options struct {
 	// Validate checks an event's data against its contract before append; nil skips it
 	// (tests of this package only: production wires schemas.Validate).
 	Validate func(eventType string, version int, data []byte) error
+	// Lockout is the policy of failed password checks per username (default
+	// DefaultLockout; Threshold < 0 disables lockouts).
+	Lockout credentials.Lockout
 }
+
+// DefaultLockout locks a username from its 5th consecutive failed password check for
+// 30 s, doubling with every further failure up to 15 min.
+var DefaultLockout = credentials.Lockout{Threshold: 5, Base: 30 * time.Second, Max: 15 * time.Minute}
 
 // Service handles commands and audit queries on one event store.
 type Service struct {
@@ -37,6 +45,8 @@ type Service struct {
 	locks   *streamLocks
 	cache   *stateCache
 	backoff func(attempt int) time.Duration
+	// failures counts recorded failures, to purge stale ones now and then.
+	failures atomic.Uint64
 }
 
 // NewService returns a Service on store.
@@ -52,6 +62,9 @@ func NewService(store *eventstore.Store, opts Options) (*Service, error) {
 	}
 	if opts.MaxConflictRetries < 0 {
 		return nil, fmt.Errorf("app: MaxConflictRetries %d < 0", opts.MaxConflictRetries)
+	}
+	if opts.Lockout == (credentials.Lockout{}) {
+		opts.Lockout = DefaultLockout
 	}
 	h := opts.Hasher
 	if h == nil {
@@ -69,3 +82,6 @@ func NewService(store *eventstore.Store, opts Options) (*Service, error) {
 
 // Store is the event store the service appends to.
 func (s *Service) Store() *eventstore.Store { return s.store }
+
+// Hasher is the service's password hasher (for its queue gauge).
+func (s *Service) Hasher() *credentials.Hasher { return s.hasher }

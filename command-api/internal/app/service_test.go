@@ -58,7 +58,7 @@ func TestEventSchemaViolationStoresNothing(t *testing.T) {
 	if rev, _ := svc.Store().StreamRevision(context.Background(), id); rev != 0 {
 		t.Fatalf("stream at %d", rev)
 	}
-	if _, found, _ := credentials.ByID(context.Background(), svc.Store().Pool(), id); found {
+	if _, _, found, _ := credentials.ByID(context.Background(), svc.Store().Pool(), id); found {
 		t.Fatal("credentials stored")
 	}
 }

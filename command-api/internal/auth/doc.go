@@ -10,8 +10,11 @@
 //	tok, _ := tokens.Issue(auth.Principal{ID: id, Role: auth.RoleAdmin})
 //	p, err := tokens.Verify(tok)
 //
-// Roles: admin may do everything; user may read, update itself and change its own
-// password. Tokens are not revoked, but the HTTP layer checks the token's user on every
-// request: a role change takes effect on the user's next request, and a deleted user's
-// token is refused (401).
+// Roles: admin may do everything; auditor reads every user, history and state and
+// writes nothing but its own password; service (machine callers) reads only itself and
+// changes only its own password; user reads and updates only itself. A token must carry
+// iat, not in the future, and live no longer than the configured TTL. The HTTP layer
+// checks the token's user on every request: the role comes from the user's current
+// state, a deleted user's token is refused (401), and so is every token issued before the
+// user's last password change, role change or deletion.
 package auth

@@ -19,6 +19,12 @@ const Issuer = "recall-command-api"
 // wrapped detail is for logs only; clients get a plain 401.
 var ErrInvalidToken = errors.New("auth: invalid token")
 
+// Tokens carry sub-second instants (RFC 7519 NumericDate may be fractional): a token
+// issued in the same second as, but after, a password change must still count, and one
+// issued before it must not. Microseconds, of which Verify keeps milliseconds: the
+// library reads the claim as a float64 and truncates, which can lose the last unit.
+func init() { jwt.TimePrecision = time.Microsecond }
+
 // Tokens issues and verifies tokens with one secret.
 type Tokens struct {
 	secret []byte
@@ -53,18 +59,27 @@ func (t *Tokens) Issue(p Principal) (string, error) {
 	return s, nil
 }
 
-// Verify checks token and returns its principal.
+// Verify checks token and returns its principal. Besides signature, issuer and
+// expiry, it refuses a token without iat, issued in the future, or living longer than
+// the configured TTL: a token this service did not issue, whoever holds the secret.
 func (t *Tokens) Verify(token string) (Principal, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(Issuer),
-		jwt.WithExpirationRequired(), jwt.WithTimeFunc(t.now), jwt.WithLeeway(5*time.Second))
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(t.now), jwt.WithLeeway(leeway))
 	if err != nil {
 		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
+	if c.IssuedAt == nil || c.ExpiresAt.Sub(c.IssuedAt.Time) > t.ttl {
+		return Principal{}, fmt.Errorf("%w: no iat, or a lifetime beyond %s", ErrInvalidToken, t.ttl)
+	}
 	id, err := uuid.Parse(c.Subject)
-	if err != nil || (c.Role != RoleAdmin && c.Role != RoleUser) {
+	if err != nil || !tokenRoles[c.Role] {
 		return Principal{}, fmt.Errorf("%w: bad subject or role", ErrInvalidToken)
 	}
-	return Principal{ID: id, Role: c.Role}, nil
+	// The claim is a float: round off its binary representation error.
+	return Principal{ID: id, Role: c.Role, IssuedAt: c.IssuedAt.Round(time.Millisecond)}, nil
 }
+
+// leeway absorbs clock skew between instances for exp and iat.
+const leeway = 5 * time.Second

@@ -29,7 +29,7 @@ type historyResponse struct {
 // history answers every event of the stream with who, when and why, from the store.
 func (s *server) history(c *gin.Context) {
 	id, ok := userID(c)
-	if !ok {
+	if !ok || !mayRead(c, id) {
 		return
 	}
 	entries, err := s.svc.History(c.Request.Context(), id)
@@ -62,12 +62,18 @@ func stateOf(st user.State) userView {
 // for now), from the store.
 func (s *server) state(c *gin.Context) {
 	id, ok := userID(c)
-	if !ok {
+	if !ok || !mayRead(c, id) {
 		return
 	}
 	rev, at, p := pointInTime(c)
 	if p != nil {
 		writeProblem(c, p)
+		return
+	}
+	if _, hasAt := c.GetQuery("at"); hasAt && at.IsZero() {
+		// 0001-01-01T00:00:00Z precedes every stream; the zero instant must not read as
+		// "no instant given" (the current state).
+		writeProblem(c, problem(404, KindNotFound, "the user did not exist yet at that instant"))
 		return
 	}
 	st, err := s.svc.StateAt(c.Request.Context(), id, rev, at)

@@ -18,6 +18,13 @@ func TestDecodeBody(t *testing.T) {
 		{`{"first_name":7}`, false, 422, "first_name"},
 		{`[{"first_name":"A"}]`, false, 422, "body"},
 		{`nul`, false, 400, ""},
+		// One value per field, and exactly the documented names.
+		{`{"first_name":"A","first_name":"B"}`, false, 422, "first_name"},
+		{`{"first_name":"A","last_name":"L","first_name":"B"}`, false, 422, "first_name"},
+		{`{"First_Name":"A"}`, false, 422, "First_Name"},
+		{`{"FIRST_NAME":"A"}`, false, 422, "FIRST_NAME"},
+		{`{"first_nam\u0065":"A"}`, false, 0, ""}, // an escape of the same name is the same name
+		{`{"reason":null,"first_name":"A"}`, false, 0, ""},
 	} {
 		var v updateUserRequest
 		p := decodeBody([]byte(tc.body), &v, tc.optional)

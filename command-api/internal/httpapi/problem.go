@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/recall-events/recall/command-api/internal/app"
+	"github.com/recall-events/recall/command-api/internal/credentials"
 	"github.com/recall-events/recall/command-api/internal/user"
 	"github.com/recall-events/recall/eventstore"
 )
@@ -38,6 +42,10 @@ const (
 	KindUnavailable         = "unavailable"
 	KindProjectionLagging   = "projection-lagging"
 	KindInternal            = "internal"
+	KindLastAdmin           = "last-admin"
+	KindRateLimited         = "rate-limited"
+	KindLockedOut           = "locked-out"
+	KindBusy                = "busy"
 )
 
 // Problem is an RFC 9457 problem detail.
@@ -49,6 +57,8 @@ type Problem struct {
 	Instance  string            `json:"instance,omitempty"`
 	Errors    map[string]string `json:"errors,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
+	// retryAfter, when set, is sent as the Retry-After header.
+	retryAfter string
 }
 
 func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
@@ -71,6 +81,9 @@ func writeProblem(c *gin.Context, p *Problem) {
 	if p.Status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="recall"`)
 	}
+	if p.retryAfter != "" {
+		c.Header("Retry-After", p.retryAfter)
+	}
 	c.Header("Cache-Control", "no-store")
 	c.Data(p.Status, "application/problem+json", body)
 	c.Abort()
@@ -92,11 +105,15 @@ func problemFor(err error) *Problem {
 		ve *user.ValidationError
 		ce *eventstore.ClaimError
 		rn *app.RevisionNotFoundError
+		le *app.LockedError
+		pg *pgconn.PgError
 		p  *Problem
 	)
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &le):
+		return lockedProblem(le)
 	case errors.As(err, &ve):
 		return fieldProblem(422, KindValidation, "the request has invalid fields", ve.Fields)
 	case errors.As(err, &ce):
@@ -117,18 +134,37 @@ func problemFor(err error) *Problem {
 		return problem(412, KindPreconditionFailed, "the user is not at the revision given in If-Match")
 	case errors.Is(err, app.ErrForbidden):
 		return problem(403, KindForbidden, "your role does not allow this on this user")
+	case errors.Is(err, app.ErrLastAdmin):
+		return problem(409, KindLastAdmin, "this is the last active admin: promote another user to admin first")
+	case errors.Is(err, credentials.ErrBusy):
+		return &Problem{Type: ProblemTypeBase + KindBusy, Title: http.StatusText(429), Status: 429,
+			Detail: "password checks are saturated; retry shortly", retryAfter: "1"}
 	case errors.Is(err, eventstore.ErrIdempotencyMismatch):
 		return problem(422, KindIdempotencyMismatch, "this Idempotency-Key was used for another request")
 	case errors.Is(err, app.ErrEventSchema):
 		return problem(422, KindEventSchema, "the resulting event does not fit its schema; nothing was stored")
 	case errors.Is(err, app.ErrUnknownActor):
 		return problem(401, KindUnauthenticated, "the token's user is deleted or unknown; log in again")
+	case errors.Is(err, app.ErrTokenRevoked):
+		return problem(401, KindUnauthenticated, "the token was issued before the user's password, role or status last changed; log in again")
+	case errors.As(err, &pg) && (pg.Code == "22021" || pg.Code == "22P05"):
+		// NUL or a byte sequence PostgreSQL cannot store: bad input that slipped past a
+		// check, never a 500 (it would page someone).
+		return problem(422, KindValidation, "a value contains a NUL byte or characters that cannot be stored")
 	case errors.Is(err, app.ErrBadCredentials):
 		return problem(401, KindInvalidCredentials, "unknown user or wrong password")
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return problem(503, KindUnavailable, "the request was cancelled or timed out")
 	}
 	return problem(500, KindInternal, "")
+}
+
+// lockedProblem is 429 locked-out with the lockout's time left as Retry-After.
+func lockedProblem(le *app.LockedError) *Problem {
+	p := problem(http.StatusTooManyRequests, KindLockedOut,
+		"too many failed password checks for this username; retry later or ask an admin to clear the lockout")
+	p.retryAfter = strconv.Itoa(max(int(math.Ceil(le.RetryAfter.Seconds())), 1))
+	return p
 }
 
 func conflictDetail(err error) string {

@@ -72,7 +72,7 @@ type listResponse struct {
 // (bounded) until the projection has applied that revision: read-your-writes.
 func (s *server) getUser(c *gin.Context) {
 	id, ok := userID(c)
-	if !ok {
+	if !ok || !mayRead(c, id) {
 		return
 	}
 	minRev, wait, p := readWaitParams(c)
@@ -232,8 +232,13 @@ func noneMatch(header string, revision int64) bool {
 }
 
 // listUsers answers one page of the read model, filtered by username and email prefix,
-// status and role, in the read model's stable (username, id) order.
+// status and role, in the read model's stable (username, id) order; to admins and
+// auditors only (403 for others).
 func (s *server) listUsers(c *gin.Context) {
+	if !principal(c).MayReadAll() {
+		writeProblem(c, problem(403, KindForbidden, "only admins and auditors list users; read your own with GET /v1/users/{id}"))
+		return
+	}
 	params, p := listParams(c)
 	if p != nil {
 		writeProblem(c, p)
@@ -258,7 +263,7 @@ func listParams(c *gin.Context) (readmodel.ListParams, *Problem) {
 	p := readmodel.ListParams{UsernamePrefix: c.Query("username"), EmailPrefix: c.Query("email"),
 		Status: c.Query("status"), Role: c.Query("role"), PageToken: c.Query("page_token"), PageSize: readmodel.DefaultPageSize}
 	bad := map[string]string{}
-	for name, v := range map[string]string{"username": p.UsernamePrefix, "email": p.EmailPrefix} {
+	for name, v := range map[string]string{"username": p.UsernamePrefix, "email": p.EmailPrefix, "page_token": p.PageToken} {
 		// PostgreSQL refuses NUL and invalid UTF-8 in text: a client's mistake, not a 500.
 		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) || len(v) > 320 {
 			bad[name] = "must be valid UTF-8 without NUL, at most 320 bytes"

@@ -1,6 +1,6 @@
 package httpapi
 
-import "unicode/utf8"
+import "github.com/recall-events/recall/command-api/internal/user"
 
 // Request bodies of the write routes. Optional fields are pointers, so "absent" and
 // "null" (both: leave unchanged) differ from "" (an empty value, which the domain judges).
@@ -42,17 +42,20 @@ type reasonRequest struct {
 }
 
 // ReasonMaxLen bounds a reason: it is metadata, not a document.
-const ReasonMaxLen = 500
+const ReasonMaxLen = user.ReasonMaxLen
 
-// reasonOf validates an optional reason; the problem is nil when it is fine.
+// reasonOf validates an optional reason with the name rules (no NUL, line breaks or
+// bidirectional overrides: it is shown in audit trails and logs); the problem is nil
+// when it is fine.
 func reasonOf(r *string) (string, *Problem) {
 	if r == nil {
 		return "", nil
 	}
-	if utf8.RuneCountInString(*r) > ReasonMaxLen {
-		return "", fieldProblem(422, KindValidation, "the request has invalid fields", map[string]string{"reason": "must be at most 500 characters"})
+	v, err := user.NormalizeReason(*r)
+	if err != nil {
+		return "", problemFor(err)
 	}
-	return *r, nil
+	return v, nil
 }
 
 // writeResponse is the body of every successful write: the consistency token.

@@ -37,6 +37,13 @@ type Deps struct {
 	// ReadModel serves GET /v1/users and GET /v1/users/{id}; without it those routes
 	// are not registered.
 	ReadModel ReadModel
+	// Limits throttle password checks per client address and per username.
+	Limits Limits
+	// TrustedProxies are the addresses (or CIDRs) whose X-Forwarded-For names the client;
+	// none by default: the client is the peer address, which a client cannot forge.
+	TrustedProxies []string
+	// CORSOrigins are the browser origins allowed to call the API; none by default.
+	CORSOrigins []string
 }
 
 type server struct {
@@ -51,13 +58,16 @@ type server struct {
 	idemKey        []byte
 	idemTTL        time.Duration
 	reads          ReadModel
+	limits         limiters
+	corsOrigins    []string
 }
 
 // New returns the HTTP handler of command-api.
 func New(d Deps) http.Handler {
 	s := &server{svc: d.Service, handlers: d.Handlers, tokens: d.Tokens, metrics: d.Metrics, log: d.Logger,
 		draining: d.Draining, maxBody: d.MaxBodyBytes, requireIfMatch: d.RequireIfMatch,
-		idemKey: d.IdempotencyKey, idemTTL: d.IdempotencyTTL, reads: d.ReadModel}
+		idemKey: d.IdempotencyKey, idemTTL: d.IdempotencyTTL, reads: d.ReadModel,
+		limits: newLimiters(d.Limits), corsOrigins: d.CORSOrigins}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -69,7 +79,11 @@ func New(d Deps) http.Handler {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.ContextWithFallback = true
-	r.Use(withRequestID, s.observe, s.recoverPanic)
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		s.log.Error("httpapi: trusted proxies ignored", "error", err.Error())
+		_ = r.SetTrustedProxies(nil)
+	}
+	r.Use(withRequestID, s.observe, s.securityHeaders, s.recoverPanic)
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, problem(404, KindNotFound, "no such route")) })
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, problem(405, KindMethodNotAllowed, "method not allowed on this route"))
@@ -95,6 +109,7 @@ func (s *server) routes(r *gin.Engine, g prometheus.Gatherer) {
 	v1.PUT("/:id/role", append(write, s.changeRole)...)
 	v1.DELETE("/:id", append(write, s.deleteUser)...)
 	v1.POST("/:id/restore", append(write, s.restoreUser)...)
+	v1.DELETE("/:id/lockout", s.clearLockout)
 	v1.GET("/:id/history", s.history)
 	v1.GET("/:id/state", s.state)
 	if s.reads != nil {

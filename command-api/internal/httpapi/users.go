@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/recall-events/recall/command-api/internal/app"
+	"github.com/recall-events/recall/command-api/internal/metrics"
 	"github.com/recall-events/recall/command-api/internal/user"
 )
 
@@ -107,11 +109,20 @@ func (s *server) updateUser(c *gin.Context) {
 	})
 }
 
+// changePassword: a check of current_password is throttled and counted like a login.
 func (s *server) changePassword(c *gin.Context) {
 	var req changePasswordRequest
 	s.update(c, &req, false, nil, func(ctx context.Context, env app.Envelope) (app.Result, error) {
-		return s.handlers.ChangePassword.Handle(ctx, app.ChangePassword{Envelope: env,
+		if req.CurrentPassword == nil {
+			return s.handlers.ChangePassword.Handle(ctx, app.ChangePassword{Envelope: env, New: req.NewPassword})
+		}
+		if s.throttled(c, metrics.CheckPassword, env.UserID.String()) {
+			return app.Result{}, errAnswered
+		}
+		res, err := s.handlers.ChangePassword.Handle(ctx, app.ChangePassword{Envelope: env,
 			Current: req.CurrentPassword, New: req.NewPassword})
+		s.countCheck(metrics.CheckPassword, checkOutcome(err))
+		return res, err
 	})
 }
 
@@ -154,5 +165,11 @@ func (s *server) update(c *gin.Context, req any, optional bool, reason **string,
 	}
 	respond := respondWrite(http.StatusOK)
 	res, err := handle(c.Request.Context(), envelope(c, id, why, rev, respond))
+	if errors.Is(err, errAnswered) {
+		return
+	}
 	finish(c, res, err, respond)
 }
+
+// errAnswered: the handler has already written the response (a 429).
+var errAnswered = errors.New("httpapi: answered")

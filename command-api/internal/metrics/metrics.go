@@ -19,6 +19,66 @@ type Metrics struct {
 	// model already had N), waited (it reached N within the wait), timeout (503
 	// projection-lagging). A request whose client went away is not counted.
 	ReadYourWrites *prometheus.CounterVec
+	// PasswordChecks counts password checks (login, and PUT …/password with
+	// current_password) by route and outcome: ok, failed, locked_out, throttled_client,
+	// throttled_username, busy, error. Both labels come from fixed sets.
+	PasswordChecks *prometheus.CounterVec
+	// Lockouts counts failures that (re)locked a username; LockoutsCleared counts an
+	// admin's clears that removed something.
+	Lockouts, LockoutsCleared prometheus.Counter
+}
+
+// The routes and outcomes of PasswordChecks.
+const (
+	CheckLogin    = "login"
+	CheckPassword = "password"
+
+	CheckOK                = "ok"
+	CheckFailed            = "failed"
+	CheckLockedOut         = "locked_out"
+	CheckThrottledClient   = "throttled_client"
+	CheckThrottledUsername = "throttled_username"
+	CheckBusy              = "busy"
+	CheckError             = "error"
+)
+
+// CheckOutcomes lists every outcome of PasswordChecks.
+var CheckOutcomes = []string{CheckOK, CheckFailed, CheckLockedOut, CheckThrottledClient, CheckThrottledUsername, CheckBusy, CheckError}
+
+// Bounded HTTP label values: a method outside KnownMethods is "other", a request that
+// matched no route is "unmatched".
+const (
+	MethodOther    = "other"
+	RouteUnmatched = "unmatched"
+)
+
+// KnownMethods are the HTTP methods labelled as themselves.
+var KnownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true,
+	"DELETE": true, "OPTIONS": true, "CONNECT": true, "TRACE": true}
+
+// MethodLabel is method when it is a known one, else "other": clients choose methods
+// freely, and every distinct label value is a new series.
+func MethodLabel(method string) string {
+	if KnownMethods[method] {
+		return method
+	}
+	return MethodOther
+}
+
+// StatusClass is "1xx".."5xx" for a status code, "other" outside 100..599.
+func StatusClass(code int) string {
+	if code < 100 || code > 599 {
+		return "other"
+	}
+	return string(rune('0'+code/100)) + "xx"
+}
+
+// HashQueue exports the number of password hashes waiting for a slot.
+func HashQueue(reg prometheus.Registerer, waiting func() int) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "recall", Subsystem: "auth", Name: "hash_queue",
+		Help: "Password hashes waiting for a hashing slot (beyond the queue's bound: 429).",
+	}, func() float64 { return float64(waiting()) }))
 }
 
 // The outcomes of ReadYourWrites.
@@ -34,8 +94,8 @@ func New(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		HTTP: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "recall", Subsystem: "http", Name: "request_duration_seconds",
-			Help: "HTTP requests by method, route template and status code.", Buckets: buckets,
-		}, []string{"method", "route", "code"}),
+			Help: "HTTP requests by method (known ones, else other), route template (unmatched for none) and status class (2xx…).", Buckets: buckets,
+		}, []string{"method", "route", "status_class"}),
 		Commands: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "recall", Subsystem: "commands", Name: "total",
 			Help: "Commands handled by type and outcome.",
@@ -57,9 +117,23 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Reads with min_revision by outcome: fresh, waited, timeout.",
 		}, []string{"outcome"}),
 	}
+	m.PasswordChecks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "recall", Subsystem: "auth", Name: "password_checks_total",
+		Help: "Password checks (route login or password) by outcome: ok, failed, locked_out, throttled_client, throttled_username, busy, error.",
+	}, []string{"route", "outcome"})
+	m.Lockouts = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "recall", Subsystem: "auth", Name: "lockouts_total",
+		Help: "Failed password checks that locked (or kept locking) a username."})
+	m.LockoutsCleared = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "recall", Subsystem: "auth", Name: "lockouts_cleared_total",
+		Help: "Lockouts an admin cleared."})
 	for _, o := range []string{WaitFresh, WaitWaited, WaitTimeout} {
 		m.ReadYourWrites.WithLabelValues(o) // export zeros, so rate() and alerts see the series at once
 	}
-	reg.MustRegister(m.HTTP, m.Commands, m.CommandDuration, m.Append, m.Conflicts, m.ReadYourWrites)
+	for _, route := range []string{CheckLogin, CheckPassword} {
+		for _, o := range CheckOutcomes {
+			m.PasswordChecks.WithLabelValues(route, o)
+		}
+	}
+	reg.MustRegister(m.HTTP, m.Commands, m.CommandDuration, m.Append, m.Conflicts, m.ReadYourWrites,
+		m.PasswordChecks, m.Lockouts, m.LockoutsCleared)
 	return m
 }
