@@ -74,6 +74,9 @@ func testConfig(url string) commandapi.Config {
 	cfg.AdminUsername = "admin"
 	cfg.AdminPassword = adminPassword
 	cfg.Argon2 = fastArgon2
+	// Tests log in often from one address: the limits have their own tests.
+	cfg.Login.ClientPerMinute, cfg.Login.ClientBurst = 6000, 1000
+	cfg.Login.UsernamePerMinute, cfg.Login.UsernameBurst = 6000, 1000
 	return cfg
 }
 
