@@ -125,7 +125,7 @@ func TestDashboardCoversTheIssue(t *testing.T) {
 		"end-to-end latency":   "recall_projector_end_to_end_seconds_bucket",
 		"DLQ":                  "recall_projector_dead_letters_total",
 		"relay connected":      "recall_relay_connected",
-		"HTTP errors by route": `code=~"5.."`,
+		"HTTP errors by route": `status_class="5xx"`,
 	} {
 		if !strings.Contains(all.String(), metric) {
 			t.Errorf("dashboard has no %s panel (%s)", what, metric)
