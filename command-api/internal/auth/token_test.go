@@ -33,11 +33,14 @@ func TestVerifyRefusesTokensThisServiceWouldNotIssue(t *testing.T) {
 		t.Fatalf("a valid token: %v", err)
 	}
 	for name, mutate := range map[string]func(jwt.MapClaims){
-		"no iat":            func(c jwt.MapClaims) { delete(c, "iat") },
-		"iat in the future": func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix(); c["exp"] = now.Add(time.Hour + time.Minute).Unix() },
-		"lifetime > TTL":    func(c jwt.MapClaims) { c["exp"] = now.Add(24 * time.Hour).Unix() },
-		"role system":       func(c jwt.MapClaims) { c["role"] = RoleSystem },
-		"role operator":     func(c jwt.MapClaims) { c["role"] = RoleOperator },
+		"no iat": func(c jwt.MapClaims) { delete(c, "iat") },
+		"iat in the future": func(c jwt.MapClaims) {
+			c["iat"] = now.Add(time.Hour).Unix()
+			c["exp"] = now.Add(time.Hour + time.Minute).Unix()
+		},
+		"lifetime > TTL": func(c jwt.MapClaims) { c["exp"] = now.Add(24 * time.Hour).Unix() },
+		"role system":    func(c jwt.MapClaims) { c["role"] = RoleSystem },
+		"role operator":  func(c jwt.MapClaims) { c["role"] = RoleOperator },
 	} {
 		c := base()
 		mutate(c)

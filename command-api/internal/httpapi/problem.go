@@ -137,7 +137,7 @@ func problemFor(err error) *Problem {
 	case errors.Is(err, app.ErrLastAdmin):
 		return problem(409, KindLastAdmin, "this is the last active admin: promote another user to admin first")
 	case errors.Is(err, credentials.ErrBusy):
-		return &Problem{Type: ProblemTypeBase + KindBusy, Title: http.StatusText(429), Status: 429,
+		return &Problem{Type: ProblemTypeBase + KindBusy, Title: http.StatusText(http.StatusTooManyRequests), Status: http.StatusTooManyRequests,
 			Detail: "password checks are saturated; retry shortly", retryAfter: "1"}
 	case errors.Is(err, eventstore.ErrIdempotencyMismatch):
 		return problem(422, KindIdempotencyMismatch, "this Idempotency-Key was used for another request")

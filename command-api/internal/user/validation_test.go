@@ -106,8 +106,8 @@ func TestNewEmail(t *testing.T) {
 		{"p\u0430ypal@example.com", ""},          // the same in the local part
 		{"ada@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444", "ada@пример.рф"},
 		{"ada@xn--exmple-cua.com", "ada@exämple.com"}, // one domain, one spelling
-		{"ADA@EXA\u0308MPLE.COM", "ada@exämple.com"}, // decomposed ä: NFC
-		{"ada@exa_mple.com", ""},                     // not a host name (STD3)
+		{"ADA@EXA\u0308MPLE.COM", "ada@exämple.com"},  // decomposed ä: NFC
+		{"ada@exa_mple.com", ""},                      // not a host name (STD3)
 	}
 	for _, tc := range tests {
 		got, err := NewEmail(tc.in)
