@@ -72,12 +72,22 @@ func (s *server) throttled(c *gin.Context, route, username string) bool {
 		tooMany(c, KindRateLimited, "too many password checks from this address", wait)
 		return true
 	}
-	if ok, wait := s.limits.username.Allow(strings.ToLower(strings.TrimSpace(username))); !ok {
+	if ok, wait := s.limits.username.Allow(usernameKey(username)); !ok {
 		s.countCheck(route, metrics.CheckThrottledUsername)
 		tooMany(c, KindRateLimited, "too many password checks for this user", wait)
 		return true
 	}
 	return false
+}
+
+// usernameKey is the bucket key of a username: normalised as usernames are, and cut to
+// the longest username there can be, so a client cannot make the limiter hold big keys.
+func usernameKey(username string) string {
+	k := strings.ToLower(strings.TrimSpace(username))
+	if len(k) > user.UsernameMaxLen {
+		k = k[:user.UsernameMaxLen]
+	}
+	return k
 }
 
 // checkOutcome names err for the password checks metric; "" for an error that was
