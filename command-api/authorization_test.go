@@ -46,6 +46,15 @@ func TestReadAuthorization(t *testing.T) {
 		if len(page.Items) != 5 {
 			t.Fatalf("listed %+v", page.Items)
 		}
+		var auditors struct {
+			Items []struct {
+				Username string `json:"username"`
+			} `json:"items"`
+		}
+		a.do("GET", "/v1/users?role=auditor", tok, nil, nil).want(t, 200).json(t, &auditors)
+		if len(auditors.Items) != 1 || auditors.Items[0].Username != "audrey" {
+			t.Fatalf("role=auditor listed %+v", auditors.Items)
+		}
 	}
 }
 

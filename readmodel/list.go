@@ -23,7 +23,7 @@ type ListParams struct {
 	UsernamePrefix string
 	EmailPrefix    string
 	Status         string // "", "active" or "deleted"
-	Role           string // "", "admin" or "user"
+	Role           string // "", "admin", "auditor", "service" or "user"
 	PageSize       int    // 0 → DefaultPageSize; above MaxPageSize → MaxPageSize
 	PageToken      string // from a previous Page; "" for the first page
 }
@@ -49,9 +49,9 @@ func (p ListParams) validate() (int, error) {
 		return 0, fmt.Errorf("%w: status must be %q or %q", ErrInvalidArgument, StatusActive, StatusDeleted)
 	}
 	switch p.Role {
-	case "", RoleAdmin, RoleUser:
+	case "", RoleAdmin, RoleAuditor, RoleService, RoleUser:
 	default:
-		return 0, fmt.Errorf("%w: role must be %q or %q", ErrInvalidArgument, RoleAdmin, RoleUser)
+		return 0, fmt.Errorf("%w: role must be %q, %q, %q or %q", ErrInvalidArgument, RoleAdmin, RoleAuditor, RoleService, RoleUser)
 	}
 	switch {
 	case p.PageSize < 0:

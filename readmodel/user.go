@@ -42,7 +42,7 @@ type User struct {
 	Email     string
 	FirstName string
 	LastName  string
-	Role      string // "admin" | "user"
+	Role      string // "admin" | "auditor" | "service" | "user"
 	Status    string // "active" | "deleted"
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -55,6 +55,8 @@ const (
 	StatusActive  = "active"
 	StatusDeleted = "deleted"
 	RoleAdmin     = "admin"
+	RoleAuditor   = "auditor"
+	RoleService   = "service"
 	RoleUser      = "user"
 )
 

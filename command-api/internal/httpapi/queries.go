@@ -276,8 +276,8 @@ func listParams(c *gin.Context) (readmodel.ListParams, *Problem) {
 	if !slices.Contains([]string{"", readmodel.StatusActive, readmodel.StatusDeleted}, p.Status) {
 		bad["status"] = "must be active or deleted"
 	}
-	if !slices.Contains([]string{"", readmodel.RoleAdmin, readmodel.RoleUser}, p.Role) {
-		bad["role"] = "must be admin or user"
+	if !slices.Contains([]string{"", readmodel.RoleAdmin, readmodel.RoleAuditor, readmodel.RoleService, readmodel.RoleUser}, p.Role) {
+		bad["role"] = "must be admin, auditor, service or user"
 	}
 	if raw, ok := c.GetQuery("page_size"); ok {
 		n, err := strconv.Atoi(raw)
