@@ -61,8 +61,8 @@ func CodecFor(eventType string, version int) (*Codec, error) {
 // Encode encodes e with its catalog schema (e.EventType, e.SchemaVersion).
 func Encode(e Event) ([]byte, error) { return AppendEncode(nil, e) }
 
-// AppendEncode appends e's Avro encoding to dst: with AppendHeader first, the
-// relay builds a framed value in one buffer.
+// AppendEncode appends e's Avro encoding to dst: after a Confluent header
+// (sr.ConfluentHeader), the relay builds a framed value in one buffer.
 func AppendEncode(dst []byte, e Event) ([]byte, error) {
 	c, err := CodecFor(e.EventType, e.SchemaVersion)
 	if err != nil {

@@ -45,7 +45,8 @@
 //
 // Validate checks an event's data before it is stored. Register registers
 // the catalog in its fixed order and returns the ids; Registered.AppendValue
-// then builds a record value (AppendHeader + AppendEncode) in one buffer.
+// then builds a record value (franz-go's sr.ConfluentHeader, then
+// AppendEncode) in one buffer.
 // Catalog, Lookup and CurrentVersion describe the embedded schemas, and
 // CheckCompatibility is what CI runs on every schema change.
 package schemas

@@ -42,7 +42,7 @@ func (r Registered) AppendValue(dst []byte, e Event) ([]byte, error) {
 		return dst, err
 	}
 	start := len(dst)
-	out, err := AppendEncode(AppendHeader(dst, id), e)
+	out, err := AppendEncode(appendHeader(dst, id), e)
 	if err != nil {
 		return dst[:start], err
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/recall-events/recall/schemas"
 )
@@ -61,8 +62,10 @@ func FuzzDecodeRecord(f *testing.F) {
 			id = 1000 + i
 		}
 	}
-	f.Add([]byte("0190b3a0-0000-7000-8000-000000000002"), schemas.Frame(id, valid), "recall_revision", "1")
-	f.Add([]byte("k"), schemas.Frame(id, valid), "ce_id", "x")
+	framed, _ := new(sr.ConfluentHeader).AppendEncode(nil, id, nil)
+	framed = append(framed, valid...)
+	f.Add([]byte("0190b3a0-0000-7000-8000-000000000002"), framed, "recall_revision", "1")
+	f.Add([]byte("k"), framed, "ce_id", "x")
 	f.Add([]byte(nil), []byte{0, 0, 0, 3, 232, 2}, "", "")
 	f.Add([]byte("k"), []byte("garbage"), "recall_revision", "-1")
 	r := &Runner{cfg: Config{Decoder: dec}}
