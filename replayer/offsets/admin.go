@@ -102,6 +102,32 @@ func (a *Admin) GroupState(ctx context.Context, group string) (string, []string,
 // Plan computes the reset of group's partitions in topics (nil: every partition the group
 // has committed offsets for) to spec. It changes nothing.
 func (a *Admin) Plan(ctx context.Context, group string, topics Topics, spec Spec) (*Plan, error) {
+	l, err := a.list(ctx, group, topics, spec)
+	if err != nil {
+		return nil, err
+	}
+	plan := &Plan{Group: group, Spec: spec.String()}
+	for _, tp := range l.partitions {
+		plan.Partitions = append(plan.Partitions, l.line(tp.topic, tp.partition, spec))
+	}
+	plan.sort()
+	return plan, nil
+}
+
+// listing is what a plan or a description reads from Kafka: the group's commits and
+// the log offsets of the selected partitions (in topic, partition order).
+type listing struct {
+	committed             kadm.OffsetResponses
+	starts, ends, forTime kadm.ListedOffsets
+	partitions            []topicPartition
+}
+
+type topicPartition struct {
+	topic     string
+	partition int32
+}
+
+func (a *Admin) list(ctx context.Context, group string, topics Topics, spec Spec) (*listing, error) {
 	committed, err := a.adm.FetchOffsets(ctx, group)
 	if errors.Is(err, kerr.GroupIDNotFound) {
 		// A group that never committed: a reset may create its offsets.
@@ -122,22 +148,20 @@ func (a *Admin) Plan(ctx context.Context, group string, topics Topics, spec Spec
 		names = append(names, t)
 	}
 	sort.Strings(names)
-	starts, ends, forTime, err := a.listOffsets(ctx, spec, names)
-	if err != nil {
+	l := &listing{committed: committed}
+	if l.starts, l.ends, l.forTime, err = a.listOffsets(ctx, spec, names); err != nil {
 		return nil, err
 	}
-	plan := &Plan{Group: group, Spec: spec.String()}
 	for _, topic := range names {
-		parts, err := partitionsOf(topic, topics[topic], ends)
+		parts, err := partitionsOf(topic, topics[topic], l.ends)
 		if err != nil {
 			return nil, err
 		}
 		for _, p := range parts {
-			plan.Partitions = append(plan.Partitions, a.line(topic, p, committed, starts, ends, forTime, spec))
+			l.partitions = append(l.partitions, topicPartition{topic, p})
 		}
 	}
-	plan.sort()
-	return plan, nil
+	return l, nil
 }
 
 func (a *Admin) listOffsets(ctx context.Context, spec Spec, topics []string) (starts, ends, forTime kadm.ListedOffsets, err error) {
@@ -188,18 +212,18 @@ func partitionsOf(topic string, want []int32, ends kadm.ListedOffsets) ([]int32,
 	return want, nil
 }
 
-func (a *Admin) line(topic string, p int32, committed kadm.OffsetResponses, starts, ends, forTime kadm.ListedOffsets, spec Spec) Partition {
+func (l *listing) line(topic string, p int32, spec Spec) Partition {
 	b := Bounds{Current: -1, ForTime: -1}
-	if o, ok := committed.Lookup(topic, p); ok && o.Err == nil && o.At >= 0 {
+	if o, ok := l.committed.Lookup(topic, p); ok && o.Err == nil && o.At >= 0 {
 		b.Current = o.At
 	}
-	if o, ok := starts.Lookup(topic, p); ok {
+	if o, ok := l.starts.Lookup(topic, p); ok {
 		b.LogStart = o.Offset
 	}
-	if o, ok := ends.Lookup(topic, p); ok {
+	if o, ok := l.ends.Lookup(topic, p); ok {
 		b.LogEnd = o.Offset
 	}
-	if o, ok := forTime.Lookup(topic, p); ok && o.Offset >= 0 && o.Timestamp >= 0 {
+	if o, ok := l.forTime.Lookup(topic, p); ok && o.Offset >= 0 && o.Timestamp >= 0 {
 		b.ForTime = o.Offset
 	}
 	return Partition{Topic: topic, Partition: p, Current: b.Current, LogStart: b.LogStart,

@@ -230,4 +230,21 @@ func TestDescribeAndExport(t *testing.T) {
 	if csv.String() != want {
 		t.Fatalf("csv:\n%s\nwant:\n%s", csv.String(), want)
 	}
+	// A named topic the group committed only partly: kadm counts the rest from the log
+	// start, which DeleteRecords has moved to 4 on partition 2.
+	f.commit(t, "part", 7)
+	if _, err := f.adm.DeleteRecords(ctx, kadm.Offsets{topic: {2: {Topic: topic, Partition: 2, At: 4}}}); err != nil {
+		t.Fatal(err)
+	}
+	part, err := f.admin.Describe(ctx, "part", offsets.Topics{topic: nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lags []int64
+	for _, p := range part.Partitions {
+		lags = append(lags, p.Lag)
+	}
+	if fmt.Sprint(lags) != "[3 10 6]" || part.TotalLag != 19 || part.Partitions[1].Committed != -1 || part.Partitions[2].LogStart != 4 {
+		t.Fatalf("partly committed group: %+v", part)
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"sort"
 	"text/tabwriter"
+
+	"github.com/twmb/franz-go/pkg/kadm"
 )
 
 // Description is a group's state, members and, per partition it has committed, where it
@@ -19,8 +21,9 @@ type Description struct {
 	TotalLag   int64          `json:"total_lag"`
 }
 
-// PartitionLag is one partition of a Description. Lag is LogEnd − Committed (from the log
-// start when nothing is committed).
+// PartitionLag is one partition of a Description, as kadm computes it: Lag is LogEnd −
+// Committed, from the log start when nothing is committed, and -1 when an offset could not
+// be read.
 type PartitionLag struct {
 	Topic     string `json:"topic"`
 	Partition int32  `json:"partition"`
@@ -36,26 +39,40 @@ func (a *Admin) Describe(ctx context.Context, group string, topics Topics) (*Des
 	if err != nil {
 		return nil, err
 	}
+	sort.Strings(members)
 	d := &Description{Group: group, State: state, Members: members}
-	plan, err := a.Plan(ctx, group, topics, Spec{Kind: ToLatest})
+	l, err := a.list(ctx, group, topics, Spec{Kind: ToLatest})
 	if err != nil {
 		if len(topics) == 0 && errors.Is(err, ErrNoTopics) {
 			return d, nil
 		}
 		return nil, err
 	}
-	for _, p := range plan.Partitions {
-		from := p.Current
-		if from < 0 {
-			from = p.LogStart
-		}
-		lag := max(p.LogEnd-from, 0)
-		d.Partitions = append(d.Partitions, PartitionLag{Topic: p.Topic, Partition: p.Partition,
-			Committed: p.Current, LogStart: p.LogStart, LogEnd: p.LogEnd, Lag: lag})
-		d.TotalLag += lag
+	lag := l.lag(group)
+	for _, m := range lag.Sorted() {
+		d.Partitions = append(d.Partitions, PartitionLag{Topic: m.Topic, Partition: m.Partition,
+			Committed: m.Commit.At, LogStart: m.Start.Offset, LogEnd: m.End.Offset, Lag: m.Lag})
 	}
-	sort.Strings(d.Members)
+	d.TotalLag = lag.Total()
 	return d, nil
+}
+
+// lag is kadm's lag of exactly the listed partitions. A selected partition the group
+// never committed enters as "committed nowhere" (At -1), so kadm counts it from the log
+// start; the group's commits on other topics stay out of the total.
+func (l *listing) lag(group string) kadm.GroupLag {
+	commits := kadm.OffsetResponses{}
+	for _, tp := range l.partitions {
+		o, ok := l.committed.Lookup(tp.topic, tp.partition)
+		if !ok {
+			o = kadm.OffsetResponse{Offset: kadm.Offset{Topic: tp.topic, Partition: tp.partition, At: -1, LeaderEpoch: -1}}
+		}
+		if commits[tp.topic] == nil {
+			commits[tp.topic] = map[int32]kadm.OffsetResponse{}
+		}
+		commits[tp.topic][tp.partition] = o
+	}
+	return kadm.CalculateGroupLagWithStartOffsets(kadm.DescribedGroup{Group: group}, commits, l.starts, l.ends)
 }
 
 // WriteTable prints the description for people.
