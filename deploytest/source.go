@@ -93,6 +93,9 @@ func metricNames(dir string) (map[string]bool, error) {
 				if name := metricName(n, consts); name != "" {
 					names[name] = true
 				}
+				for _, name := range kpromNames(n, consts) {
+					names[name] = true
+				}
 				return true
 			})
 		}
@@ -206,6 +209,45 @@ func metricName(n ast.Node, consts map[string]string) string {
 		}
 	}
 	return ""
+}
+
+// kpromMetrics are the metrics franz-go's kprom plugin (v1.2) registers for a
+// client, under the namespace given to kprom.NewMetrics: the counters it
+// always has and the histograms and details its options can enable.
+var kpromMetrics = []string{
+	"connects_total", "connect_errors_total", "disconnects_total",
+	"write_bytes_total", "write_errors_total", "write_wait_seconds", "write_time_seconds",
+	"read_bytes_total", "read_errors_total", "read_wait_seconds", "read_time_seconds",
+	"request_duration_e2e_seconds", "request_throttled_seconds",
+	"produce_bytes_total", "produce_compressed_bytes_total", "produce_uncompressed_bytes_total",
+	"produce_batches_total", "produce_records_total",
+	"fetch_bytes_total", "fetch_compressed_bytes_total", "fetch_uncompressed_bytes_total",
+	"fetch_batches_total", "fetch_records_total",
+	"buffered_produce_records_total", "buffered_fetch_records_total",
+}
+
+// kpromNames are the metrics a kprom.NewMetrics(namespace, ...) call registers.
+func kpromNames(n ast.Node, consts map[string]string) []string {
+	call, ok := n.(*ast.CallExpr)
+	if !ok || len(call.Args) == 0 {
+		return nil
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "NewMetrics" {
+		return nil
+	}
+	if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "kprom" {
+		return nil
+	}
+	ns, ok := literal(call.Args[0], consts)
+	if !ok {
+		return nil
+	}
+	var names []string
+	for _, m := range kpromMetrics {
+		names = append(names, fqName(ns, "", m))
+	}
+	return names
 }
 
 // fqName joins like prometheus.BuildFQName: empty parts are left out, and no

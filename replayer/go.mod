@@ -39,6 +39,7 @@ require (
 	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/spf13/cast v1.7.0 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
+	github.com/twmb/franz-go/plugin/kprom v1.2.1 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
 	golang.org/x/crypto v0.51.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
@@ -65,6 +66,7 @@ require (
 	github.com/recall-events/recall/readmodel v0.0.0
 	github.com/recall-events/recall/relay v0.0.0
 	github.com/recall-events/recall/schemas v0.0.0
+	github.com/twmb/franz-go/plugin/kslog v1.0.0
 )
 
 replace (

@@ -82,6 +82,8 @@ require (
 	github.com/recall-events/recall/readmodel v0.0.0 // indirect
 	github.com/spf13/cobra v1.10.2 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
+	github.com/twmb/franz-go/plugin/kprom v1.2.1 // indirect
+	github.com/twmb/franz-go/plugin/kslog v1.0.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )
 

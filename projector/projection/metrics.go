@@ -2,8 +2,11 @@ package projection
 
 import (
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kprom"
 )
 
 // Metrics are the runtime's instruments, labelled by projection. One Metrics
@@ -20,6 +23,54 @@ type Metrics struct {
 	DeadLetters  *prometheus.CounterVec   // records sent to the DLQ
 	Gaps         *prometheus.CounterVec   // gaps met (each retry counts)
 	Paused       *prometheus.GaugeVec     // 1 while a partition waits for a retry
+	reg          prometheus.Registerer    // where each Runner's kprom client metrics go
+
+	mu   sync.Mutex
+	live map[string]bool // groups whose client has kprom metrics registered
+}
+
+// KafkaNamespace prefixes the franz-go client metrics (kprom) of every Recall
+// process: recall_kafka_connects_total, recall_kafka_fetch_bytes_total, ...
+const KafkaNamespace = "recall_kafka"
+
+// client returns the kprom hooks of one consumer client, labelled
+// client=<group> so every projection version has its own series; they
+// unregister when the client closes. A second live client of the same group
+// in one process (only tests run two) gets none: its series would collide
+// with the first's, and kprom panics on a duplicate registration.
+func (m *Metrics) client(group string) []kgo.Hook {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.live[group] {
+		return nil
+	}
+	if m.live == nil {
+		m.live = map[string]bool{}
+	}
+	m.live[group] = true
+	return []kgo.Hook{clientMetrics{kprom.NewMetrics(KafkaNamespace,
+		kprom.Registerer(m.reg),
+		kprom.WithStaticLabel(prometheus.Labels{"client": group}),
+		kprom.Histograms(kprom.RequestDurationE2E),
+	), func() { m.release(group) }}}
+}
+
+func (m *Metrics) release(group string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.live, group)
+}
+
+// clientMetrics are kprom's hooks plus a release of the group's label when
+// the client closes.
+type clientMetrics struct {
+	*kprom.Metrics
+	release func()
+}
+
+func (c clientMetrics) OnClientClosed(cl *kgo.Client) {
+	c.Metrics.OnClientClosed(cl)
+	c.release()
 }
 
 // NewMetrics creates the instruments and registers them on reg.
@@ -27,6 +78,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	p := []string{"projection"}
 	pp := []string{"projection", "topic", "partition"}
 	m := &Metrics{
+		reg: reg,
 		Applied: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recall_projector_events_applied_total",
 			Help: "Events applied to a read model or side effect."}, p),
 		Skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recall_projector_events_skipped_total",

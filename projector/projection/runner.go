@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kslog"
 )
 
 // Config configures a Runner.
@@ -129,6 +130,8 @@ func (r *Runner) clientOpts() []kgo.Opt {
 		// events is tens of thousands per fetch, which still fills a database batch.
 		kgo.FetchMaxBytes(fetchMaxBytes),
 		kgo.FetchMaxPartitionBytes(fetchMaxPartitionBytes),
+		kgo.WithLogger(kslog.New(r.log)),
+		kgo.WithHooks(r.cfg.Metrics.client(r.cfg.Group)...),
 	}
 	return append(opts, r.cfg.KafkaOpts...)
 }

@@ -54,6 +54,14 @@ func TestRecordsToReadModel(t *testing.T) {
 	eventually(t, 5*time.Second, "applied metric", func() bool {
 		return testutil.ToFloat64(b.metrics.Applied.WithLabelValues("users.v1")) == 6
 	})
+	// The consumer's franz-go client reports on the same registry, one
+	// client label per group.
+	for _, name := range []string{"connects_total", "fetch_bytes_total", "request_duration_e2e_seconds"} {
+		name = projection.KafkaNamespace + "_" + name
+		if n, err := testutil.GatherAndCount(b.reg, name); err != nil || n == 0 {
+			t.Errorf("%s: %d series, %v", name, n, err)
+		}
+	}
 }
 
 func TestRedeliveryChangesNothing(t *testing.T) {

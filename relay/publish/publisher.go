@@ -12,6 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kprom"
+	"github.com/twmb/franz-go/plugin/kslog"
 
 	"github.com/recall-events/recall/relay/record"
 	"github.com/recall-events/recall/schemas"
@@ -105,6 +107,8 @@ func New(opts Options, b *record.Builder) (*Publisher, error) {
 		kgo.MaxBufferedRecords(opts.MaxBuffered),
 		kgo.RecordPartitioner(Partitioner()),
 		kgo.ClientID("recall-relay"),
+		kgo.WithLogger(kslog.New(opts.Logger)),
+		kgo.WithHooks(opts.Metrics.client("relay")...),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
@@ -172,11 +176,44 @@ type Metrics struct {
 	Published *prometheus.CounterVec
 	Failed    prometheus.Counter
 	Latency   prometheus.Histogram
+	reg       prometheus.Registerer // where each client's kprom metrics go
+}
+
+// KafkaNamespace prefixes the franz-go client metrics (kprom) of every Recall
+// process: recall_kafka_connects_total, recall_kafka_produce_bytes_total, ...
+// The const label client says which process and client they count.
+const KafkaNamespace = "recall_kafka"
+
+// client returns the kprom hooks of one client, registered on the process's
+// registry with client=name; they unregister when the client closes.
+func (m *Metrics) client(name string) []kgo.Hook {
+	if m == nil {
+		return nil
+	}
+	return KafkaHooks(m.reg, name)
+}
+
+// KafkaHooks are the kprom hooks of a producer that works as the relay's (the
+// replayer's republish uses them too): connects and connect errors, bytes
+// written and read, produce and fetch bytes, and the request latency
+// histogram, all labelled client=name, on reg. A nil reg records nothing.
+// The metrics unregister when the client closes, so one name may be reused
+// after a close, not by two live clients.
+func KafkaHooks(reg prometheus.Registerer, name string) []kgo.Hook {
+	if reg == nil {
+		return nil
+	}
+	return []kgo.Hook{kprom.NewMetrics(KafkaNamespace,
+		kprom.Registerer(reg),
+		kprom.WithStaticLabel(prometheus.Labels{"client": name}),
+		kprom.Histograms(kprom.RequestDurationE2E),
+	)}
 }
 
 // NewMetrics creates the instruments and registers them on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
+		reg: reg,
 		Published: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "recall_relay_events_published_total", Help: "Events Kafka has acked, by topic.",
 		}, []string{"topic"}),

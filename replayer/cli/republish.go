@@ -77,7 +77,7 @@ func runRepublish(ctx context.Context, g *globals, f *republishFlags) error {
 	f.req.Partitions = f.partitions
 	r, err := republish.New(ctx, republish.Config{
 		DatabaseURL: g.databaseURL, Brokers: strings.Split(g.brokers, ","), RegistryURL: f.registryURL,
-		TopicPrefix: f.topicPrefix, Source: f.source, Timeout: g.timeout,
+		TopicPrefix: f.topicPrefix, Source: f.source, Timeout: g.timeout, Logger: g.kafkaLog(),
 	})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/user"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kslog"
 
 	"github.com/recall-events/recall/replayer/opslog"
 )
@@ -89,13 +91,20 @@ func (g *globals) validate() error {
 }
 
 func (g *globals) kafka() (*kgo.Client, *kadm.Client, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(g.brokers, ",")...), kgo.RequestTimeoutOverhead(g.timeout))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(g.brokers, ",")...), kgo.RequestTimeoutOverhead(g.timeout),
+		kgo.WithLogger(kslog.New(g.kafkaLog())))
 	if err != nil {
 		return nil, nil, fmt.Errorf("kafka client: %w", err)
 	}
 	adm := kadm.NewClient(cl)
 	adm.SetTimeoutMillis(int32(g.timeout.Milliseconds()))
 	return cl, adm, nil
+}
+
+// kafkaLog is where the Kafka clients' warnings and errors go: stderr, so an
+// unreachable broker says so instead of only timing out.
+func (g *globals) kafkaLog() *slog.Logger {
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 func (g *globals) opsLog(ctx context.Context) (*opslog.Log, error) {

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/plugin/kslog"
 
 	"github.com/recall-events/recall/eventstore"
 	"github.com/recall-events/recall/relay/publish"
@@ -25,6 +28,10 @@ type Config struct {
 	TopicPrefix string        // the relay's; record.DefaultTopicPrefix
 	Source      string        // the relay's ce_source; record.DefaultSource
 	Timeout     time.Duration // of each Kafka request and of waiting for open transactions; 30s
+	// Logger receives the Kafka client's logs; nil discards them.
+	Logger *slog.Logger
+	// Registerer, when set, gets the Kafka client's metrics (kprom, client=replayer).
+	Registerer prometheus.Registerer
 }
 
 func (c *Config) withDefaults() {
@@ -36,6 +43,9 @@ func (c *Config) withDefaults() {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 }
 
@@ -88,6 +98,8 @@ func New(ctx context.Context, cfg Config) (*Republisher, error) {
 		kgo.ProducerBatchCompression(codec),
 		kgo.RequestTimeoutOverhead(cfg.Timeout),
 		kgo.ClientID("recall-replayer"),
+		kgo.WithLogger(kslog.New(cfg.Logger)),
+		kgo.WithHooks(publish.KafkaHooks(cfg.Registerer, "replayer")...),
 	)
 	if err != nil {
 		pool.Close()
