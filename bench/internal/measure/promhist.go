@@ -1,12 +1,13 @@
 package measure
 
 import (
-	"bufio"
 	"context"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/recall-events/recall/bench/internal/rig"
 )
@@ -22,37 +23,34 @@ type BucketSummary struct {
 	P99le float64 `json:"p99_le_ms"`
 }
 
-const commitToAck = "recall_relay_commit_to_ack_seconds_bucket"
+const commitToAck = "recall_relay_commit_to_ack_seconds"
 
 // relayHistogram reads the relay's commit→ack histogram; empty when it is unreachable.
 func relayHistogram(ctx context.Context, r *rig.Rig) histogram {
-	h := histogram{}
 	p := r.Relay()
 	if p == nil {
-		return h
+		return histogram{}
 	}
 	body, err := p.Metrics(ctx)
 	if err != nil {
+		return histogram{}
+	}
+	return parseHistogram(body, commitToAck)
+}
+
+// parseHistogram sums the buckets (le="+Inf" included) of every series of histogram
+// family name in a Prometheus text exposition; empty when it is absent or the text
+// does not parse.
+func parseHistogram(exposition, name string) histogram {
+	h := histogram{}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(exposition))
+	if err != nil {
 		return h
 	}
-	sc := bufio.NewScanner(strings.NewReader(body))
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, commitToAck+"{") {
-			continue
-		}
-		i, j := strings.Index(line, `le="`), strings.LastIndex(line, " ")
-		if i < 0 || j < 0 {
-			continue
-		}
-		le := line[i+4 : i+4+strings.Index(line[i+4:], `"`)]
-		bound, err1 := strconv.ParseFloat(le, 64)
-		if le == "+Inf" {
-			bound, err1 = math.Inf(1), nil
-		}
-		count, err2 := strconv.ParseFloat(line[j+1:], 64)
-		if err1 == nil && err2 == nil {
-			h[bound] = count
+	for _, m := range fams[name].GetMetric() {
+		for _, b := range m.GetHistogram().GetBucket() {
+			h[b.GetUpperBound()] += float64(b.GetCumulativeCount())
 		}
 	}
 	return h
