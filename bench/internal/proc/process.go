@@ -11,10 +11,16 @@ import (
 	"time"
 )
 
+// StopGrace is how long Stop lets a process shut down after SIGTERM before it
+// kills it: long enough for the relay to drain its in-flight records and the
+// projector to commit its batch.
+const StopGrace = 60 * time.Second
+
 // Process is one running service binary.
 type Process struct {
 	cmd    *exec.Cmd
-	listen string // host:port of its /readyz and /metrics
+	stop   context.CancelFunc // starts the graceful stop
+	listen string             // host:port of its /readyz and /metrics
 	done   chan struct{}
 	err    error // Wait's result, valid once done is closed
 }
@@ -23,15 +29,25 @@ type Process struct {
 // its health server was told to use. Output goes to log (nil: discarded). Pdeathsig
 // takes the process down with the harness, so an interrupted run leaves nothing behind.
 func Start(path string, env []string, listen string, log io.Writer) (*Process, error) {
-	cmd := exec.Command(path)
+	return start(path, env, listen, log, StopGrace)
+}
+
+func start(path string, env []string, listen string, log io.Writer, grace time.Duration, args ...string) (*Process, error) {
+	ctx, stop := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, path, args...)
+	// Stop cancels ctx: os/exec sends SIGTERM through Cancel and, if the
+	// process is still running grace later, kills it (WaitDelay).
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = grace
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
+		stop()
 		return nil, fmt.Errorf("proc: start %s: %w", path, err)
 	}
-	p := &Process{cmd: cmd, listen: listen, done: make(chan struct{})}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
+	p := &Process{cmd: cmd, stop: stop, listen: listen, done: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); stop(); close(p.done) }()
 	return p, nil
 }
 
@@ -85,23 +101,13 @@ func (p *Process) Metrics(ctx context.Context) (string, error) {
 }
 
 // Kill sends SIGKILL, a crash: nothing is flushed or acknowledged. It waits for the exit.
-func (p *Process) Kill() { p.signal(syscall.SIGKILL, 0) }
+func (p *Process) Kill() {
+	_ = p.cmd.Process.Kill() // "already finished" when it has exited
+	<-p.done
+}
 
-// Stop sends SIGTERM and waits up to grace for a graceful exit, then kills.
-func (p *Process) Stop(grace time.Duration) { p.signal(syscall.SIGTERM, grace) }
-
-func (p *Process) signal(sig syscall.Signal, grace time.Duration) {
-	if p.Exited() {
-		return
-	}
-	_ = p.cmd.Process.Signal(sig)
-	if grace <= 0 {
-		grace = 10 * time.Second
-	}
-	select {
-	case <-p.done:
-	case <-time.After(grace):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
+// Stop sends SIGTERM and waits up to StopGrace for a graceful exit, then kills.
+func (p *Process) Stop() {
+	p.stop()
+	<-p.done
 }

@@ -25,7 +25,7 @@ func (s *services) stopAll() {
 	defer s.mu.Unlock()
 	for _, p := range []*proc.Process{s.relay, s.projector} {
 		if p != nil {
-			p.Stop(30 * time.Second)
+			p.Stop()
 		}
 	}
 }
@@ -133,12 +133,12 @@ func (r *Rig) Projector() *proc.Process {
 
 // StopRelay stops the relay gracefully (in-flight records acked, checkpoint saved).
 func (r *Rig) StopRelay() {
-	r.take(&r.services.relay, func(p *proc.Process) { p.Stop(60 * time.Second) })
+	r.take(&r.services.relay, (*proc.Process).Stop)
 }
 
 // StopProjector stops the projector gracefully (the batch in hand applied and committed).
 func (r *Rig) StopProjector() {
-	r.take(&r.services.projector, func(p *proc.Process) { p.Stop(60 * time.Second) })
+	r.take(&r.services.projector, (*proc.Process).Stop)
 }
 
 // KillRelay SIGKILLs the relay: a crash with records in flight.
