@@ -115,6 +115,7 @@ func TestParseTimestamptz(t *testing.T) {
 		"2026-11-25 10:00:00.5+01":         time.Date(2026, 11, 25, 9, 0, 0, 5e8, time.UTC),
 		"2026-11-25 10:00:00.000001+05:30": time.Date(2026, 11, 25, 4, 30, 0, 1000, time.UTC),
 		"1900-01-01 00:00:00-00:17:30":     time.Date(1900, 1, 1, 0, 17, 30, 0, time.UTC),
+		"0099-01-01 00:00:00+00 BC":        time.Date(-98, 1, 1, 0, 0, 0, 0, time.UTC), // 1 BC is year 0
 	}
 	for in, want := range cases {
 		got, err := ParseTimestamptz([]byte(in))
@@ -122,9 +123,23 @@ func TestParseTimestamptz(t *testing.T) {
 			t.Errorf("%s: got %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "infinity", "2026-11-25 10:00:00", "2026-11-25 10:00:00+1", "2026-11-25 10:00:00+01:3x", "0099-01-01 00:00:00+00 BC"} {
+	for _, in := range []string{"", "infinity", "2026-11-25 10:00:00", "2026-11-25 10:00:00+1", "2026-11-25 10:00:00+01:3x", "-infinity", "2026-13-01 00:00:00+00"} {
 		if _, err := ParseTimestamptz([]byte(in)); err == nil {
 			t.Errorf("%q parsed", in)
+		}
+	}
+	if _, err := ParseTimestamptz(nil); err == nil {
+		t.Error("NULL parsed")
+	}
+}
+
+// BenchmarkParseTimestamptz: one call per relayed event (recorded_at).
+func BenchmarkParseTimestamptz(b *testing.B) {
+	in := []byte("2026-11-25 10:00:00.123456+00")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseTimestamptz(in); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/recall-events/recall/schemas"
 )
 
@@ -66,52 +68,21 @@ func kindName(k byte) string {
 	return fmt.Sprintf("of kind 0x%02x", k)
 }
 
-// ParseTimestamptz parses timestamptz in PostgreSQL's ISO output style
-// ("2026-11-25 10:00:00.123456+00", offsets also as +05:30 or +05:30:15). The relay
-// asks for DateStyle=ISO and TimeZone=UTC, but any zone the server prints parses.
+// textTimestamptz is pgx's decoder of timestamptz in text format, planned once: a
+// stateless plan, safe for concurrent use.
+var textTimestamptz = pgtype.NewMap().PlanScan(pgtype.TimestamptzOID, pgtype.TextFormatCode, (*pgtype.Timestamptz)(nil))
+
+// ParseTimestamptz parses timestamptz as PostgreSQL prints it in text
+// ("2026-11-25 10:00:00.123456+00", offsets also as +05:30 or +05:30:15), with
+// pgx's pgtype, and returns it in UTC. The relay asks for DateStyle=ISO and
+// TimeZone=UTC, but any zone the server prints parses; ±infinity is refused.
 func ParseTimestamptz(b []byte) (time.Time, error) {
-	const base = len("2006-01-02 15:04:05")
-	s := string(b)
-	i := base
-	for i < len(s) && s[i] != '+' && s[i] != '-' {
-		i++
-	}
-	if len(s) < base || i == len(s) {
-		return time.Time{}, fmt.Errorf("%q is not an ISO timestamptz", s)
-	}
-	t, err := time.Parse("2006-01-02 15:04:05.999999999", s[:i])
-	if err != nil {
+	var ts pgtype.Timestamptz
+	if err := textTimestamptz.Scan(b, &ts); err != nil {
 		return time.Time{}, err
 	}
-	off, err := parseOffset(s[i:])
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q: %w", s, err)
+	if !ts.Valid || ts.InfinityModifier != pgtype.Finite {
+		return time.Time{}, fmt.Errorf("%q is not a finite timestamptz", b)
 	}
-	return t.Add(-off).UTC(), nil
-}
-
-// parseOffset parses ±hh, ±hh:mm or ±hh:mm:ss.
-func parseOffset(s string) (time.Duration, error) {
-	sign := time.Duration(1)
-	if s[0] == '-' {
-		sign = -1
-	}
-	var d time.Duration
-	units := []time.Duration{time.Hour, time.Minute, time.Second}
-	rest := s[1:]
-	for k := 0; k < len(units); k++ {
-		if len(rest) < 2 || rest[0] < '0' || rest[0] > '9' || rest[1] < '0' || rest[1] > '9' {
-			return 0, fmt.Errorf("bad zone offset %q", s)
-		}
-		d += time.Duration(rest[0]-'0')*10*units[k] + time.Duration(rest[1]-'0')*units[k]
-		rest = rest[2:]
-		if rest == "" {
-			return sign * d, nil
-		}
-		if rest[0] != ':' {
-			break
-		}
-		rest = rest[1:]
-	}
-	return 0, fmt.Errorf("bad zone offset %q", s)
+	return ts.Time.UTC(), nil
 }
