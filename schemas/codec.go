@@ -96,7 +96,7 @@ func (c *Codec) AppendEncode(dst []byte, e Event) ([]byte, error) {
 	if e.EventType != c.l.name {
 		return dst, fmt.Errorf("%w: event type %q encoded with schema %s", ErrInvalidEvent, e.EventType, c.l.fullName)
 	}
-	if !isUUID(e.EventID) || !isUUID(e.AggregateID) {
+	if !IsUUID(e.EventID) || !IsUUID(e.AggregateID) {
 		return dst, fmt.Errorf("%w: %s: event_id %q and aggregate_id %q must be UUIDs", ErrInvalidEvent, c.l.fullName, e.EventID, e.AggregateID)
 	}
 	start := len(dst)

@@ -225,3 +225,19 @@ func replaceOnce(s, old, new string) string {
 	}
 	return strings.Replace(s, old, new, 1)
 }
+
+func TestIsUUID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"0193a3b0-1c2d-7e3f-8a4b-5c6d7e8f9a0b":   true,
+		"0193A3B0-1C2D-7E3F-8A4B-5C6D7E8F9A0B":   true,
+		"0193a3b01c2d7e3f8a4b5c6d7e8f9a0b":       false,
+		"{0193a3b0-1c2d-7e3f-8a4b-5c6d7e8f9a0b}": false,
+		"0193a3b0-1c2d-7e3f-8a4b-5c6d7e8f9a0g":   false,
+		"0193a3b0_1c2d-7e3f-8a4b-5c6d7e8f9a0b":   false,
+		"":                                       false,
+	} {
+		if IsUUID(s) != want {
+			t.Errorf("IsUUID(%q) = %v, want %v", s, !want, want)
+		}
+	}
+}

@@ -85,10 +85,11 @@ func appendJSONString[T string | []byte](dst []byte, s T) []byte {
 	return append(dst, '"')
 }
 
-// isUUID checks the canonical 8-4-4-4-12 hex form. The envelope's ids carry
-// logicalType uuid, and strict readers (Java's Avro, for one) refuse anything
-// else, so the encoder refuses it first.
-func isUUID(s string) bool {
+// IsUUID reports whether s is a UUID in the canonical 8-4-4-4-12 hex form,
+// the only form Recall's ids take. The envelope's ids carry logicalType uuid,
+// and strict readers (Java's Avro, for one) refuse anything else, so the
+// encoder refuses it first; readers of Recall's ids check with the same rule.
+func IsUUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}

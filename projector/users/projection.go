@@ -10,6 +10,7 @@ import (
 
 	"github.com/recall-events/recall/projector/projection"
 	"github.com/recall-events/recall/readmodel"
+	"github.com/recall-events/recall/schemas"
 )
 
 // Name is the projection's name in the projections table.
@@ -35,7 +36,7 @@ func New(pool *pgxpool.Pool, v int) (*Projection, error) {
 func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int, error) {
 	limit, stopErr := len(msgs), error(nil)
 	for i, m := range msgs {
-		if !isUUID(m.Event.AggregateID) {
+		if !schemas.IsUUID(m.Event.AggregateID) {
 			limit, stopErr = i, projection.Poison(fmt.Errorf("aggregate id %q is not a UUID", m.Event.AggregateID))
 			break
 		}
@@ -97,22 +98,4 @@ func (p *Projection) load(ctx context.Context, tx pgx.Tx, msgs []projection.Mess
 		}
 	}
 	return p.writer.Lock(ctx, tx, ids)
-}
-
-// isUUID reports the canonical 8-4-4-4-12 hex form.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if c != '-' {
-				return false
-			}
-		} else if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }
