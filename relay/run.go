@@ -178,8 +178,8 @@ func (r *relay) retry(ctx context.Context, what string, fn func() error) error {
 	}
 }
 
-// backoff doubles from 100 ms up to max, with up to 25% jitter so standbys do not
-// retry in step.
+// backoff doubles from 100 ms up to max and takes up to 25% off each wait, so
+// standbys do not retry in step; a wait is never longer than max.
 type backoff struct {
 	cur, max time.Duration
 }
@@ -190,7 +190,7 @@ func (b *backoff) next() time.Duration {
 	} else {
 		b.cur = min(b.cur*2, b.max)
 	}
-	return b.cur + time.Duration(float64(b.cur)*0.25*randFloat())
+	return b.cur - time.Duration(float64(b.cur)*0.25*randFloat())
 }
 
 func (b *backoff) reset() { b.cur = 0 }

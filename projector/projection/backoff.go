@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// Backoff is exponential with full jitter: attempt n waits a uniform random
-// duration in [Base/2, min(Max, Base·2ⁿ)], so instances retrying the same
-// outage spread out instead of hammering in step.
+// Backoff is exponential with jitter above a floor: attempt n (0-based) waits
+// a uniform random duration in [Base/2, min(Max, Base·2ⁿ)]. Not "full jitter"
+// (which starts at 0): the floor keeps a retry from firing at once, and the
+// spread keeps instances retrying the same outage out of step. Never more
+// than Max.
 type Backoff struct {
 	Base time.Duration // default 100ms
 	Max  time.Duration // default 30s

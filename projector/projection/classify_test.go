@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -42,12 +43,22 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+// TestBackoff pins what the doc says: retry n waits within
+// [Base/2, min(Max, Base·2ⁿ)], spread over that range, never above Max.
 func TestBackoff(t *testing.T) {
-	b := Backoff{Base: 100e6, Max: 1e9}
+	b := Backoff{Base: 100 * time.Millisecond, Max: time.Second}
 	for attempt := range 20 {
-		d := b.Delay(attempt)
-		if d < 50e6 || d > 1e9 {
-			t.Fatalf("Delay(%d) = %v out of [Base/2, Max]", attempt, d)
+		ceil := min(b.Base<<attempt, b.Max)
+		lo, hi := ceil, time.Duration(0)
+		for range 200 {
+			d := b.Delay(attempt)
+			if d < b.Base/2 || d > ceil {
+				t.Fatalf("Delay(%d) = %v out of [%v, %v]", attempt, d, b.Base/2, ceil)
+			}
+			lo, hi = min(lo, d), max(hi, d)
+		}
+		if spread := ceil - b.Base/2; hi-lo < spread/2 {
+			t.Errorf("Delay(%d) spread over [%v, %v] only, of [%v, %v]", attempt, lo, hi, b.Base/2, ceil)
 		}
 	}
 }

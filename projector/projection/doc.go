@@ -48,6 +48,7 @@
 // acknowledged before the offset commit, so a crash may dead-letter a record
 // twice but never loses one.
 //
-// Backoff is exponential with full jitter between Backoff.Base and Backoff.Max
-// and resets when the partition makes progress.
+// Backoff is exponential with jitter: retry n waits a random duration in
+// [Base/2, min(Max, Base·2ⁿ)], and the count resets when the partition makes
+// progress.
 package projection
