@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/recall-events/recall/projector/projection"
-	"github.com/recall-events/recall/projector/upcast"
 	"github.com/recall-events/recall/readmodel"
 	"github.com/recall-events/recall/schemas"
+	"github.com/recall-events/recall/schemas/upcast"
 )
 
 var errNoUser = errors.New("event for a user that was never created")

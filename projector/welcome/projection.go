@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/recall-events/recall/projector/projection"
-	"github.com/recall-events/recall/projector/upcast"
+	"github.com/recall-events/recall/schemas/upcast"
 )
 
 // Name and Group of the welcome-email projection. The group has no version:
