@@ -20,6 +20,7 @@
 //
 // The packages: projection (the consumer-group runtime), users (the users
 // read model per version), welcome (the email side effect), readmodel (the
-// queries command-api uses), versions (the projections table), upcast (old
-// schema versions), migrations.
+// queries command-api uses), versions (the projections table), migrations.
+// Old schema versions are lifted with the contract's schemas/upcast, the
+// same upcasters the aggregate uses.
 package projector

@@ -21,5 +21,5 @@
 // changed rows are written back with two set-based statements (INSERT of new
 // rows, UPDATE guarded by the revision read). The transaction notifies
 // readmodel.NotifyChannel so read-your-writes waiters wake. Events of old
-// schema versions are upcast first (package upcast).
+// schema versions are upcast first (schemas/upcast).
 package users
