@@ -46,6 +46,8 @@ type Cluster struct {
 	dir, database string
 	port          int
 	temp          bool
+	bin           string  // the resolved BinDir
+	opts          Options // as started, so Restart keeps settings and log
 	cmd           *exec.Cmd
 	done          chan struct{}
 	stopOnce      sync.Once
@@ -64,7 +66,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Cluster{dir: opts.Dir, database: opts.Database, port: opts.Port, done: make(chan struct{})}
+	p := &Cluster{dir: opts.Dir, database: opts.Database, port: opts.Port, bin: bin, opts: opts, done: make(chan struct{})}
 	if p.database == "" {
 		p.database = "recall"
 	}
@@ -244,22 +246,19 @@ func (p *Cluster) Port() int { return p.port }
 func (p *Cluster) Dir() string { return p.dir }
 
 // Restart stops the server cleanly and starts it again on the same port and data, as a
-// fault test needs ("restart PostgreSQL").
+// fault test needs ("restart PostgreSQL"), with the binaries, settings and log it was
+// started with.
 func (p *Cluster) Restart(ctx context.Context) error {
 	if err := p.shutdown(syscall.SIGINT); err != nil {
 		return err
 	}
 	p.done = make(chan struct{})
 	p.stopOnce = sync.Once{}
-	bin, err := postgresBin("")
-	if err != nil {
-		return err
-	}
 	cred, err := serverCredential()
 	if err != nil {
 		return err
 	}
-	return p.start(ctx, bin, cred, Options{})
+	return p.start(ctx, p.bin, cred, p.opts)
 }
 
 // Stop shuts the server down (fast mode) and removes a temporary cluster.
