@@ -38,7 +38,6 @@ require (
 	github.com/prometheus/procfs v0.16.1 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/spf13/cast v1.7.0 // indirect
-	github.com/spf13/pflag v1.0.9 // indirect
 	github.com/twmb/franz-go/plugin/kprom v1.2.1 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
 	golang.org/x/crypto v0.51.0 // indirect
@@ -66,6 +65,7 @@ require (
 	github.com/recall-events/recall/readmodel v0.0.0
 	github.com/recall-events/recall/relay v0.0.0
 	github.com/recall-events/recall/schemas v0.0.0
+	github.com/spf13/pflag v1.0.9
 	github.com/twmb/franz-go/plugin/kslog v1.0.0
 )
 

@@ -108,6 +108,43 @@ func TestResetDryRunThenExecute(t *testing.T) {
 	}
 }
 
+// TestResetKafkaToolVocabulary: the kafka-consumer-groups names work as there.
+func TestResetKafkaToolVocabulary(t *testing.T) {
+	e := setup(t)
+	// --bootstrap-server names the brokers; --dry-run is the default said aloud;
+	// --to-current keeps the committed offsets; --export alone writes to stdout.
+	var out, errOut bytes.Buffer
+	code := cli.Execute(context.Background(), []string{"--bootstrap-server", e.brokers, "--database-url", e.dbURL, "--actor", "tester",
+		"offsets", "reset", "--group", "g", "--all-topics", "--to-current", "--dry-run", "--export"}, &out, &errOut)
+	if code != 0 || !strings.HasPrefix(out.String(), topic+",0,5\n"+topic+",1,4\n") || !strings.Contains(errOut.String(), "dry run: 0 partition(s) would move") {
+		t.Fatalf("to-current: code %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	// The CSV --export writes to a file is what --from-file reads back.
+	file := t.TempDir() + "/plan.csv"
+	if _, errOut, code := e.run(t, "offsets", "reset", "--group", "g", "--to-offset", "2", "--export", file); code != 0 {
+		t.Fatalf("export to %s: %d %s", file, code, errOut)
+	}
+	if got := e.committed(t); got != "5 4" {
+		t.Fatalf("the export alone changed offsets: %s", got)
+	}
+	if _, errOut, code := e.run(t, "offsets", "reset", "--group", "g", "--from-file", file, "--execute"); code != 0 {
+		t.Fatalf("from-file: %d %s", code, errOut)
+	}
+	if got := e.committed(t); got != "2 2" {
+		t.Fatalf("after --from-file: %s, want 2 2", got)
+	}
+	for _, bad := range [][]string{
+		{"--to-earliest", "--dry-run", "--execute"},
+		{"--to-earliest", "--all-topics", "--topic", topic},
+		{"--from-file", file, "--topic", topic},
+		{"--to-earliest", "stray"},
+	} {
+		if _, errOut, code := e.run(t, append([]string{"offsets", "reset", "--group", "g"}, bad...)...); code == 0 {
+			t.Errorf("%v accepted: %s", bad, errOut)
+		}
+	}
+}
+
 func TestDescribeJSONAndBadFlags(t *testing.T) {
 	e := setup(t)
 	out, _, code := e.run(t, "-o", "json", "offsets", "describe", "--group", "g")

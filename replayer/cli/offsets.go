@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,15 +53,29 @@ func newResetCmd(g *globals) *cobra.Command {
 		topicFlags []string
 		spec       offsets.SpecFlags
 		execute    bool
+		dryRun     bool
+		allTopics  bool
 		export     string
 	)
 	cmd := &cobra.Command{
-		Use:   "reset --group G (--to-earliest | --to-latest | --to-offset N | --to-datetime T | --by-duration PT1H | --shift-by ±N) [--execute]",
+		Use:   "reset --group G (--to-earliest | --to-latest | --to-current | --to-offset N | --to-datetime T | --by-duration PT1H | --shift-by ±N | --from-file F) [--dry-run | --execute]",
 		Short: "Plan (default) or execute a reset of a group's offsets, as kafka-consumer-groups --reset-offsets",
 		Long: `Without --execute, reset only prints the plan: the current and the target offset of every
 partition. With --execute it commits the targets and records the operation in ops_log. It refuses
 while the group has active members: stop the consumers first (they would overwrite the reset).`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				// --export takes its file optionally, so "--export plan.csv" arrives as
+				// --export=- and an argument.
+				if !cmd.Flags().Changed("export") || export != "-" {
+					return fmt.Errorf("unexpected argument %q", args[0])
+				}
+				export = args[0]
+			}
+			if err := resetScope(execute, dryRun, allTopics, topicFlags); err != nil {
+				return err
+			}
 			s, err := offsets.ParseSpec(spec)
 			if err != nil {
 				return err
@@ -112,16 +127,33 @@ while the group has active members: stop the consumers first (they would overwri
 	f := cmd.Flags()
 	f.StringVar(&group, "group", "", "consumer group (required)")
 	f.StringArrayVar(&topicFlags, "topic", nil, "topic, or topic:p1,p2 (repeatable; default: the group's topics)")
+	f.BoolVar(&allTopics, "all-topics", false, "every topic the group has committed offsets for (the default without --topic)")
 	f.BoolVar(&spec.ToEarliest, "to-earliest", false, "reset to the log start")
 	f.BoolVar(&spec.ToLatest, "to-latest", false, "reset to the log end")
 	f.StringVar(&spec.ToOffset, "to-offset", "", "reset to offset N (clamped to the log)")
 	f.StringVar(&spec.ToDatetime, "to-datetime", "", "reset to the first record at or after this RFC 3339 instant")
 	f.StringVar(&spec.ByDuration, "by-duration", "", "reset to the first record at or after now minus an ISO 8601 duration (PT1H)")
 	f.StringVar(&spec.ShiftBy, "shift-by", "", "move the committed offsets by ±N")
+	f.BoolVar(&spec.ToCurrent, "to-current", false, "reset to the committed offsets (the log start where nothing is committed)")
+	f.StringVar(&spec.FromFile, "from-file", "", "reset to the offsets of a CSV as --export writes it (topic,partition,offset); it names the partitions")
 	f.BoolVar(&execute, "execute", false, "apply the plan (default: print it only)")
-	f.StringVar(&export, "export", "", "write the plan as CSV (topic,partition,offset) to this file, or - for stdout")
+	f.BoolVar(&dryRun, "dry-run", false, "print the plan only (the default, said explicitly)")
+	f.StringVar(&export, "export", "", "write the plan as CSV (topic,partition,offset) to this file; without a file (or -), to stdout")
+	f.Lookup("export").NoOptDefVal = "-"
 	_ = cmd.MarkFlagRequired("group")
 	return cmd
+}
+
+// resetScope refuses flags that contradict each other, as kafka-consumer-groups does.
+func resetScope(execute, dryRun, allTopics bool, topics []string) error {
+	var errs []error
+	if execute && dryRun {
+		errs = append(errs, errors.New("give --dry-run or --execute, not both"))
+	}
+	if allTopics && len(topics) > 0 {
+		errs = append(errs, errors.New("give --all-topics or --topic, not both"))
+	}
+	return errors.Join(errs...)
 }
 
 func writeExport(path string, stdout io.Writer, plan *offsets.Plan) error {

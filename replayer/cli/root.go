@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kslog"
@@ -61,8 +62,9 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	root.SetGlobalNormalizationFunc(kafkaToolNames)
 	f := root.PersistentFlags()
-	f.StringVar(&g.brokers, "brokers", envOr("RECALL_KAFKA_BROKERS", "127.0.0.1:9092"), "Kafka bootstrap brokers, comma-separated (env RECALL_KAFKA_BROKERS)")
+	f.StringVar(&g.brokers, "brokers", envOr("RECALL_KAFKA_BROKERS", "127.0.0.1:9092"), "Kafka bootstrap brokers, comma-separated; alias --bootstrap-server (env RECALL_KAFKA_BROKERS)")
 	f.StringVar(&g.databaseURL, "database-url", envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:55432/recall?sslmode=disable"), "PostgreSQL URL: ops_log, projections, event store (env DATABASE_URL)")
 	f.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	f.StringVar(&g.actor, "actor", envOr("RECALL_ACTOR", currentUser()), "who runs this, recorded in ops_log (env RECALL_ACTOR)")
@@ -123,6 +125,14 @@ func (g *globals) print(v any, table func(io.Writer) error) error {
 		return enc.Encode(v)
 	}
 	return table(g.stdout)
+}
+
+// kafkaToolNames lets kafka-consumer-groups' --bootstrap-server name the brokers.
+func kafkaToolNames(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	if name == "bootstrap-server" {
+		name = "brokers"
+	}
+	return pflag.NormalizedName(name)
 }
 
 func envOr(name, def string) string {

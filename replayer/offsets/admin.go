@@ -100,8 +100,15 @@ func (a *Admin) GroupState(ctx context.Context, group string) (string, []string,
 }
 
 // Plan computes the reset of group's partitions in topics (nil: every partition the group
-// has committed offsets for) to spec. It changes nothing.
+// has committed offsets for; with a FromFile spec, the partitions the file names) to
+// spec. It changes nothing.
 func (a *Admin) Plan(ctx context.Context, group string, topics Topics, spec Spec) (*Plan, error) {
+	if spec.Kind == FromFile {
+		if len(topics) > 0 {
+			return nil, fmt.Errorf("%w: --from-file names its partitions; drop --topic", ErrSpec)
+		}
+		topics = spec.File.Topics()
+	}
 	l, err := a.list(ctx, group, topics, spec)
 	if err != nil {
 		return nil, err
@@ -223,6 +230,7 @@ func (l *listing) line(topic string, p int32, spec Spec) Partition {
 	if o, ok := l.ends.Lookup(topic, p); ok {
 		b.LogEnd = o.Offset
 	}
+	b.FromFile = spec.File[topic][p]
 	if o, ok := l.forTime.Lookup(topic, p); ok && o.Offset >= 0 && o.Timestamp >= 0 {
 		b.ForTime = o.Offset
 	}

@@ -27,9 +27,10 @@ type Plan struct {
 }
 
 // Bounds are the inputs of one partition's target: its committed offset (-1 if none),
-// log start and end, and the offset found for a datetime (-1 if no record is that new).
+// log start and end, the offset found for a datetime (-1 if no record is that new), and
+// the offset a --from-file CSV gives it.
 type Bounds struct {
-	Current, LogStart, LogEnd, ForTime int64
+	Current, LogStart, LogEnd, ForTime, FromFile int64
 }
 
 // Target computes one partition's new offset, always within [LogStart, LogEnd]: a
@@ -48,6 +49,14 @@ func Target(s Spec, b Bounds) int64 {
 		if t < 0 {
 			t = b.LogEnd
 		}
+	case ToCurrent:
+		// Nothing committed: where a new consumer of Recall's topics begins.
+		t = b.Current
+		if t < 0 {
+			t = b.LogStart
+		}
+	case FromFile:
+		t = b.FromFile
 	case ShiftBy:
 		base := b.Current
 		if base < 0 {

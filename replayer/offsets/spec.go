@@ -1,8 +1,11 @@
 package offsets
 
 import (
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +22,8 @@ const (
 	ToDatetime
 	ByDuration
 	ShiftBy
+	ToCurrent
+	FromFile
 )
 
 func (k Kind) String() string {
@@ -35,6 +40,10 @@ func (k Kind) String() string {
 		return "by-duration"
 	case ShiftBy:
 		return "shift-by"
+	case ToCurrent:
+		return "to-current"
+	case FromFile:
+		return "from-file"
 	}
 	return "unknown"
 }
@@ -46,6 +55,49 @@ type Spec struct {
 	At       time.Time     // ToDatetime
 	Duration time.Duration // ByDuration: now minus this
 	Shift    int64         // ShiftBy
+	File     Targets       // FromFile: the offset of every partition to reset
+}
+
+// Targets are offsets by topic and partition, as a CSV of --export holds them.
+type Targets map[string]map[int32]int64
+
+// Topics are the partitions the targets name.
+func (t Targets) Topics() Topics {
+	ts := Topics{}
+	for topic, ps := range t {
+		for p := range ps {
+			ts[topic] = append(ts[topic], p)
+		}
+	}
+	return ts
+}
+
+// ReadCSV reads what Plan.WriteCSV and kafka-consumer-groups --export write: one
+// topic,partition,offset line per partition.
+func ReadCSV(r io.Reader) (Targets, error) {
+	rows, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	t := Targets{}
+	for i, row := range rows {
+		if len(row) != 3 {
+			return nil, fmt.Errorf("%w: line %d: want topic,partition,offset", ErrSpec, i+1)
+		}
+		p, errP := strconv.ParseInt(row[1], 10, 32)
+		o, errO := strconv.ParseInt(row[2], 10, 64)
+		if row[0] == "" || errP != nil || p < 0 || errO != nil || o < 0 {
+			return nil, fmt.Errorf("%w: line %d: %q is not topic,partition,offset", ErrSpec, i+1, strings.Join(row, ","))
+		}
+		if t[row[0]] == nil {
+			t[row[0]] = map[int32]int64{}
+		}
+		t[row[0]][int32(p)] = o
+	}
+	if len(t) == 0 {
+		return nil, fmt.Errorf("%w: the file names no partition", ErrSpec)
+	}
+	return t, nil
 }
 
 func (s Spec) String() string {
@@ -58,6 +110,12 @@ func (s Spec) String() string {
 		return fmt.Sprintf("%s %s", s.Kind, s.Duration)
 	case ShiftBy:
 		return fmt.Sprintf("%s %+d", s.Kind, s.Shift)
+	case FromFile:
+		n := 0
+		for _, ps := range s.File {
+			n += len(ps)
+		}
+		return fmt.Sprintf("%s (%d partitions)", s.Kind, n)
 	}
 	return s.Kind.String()
 }
@@ -65,6 +123,8 @@ func (s Spec) String() string {
 // SpecFlags are the command-line flags of a reset, as typed.
 type SpecFlags struct {
 	ToEarliest, ToLatest bool
+	ToCurrent            bool
+	FromFile             string // path of a CSV as --export writes it
 	ToOffset             string
 	ToDatetime           string
 	ByDuration           string
@@ -83,6 +143,16 @@ func ParseSpec(f SpecFlags) (Spec, error) {
 	}
 	if f.ToLatest {
 		specs = append(specs, Spec{Kind: ToLatest})
+	}
+	if f.ToCurrent {
+		specs = append(specs, Spec{Kind: ToCurrent})
+	}
+	if f.FromFile != "" {
+		t, err := readCSVFile(f.FromFile)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		specs = append(specs, Spec{Kind: FromFile, File: t})
 	}
 	if f.ToOffset != "" {
 		n, err := strconv.ParseInt(f.ToOffset, 10, 64)
@@ -113,12 +183,25 @@ func ParseSpec(f SpecFlags) (Spec, error) {
 		specs = append(specs, Spec{Kind: ShiftBy, Shift: n})
 	}
 	if len(specs) != 1 {
-		errs = append(errs, fmt.Errorf("give exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --by-duration, --shift-by (got %d)", len(specs)))
+		errs = append(errs, fmt.Errorf("give exactly one of --to-earliest, --to-latest, --to-current, --to-offset, --to-datetime, --by-duration, --shift-by, --from-file (got %d)", len(specs)))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Spec{}, fmt.Errorf("%w: %w", ErrSpec, err)
 	}
 	return specs[0], nil
+}
+
+func readCSVFile(path string) (Targets, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--from-file: %w", err)
+	}
+	defer f.Close()
+	t, err := ReadCSV(f)
+	if err != nil {
+		return nil, fmt.Errorf("--from-file %s: %w", path, err)
+	}
+	return t, nil
 }
 
 // parseDatetime accepts RFC 3339 and kafka-consumer-groups' 'YYYY-MM-DDTHH:mm:SS.sss'

@@ -2,6 +2,7 @@ package offsets
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -25,6 +26,9 @@ func TestParseSpec(t *testing.T) {
 		{"shift back", SpecFlags{ShiftBy: "-100"}, Spec{Kind: ShiftBy, Shift: -100}, false},
 		{"shift forward", SpecFlags{ShiftBy: "+5"}, Spec{Kind: ShiftBy, Shift: 5}, false},
 		{"bad shift", SpecFlags{ShiftBy: "ten"}, Spec{}, true},
+		{"current", SpecFlags{ToCurrent: true}, Spec{Kind: ToCurrent}, false},
+		{"missing file", SpecFlags{FromFile: "/nonexistent/plan.csv"}, Spec{}, true},
+		{"current and offset", SpecFlags{ToCurrent: true, ToOffset: "1"}, Spec{}, true},
 		{"none", SpecFlags{}, Spec{}, true},
 		{"two", SpecFlags{ToEarliest: true, ToLatest: true}, Spec{}, true},
 	}
@@ -111,4 +115,38 @@ func FuzzParseISODuration(f *testing.F) {
 			t.Fatalf("%q parsed to non-positive %v", s, d)
 		}
 	})
+}
+
+func TestReadCSV(t *testing.T) {
+	got, err := ReadCSV(strings.NewReader("a,0,5\na,1,7\nb,0,0\n"))
+	if err != nil || got["a"][0] != 5 || got["a"][1] != 7 || len(got["b"]) != 1 || len(got.Topics()["a"]) != 2 {
+		t.Fatalf("ReadCSV = %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "a,0\n", "a,x,1\n", "a,0,-1\n", ",0,1\n", "a,-1,3\n"} {
+		if _, err := ReadCSV(strings.NewReader(bad)); !errors.Is(err, ErrSpec) {
+			t.Errorf("ReadCSV(%q) = %v, want ErrSpec", bad, err)
+		}
+	}
+	plan := &Plan{Partitions: []Partition{{Topic: "a", Partition: 0, Target: 5}, {Topic: "a", Partition: 1, Target: 7}}}
+	var b strings.Builder
+	if err := plan.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := ReadCSV(strings.NewReader(b.String())); err != nil || back["a"][0] != 5 || back["a"][1] != 7 {
+		t.Fatalf("WriteCSV → ReadCSV = %v, %v", back, err)
+	}
+}
+
+func TestTargetToCurrentAndFromFile(t *testing.T) {
+	b := Bounds{Current: 4, LogStart: 2, LogEnd: 10, ForTime: -1, FromFile: 12}
+	if got := Target(Spec{Kind: ToCurrent}, b); got != 4 {
+		t.Errorf("to-current = %d, want 4", got)
+	}
+	b.Current = -1
+	if got := Target(Spec{Kind: ToCurrent}, b); got != 2 {
+		t.Errorf("to-current, nothing committed = %d, want the log start 2", got)
+	}
+	if got := Target(Spec{Kind: FromFile}, b); got != 10 {
+		t.Errorf("from-file beyond the log = %d, want it clamped to 10", got)
+	}
 }
