@@ -5,7 +5,7 @@
 // revision it expects, and a stale expectation fails with a *ConcurrencyError instead of
 // overwriting or leaving a gap.
 //
-//	if err := eventstore.Migrate(ctx, url); err != nil { ... }
+//	if err := pgmigrate.Up(ctx, url, eventstore.Migrations); err != nil { ... }
 //	store := eventstore.New(pool)
 //	res, err := store.Append(ctx, eventstore.AppendRequest{
 //		AggregateType: "user",
