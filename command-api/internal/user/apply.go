@@ -42,13 +42,17 @@ func (u *User) Apply(rec RecordedEvent) error {
 func (u *User) mutate(ev Event, at time.Time) bool {
 	switch e := ev.(type) {
 	case UserCreated:
-		u.username, u.email, u.role = e.Username, e.Email, e.Role
+		// Recorded values were checked by the decision that wrote them, and
+		// history must always apply: no validation here.
+		u.username, u.email, u.role = Username{e.Username}, Email{e.Email}, e.Role
 		u.firstName, u.lastName = e.FirstName, e.LastName
 		u.status, u.createdAt = StatusActive, at
 	case UserUpdated:
 		setIf(&u.firstName, e.FirstName)
 		setIf(&u.lastName, e.LastName)
-		setIf(&u.email, e.Email)
+		if e.Email != nil {
+			u.email = Email{*e.Email}
+		}
 	case PasswordChanged:
 		// Nothing of the password lives here; earlier tokens stop counting.
 		u.tokensValidFrom = at

@@ -36,8 +36,8 @@ func Claims(ev Event, before *User) (claim, release []Claim) {
 			return nil, nil
 		}
 		claim = []Claim{{ClaimEmail, *e.Email}}
-		if before != nil && before.email != "" {
-			release = []Claim{{ClaimEmail, before.email}}
+		if before != nil && before.email != (Email{}) {
+			release = []Claim{{ClaimEmail, before.email.String()}}
 		}
 		return claim, release
 	case UserDeleted:

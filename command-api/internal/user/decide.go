@@ -14,26 +14,6 @@ import (
 // A nil error with no events means "already so": the command changes
 // nothing and nothing should be appended (see Update and ChangeRole).
 
-// Decide dispatches cmd to its decision; it lets the application layer use
-// one generic handler for every command.
-func (u *User) Decide(cmd Command) ([]Event, error) {
-	switch c := cmd.(type) {
-	case CreateUser:
-		return u.Create(c)
-	case UpdateUser:
-		return u.Update(c)
-	case ChangePassword:
-		return u.ChangePassword(c)
-	case ChangeRole:
-		return u.ChangeRole(c)
-	case DeleteUser:
-		return u.Delete(c)
-	case RestoreUser:
-		return u.Restore(c)
-	}
-	return nil, fmt.Errorf("user: unknown command %T", cmd)
-}
-
 // Create decides UserCreated. The stream must be empty: ids are never
 // reused, not even after a delete.
 func (u *User) Create(cmd CreateUser) ([]Event, error) {
@@ -49,15 +29,16 @@ func (u *User) Create(cmd CreateUser) ([]Event, error) {
 		p.add("id", "does not match the stream")
 	}
 	ev := UserCreated{Role: RoleUser}
+	username, err := NewUsername(cmd.Username)
+	p.take(err)
+	email, err := NewEmail(cmd.Email)
+	p.take(err)
+	ev.Username, ev.Email = username.String(), email.String()
+	ev.FirstName, err = NormalizeName("first_name", cmd.FirstName)
+	p.take(err)
+	ev.LastName, err = NormalizeName("last_name", cmd.LastName)
+	p.take(err)
 	var msg string
-	ev.Username, msg = normalizeUsername(cmd.Username)
-	p.add("username", msg)
-	ev.Email, msg = normalizeEmail(cmd.Email)
-	p.add("email", msg)
-	ev.FirstName, msg = normalizeName(cmd.FirstName)
-	p.add("first_name", msg)
-	ev.LastName, msg = normalizeName(cmd.LastName)
-	p.add("last_name", msg)
 	if cmd.Role != "" {
 		ev.Role, msg = parseRole(cmd.Role)
 		p.add("role", msg)
@@ -81,9 +62,9 @@ func (u *User) Update(cmd UpdateUser) ([]Event, error) {
 		p.add("body", "at least one of first_name, last_name, email is required")
 	}
 	var ev UserUpdated
-	ev.FirstName = changed(p, "first_name", cmd.FirstName, normalizeName, u.firstName)
-	ev.LastName = changed(p, "last_name", cmd.LastName, normalizeName, u.lastName)
-	ev.Email = changed(p, "email", cmd.Email, normalizeEmail, u.email)
+	ev.FirstName = changed(p, cmd.FirstName, firstName, u.firstName)
+	ev.LastName = changed(p, cmd.LastName, lastName, u.lastName)
+	ev.Email = changed(p, cmd.Email, email, u.email.String())
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -93,18 +74,26 @@ func (u *User) Update(cmd UpdateUser) ([]Event, error) {
 	return []Event{ev}, nil
 }
 
-// changed normalises an optional field and returns it only if it differs
-// from current; problems go to p.
-func changed(p problems, field string, raw *string, norm func(string) (string, string), current string) *string {
+// changed parses an optional field and returns it only if it differs from
+// current; problems go to p.
+func changed(p problems, raw *string, parse func(string) (string, error), current string) *string {
 	if raw == nil {
 		return nil
 	}
-	v, msg := norm(*raw)
-	p.add(field, msg)
-	if msg != "" || v == current {
+	v, err := parse(*raw)
+	p.take(err)
+	if err != nil || v == current {
 		return nil
 	}
 	return &v
+}
+
+// The parsers of UpdateUser's optional fields.
+func firstName(raw string) (string, error) { return NormalizeName("first_name", raw) }
+func lastName(raw string) (string, error)  { return NormalizeName("last_name", raw) }
+func email(raw string) (string, error) {
+	e, err := NewEmail(raw)
+	return e.String(), err
 }
 
 // ChangePassword decides PasswordChanged. It always yields an event: the
@@ -138,7 +127,7 @@ func (u *User) Delete(DeleteUser) ([]Event, error) {
 	if err := u.mustBeActive(); err != nil {
 		return nil, err
 	}
-	return []Event{UserDeleted{Username: u.username, Email: u.email}}, nil
+	return []Event{UserDeleted{Username: u.username.String(), Email: u.email.String()}}, nil
 }
 
 // Restore decides UserRestored; an active user is ErrNotDeleted (a
@@ -151,7 +140,7 @@ func (u *User) Restore(RestoreUser) ([]Event, error) {
 	case !u.IsDeleted():
 		return nil, u.wrap(ErrNotDeleted)
 	}
-	return []Event{UserRestored{Username: u.username, Email: u.email}}, nil
+	return []Event{UserRestored{Username: u.username.String(), Email: u.email.String()}}, nil
 }
 
 // mustBeActive is the precondition of every change but create and restore.

@@ -5,11 +5,13 @@
 //
 // # Handling a command
 //
-// Load the stream (a compatible snapshot plus the events after it), decide,
-// then append the decided events with the unique values they claim:
+// The application layer (internal/app) loads the stream (a compatible
+// snapshot plus the events after it), calls the decision method of its
+// command, then appends the decided events with the unique values they
+// claim, in one transaction:
 //
 //	u, err := user.Rehydrate(id, snapshot, recorded) // []user.RecordedEvent
-//	events, err := u.Decide(user.UpdateUser{Email: &email})
+//	events, err := u.Update(user.UpdateUser{Email: &email}) // or Create, ChangeRole, Delete, ...
 //	switch {
 //	case errors.Is(err, user.ErrValidation): // 422, err is *user.ValidationError
 //	case errors.Is(err, user.ErrNotFound):   // 404
@@ -35,10 +37,13 @@
 // # Values
 //
 // Role and Status are structs with an unexported field: outside this
-// package no invalid one can exist. Username and Email come from
-// NewUsername and NewEmail, which trim and lower-case, so uniqueness is
-// case-insensitive. Every validation problem of a command is reported at
-// once in a *ValidationError (field → message).
+// package no invalid one can exist. The aggregate holds its username and
+// e-mail address as Username and Email, which only NewUsername and NewEmail
+// make from input: they trim and lower-case, so uniqueness is
+// case-insensitive. NormalizeName checks first and last names. The decisions
+// build their events through these constructors and report every problem of
+// a command at once in a *ValidationError (field → message); Apply takes the
+// recorded values as they are, since history must always apply.
 //
 // # Reading old events
 //

@@ -53,7 +53,7 @@ func TestGetters(t *testing.T) {
 	t.Parallel()
 	u := activeUser(t)
 	got := []any{u.ID(), u.Username(), u.Email(), u.FirstName(), u.LastName(), u.Role(), u.Status(), u.CreatedAt(), u.UpdatedAt(), u.DeletedAt(), u.Revision(), u.Exists(), u.IsDeleted()}
-	want := []any{testID, "ada", "ada@example.com", "Ada", "Lovelace", RoleUser, StatusActive, t0, t0, u.DeletedAt(), int64(1), true, false}
+	want := []any{testID, Username{"ada"}, Email{"ada@example.com"}, "Ada", "Lovelace", RoleUser, StatusActive, t0, t0, u.DeletedAt(), int64(1), true, false}
 	for i := range got {
 		if got[i] != want[i] {
 			t.Errorf("getter %d = %v, want %v", i, got[i], want[i])

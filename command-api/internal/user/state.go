@@ -38,7 +38,7 @@ type State struct {
 func (u *User) State() State {
 	return State{
 		Version: StateVersion, ID: u.id,
-		Username: u.username, Email: u.email,
+		Username: u.username.String(), Email: u.email.String(),
 		FirstName: u.firstName, LastName: u.lastName,
 		Role: u.role, Status: u.status,
 		CreatedAt: u.createdAt, UpdatedAt: u.updatedAt, DeletedAt: u.deletedAt,
@@ -61,7 +61,7 @@ func FromState(s State) (*User, error) {
 	}
 	return &User{
 		id:       s.ID,
-		username: s.Username, email: s.Email,
+		username: Username{s.Username}, email: Email{s.Email},
 		firstName: s.FirstName, lastName: s.LastName,
 		role: s.Role, status: s.Status,
 		createdAt: s.CreatedAt.UTC(), updatedAt: s.UpdatedAt.UTC(), deletedAt: s.DeletedAt.UTC(),

@@ -15,8 +15,8 @@ const AggregateType = "user"
 // events, changes them; decisions read them and return new events.
 type User struct {
 	id        uuid.UUID
-	username  string
-	email     string
+	username  Username
+	email     Email
 	firstName string
 	lastName  string
 	role      Role
@@ -36,11 +36,11 @@ func New(id uuid.UUID) *User { return &User{id: id} }
 // ID is the stream (aggregate) id.
 func (u *User) ID() uuid.UUID { return u.id }
 
-// Username is the normalised username.
-func (u *User) Username() string { return u.username }
+// Username is the normalised username (zero when the user does not exist).
+func (u *User) Username() Username { return u.username }
 
-// Email is the normalised e-mail address.
-func (u *User) Email() string { return u.email }
+// Email is the normalised e-mail address (zero when the user does not exist).
+func (u *User) Email() Email { return u.email }
 
 // FirstName is the trimmed first name.
 func (u *User) FirstName() string { return u.firstName }

@@ -1,6 +1,7 @@
 package user
 
 import (
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -45,6 +46,17 @@ func (p problems) add(field, msg string) {
 	}
 }
 
+// take records the problems of a value constructor's *ValidationError
+// (NewUsername, NewEmail, NormalizeName); nil records nothing.
+func (p problems) take(err error) {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		for f, msg := range ve.Fields {
+			p.add(f, msg)
+		}
+	}
+}
+
 // err returns nil when nothing was recorded, else a *ValidationError.
 func (p problems) err() error {
 	if len(p) == 0 {
@@ -54,7 +66,7 @@ func (p problems) err() error {
 }
 
 // fieldError is a one-field *ValidationError, returned by the value
-// constructors (NewUsername, NewEmail, ParseRole).
+// constructors (NewUsername, NewEmail, NormalizeName, ParseRole).
 func fieldError(field, msg string) error {
 	return &ValidationError{Fields: map[string]string{field: msg}}
 }
