@@ -17,8 +17,9 @@ type Options struct {
 	// LiveTTL is how long the live version is cached; default 1s. It bounds
 	// how long a promotion takes to reach queries.
 	LiveTTL time.Duration
-	// PollInterval is how often a waiter re-reads its row without a
-	// notification; default 200ms.
+	// PollInterval is how often the waits re-read their rows (all in one query) while
+	// the LISTEN connection is down or reconnecting; default 500ms. While it is up,
+	// nothing polls.
 	PollInterval time.Duration
 }
 
@@ -27,16 +28,23 @@ type Store struct {
 	pool *pgxpool.Pool
 	opts Options
 
-	mu       sync.Mutex
-	live     int
-	liveAt   time.Time
-	listener *listener
-	closed   bool
+	bg        context.Context // ends at Close: the shared reads of waits
+	stopBG    context.CancelFunc
+	readSlots chan struct{}
+	waits     waits
+
+	refreshMu sync.Mutex // held by the one refresh of the live version running
+	mu        sync.Mutex
+	live      int
+	liveAt    time.Time
+	listener  *listener
+	closed    bool
 }
 
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool, opts ...Options) *Store {
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, readSlots: make(chan struct{}, maxConcurrentReads)}
+	s.bg, s.stopBG = context.WithCancel(context.Background())
 	if len(opts) > 0 {
 		s.opts = opts[0]
 	}
@@ -44,31 +52,68 @@ func New(pool *pgxpool.Pool, opts ...Options) *Store {
 		s.opts.LiveTTL = time.Second
 	}
 	if s.opts.PollInterval <= 0 {
-		s.opts.PollInterval = 200 * time.Millisecond
+		s.opts.PollInterval = 500 * time.Millisecond
 	}
 	return s
 }
 
-// Close stops the LISTEN connection, if one was started. The pool stays open.
+// Close stops the LISTEN connection, if one was started, and the waits' reads. The pool
+// stays open.
 func (s *Store) Close() {
 	s.mu.Lock()
 	l := s.listener
 	s.listener, s.closed = nil, true
 	s.mu.Unlock()
+	s.stopBG()
 	if l != nil {
 		l.stop()
 	}
 }
 
+func (s *Store) ensureListener() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener == nil && !s.closed {
+		s.listener = startListener(s)
+	}
+}
+
+func (s *Store) currentListener() *listener {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.listener
+}
+
+// liveTable is the cached live table ("" when not known yet) and whether the cache is
+// within LiveTTL.
+func (s *Store) liveTable() (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.live == 0 {
+		return "", false
+	}
+	return UsersTable(s.live), time.Since(s.liveAt) < s.opts.LiveTTL
+}
+
 // LiveVersion returns the live version of the users projection.
 func (s *Store) LiveVersion(ctx context.Context) (int, error) {
-	s.mu.Lock()
-	v, at := s.live, s.liveAt
-	s.mu.Unlock()
-	if v > 0 && time.Since(at) < s.opts.LiveTTL {
+	if v, ok := s.cachedLive(); ok {
+		return v, nil
+	}
+	// One refresh at a time: a thousand requests meeting an expired cache wait for one
+	// query instead of running a thousand.
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	if v, ok := s.cachedLive(); ok {
 		return v, nil
 	}
 	return s.refreshLive(ctx)
+}
+
+func (s *Store) cachedLive() (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.live, s.live > 0 && time.Since(s.liveAt) < s.opts.LiveTTL
 }
 
 func (s *Store) refreshLive(ctx context.Context) (int, error) {

@@ -169,6 +169,14 @@ func (c *columns) add(r *Row) {
 	c.deleted, c.revision, c.base = append(c.deleted, r.DeletedAt), append(c.revision, r.Revision), append(c.base, r.base)
 }
 
+func (c *columns) changes() []change {
+	out := make([]change, len(c.id))
+	for i, id := range c.id {
+		out[i] = change{id: id, revision: c.revision[i]}
+	}
+	return out
+}
+
 func (c *columns) args() []any {
 	return []any{c.id, c.username, c.email, c.first, c.last, c.role, c.status, c.created, c.updated, c.deleted, c.revision, c.base}
 }
@@ -179,8 +187,9 @@ AS u(id, username, email, first_name, last_name, role, status, created_at, updat
 
 // Write stores the rows whose revision moved past what Lock read: new rows with one
 // INSERT, existing ones with one UPDATE guarded by the revision read (ErrConcurrentWrite
-// when a row moved meanwhile). Then it notifies waiters (see WaitForRevision) in the
-// same transaction, so they wake only once the rows are visible.
+// when a row moved meanwhile). Then it notifies waiters (see WaitForRevision) of each
+// row's id and revision in the same transaction, so they wake only once the rows are
+// visible, and only the waiters of those rows.
 func (w *UsersWriter) Write(ctx context.Context, tx pgx.Tx, rows map[string]*Row) error {
 	var ins, upd columns
 	for _, r := range rows {
@@ -219,6 +228,13 @@ FROM `+unnest+` WHERE t.id = u.id::uuid AND t.revision = u.base`, upd.args()...)
 	if len(ins.id)+len(upd.id) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, w.name)
+	return w.notify(ctx, tx, append(ins.changes(), upd.changes()...))
+}
+
+// notify tells read-your-writes waiters which rows reached which revision (see
+// notifyPayloads), in one statement however many payloads the batch needs. NOTIFY is
+// delivered at commit, so a waiter woken by it reads the row committed.
+func (w *UsersWriter) notify(ctx context.Context, tx pgx.Tx, changes []change) error {
+	_, err := tx.Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, NotifyChannel, notifyPayloads(w.name, changes))
 	return err
 }

@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"strings"
 )
 
 // WaitForRevision returns the user once its row has reached minRevision. ctx
@@ -17,114 +13,107 @@ import (
 // ErrLagging and ctx.Err(). A missing row is waited for, not ErrNotFound: the
 // write that returned minRevision has happened, the projection just has not
 // applied it yet.
+//
+// It is Watch, Get and Watch.Wait in one: one query when the row is there already,
+// at most one more (shared with every other waiter of the row) when it arrives.
 func (s *Store) WaitForRevision(ctx context.Context, id string, minRevision int64) (User, error) {
-	if !isUUID(id) {
-		return User{}, fmt.Errorf("%w: user %q", ErrNotFound, id)
-	}
-	l := s.ensureListener()
-	tick := time.NewTicker(s.opts.PollInterval)
-	defer tick.Stop()
-	var last User
-	for {
-		var wake <-chan struct{}
-		if l != nil {
-			wake = l.wait() // before reading, so a notify between read and select is not lost
-		}
-		u, err := s.Get(ctx, id)
-		switch {
-		case err == nil:
-			last = u
-			if u.Revision >= minRevision {
-				return u, nil
-			}
-		case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoLiveVersion):
-		case ctx.Err() != nil:
-		default:
-			return last, err
-		}
-		select {
-		case <-ctx.Done():
-			return last, fmt.Errorf("%w: user %s at revision %d, want %d: %w", ErrLagging, id, last.Revision, minRevision, ctx.Err())
-		case <-wake:
-		case <-tick.C:
-		}
-	}
-}
-
-func (s *Store) ensureListener() *listener {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.listener == nil && !s.closed {
-		s.listener = startListener(s.pool)
-	}
-	return s.listener
-}
-
-// listener holds one LISTEN connection and wakes all waiters on each
-// notification by closing the current channel and making a new one.
-type listener struct {
-	pool   *pgxpool.Pool
-	cancel context.CancelFunc
-	done   chan struct{}
-
-	mu sync.Mutex
-	ch chan struct{}
-}
-
-func startListener(pool *pgxpool.Pool) *listener {
-	ctx, cancel := context.WithCancel(context.Background())
-	l := &listener{pool: pool, cancel: cancel, done: make(chan struct{}), ch: make(chan struct{})}
-	go l.run(ctx)
-	return l
-}
-
-func (l *listener) wait() <-chan struct{} {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.ch
-}
-
-func (l *listener) broadcast() {
-	l.mu.Lock()
-	close(l.ch)
-	l.ch = make(chan struct{})
-	l.mu.Unlock()
-}
-
-func (l *listener) stop() {
-	l.cancel()
-	<-l.done
-}
-
-// run keeps a LISTEN connection open, reconnecting after a failure; waiters
-// poll meanwhile.
-func (l *listener) run(ctx context.Context) {
-	defer close(l.done)
-	for ctx.Err() == nil {
-		_ = l.listen(ctx)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-func (l *listener) listen(ctx context.Context) error {
-	c, err := l.pool.Acquire(ctx)
+	w, err := s.Watch(id, minRevision)
 	if err != nil {
-		return err
+		return User{}, err
 	}
-	// A LISTENing connection must not go back to the pool for queries.
-	conn := c.Hijack()
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{NotifyChannel}.Sanitize()); err != nil {
-		return err
+	defer w.Close()
+	u, err := s.Get(ctx, id)
+	switch {
+	case err == nil && u.Revision >= minRevision:
+		return u, nil
+	case err == nil, errors.Is(err, ErrNotFound), errors.Is(err, ErrNoLiveVersion), ctx.Err() != nil:
+	default:
+		return u, err
 	}
-	l.broadcast() // anything committed while we were not listening
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
-		}
-		l.broadcast()
+	got, err := w.Wait(ctx)
+	if err != nil && got.Revision < u.Revision {
+		got = u
 	}
+	return got, err
+}
+
+// Watch registers a wait for user id to reach minRevision, before the caller reads the
+// row: a change committed after Watch returns is never missed, however the read comes
+// out. Read the row (Get); if it is not there yet, Wait. Close the Watch in every case.
+// A malformed id is ErrNotFound.
+func (s *Store) Watch(id string, minRevision int64) (*Watch, error) {
+	if !isUUID(id) {
+		return nil, fmt.Errorf("%w: user %q", ErrNotFound, id)
+	}
+	w := &Watch{s: s, id: strings.ToLower(id), min: minRevision, done: make(chan struct{})}
+	s.waits.add(w)
+	s.ensureListener()
+	return w, nil
+}
+
+// Watch is one registered read-your-writes wait; see Store.Watch. Every Watch of the
+// same user shares one entry, so one notification costs at most one query for all of
+// them.
+type Watch struct {
+	s    *Store
+	id   string
+	min  int64
+	done chan struct{} // closed once user has reached min
+
+	// guarded by s.waits.mu
+	user    User // the row at ≥ min, once done
+	last    User // the newest row a shared read returned below min
+	queries int  // shared reads this wait took part in
+	closed  bool
+}
+
+// Wait blocks until the row reaches the watched revision (returning it) or ctx ends
+// (returning the newest row read for this wait, or the zero User, and an error wrapping
+// ErrLagging and ctx.Err()).
+func (w *Watch) Wait(ctx context.Context) (User, error) {
+	select {
+	case <-w.done:
+		return w.user, nil
+	case <-ctx.Done():
+	}
+	w.s.waits.mu.Lock()
+	last := w.last
+	w.s.waits.mu.Unlock()
+	select {
+	case <-w.done: // reached at the last moment: answer it
+		return w.user, nil
+	default:
+	}
+	return last, fmt.Errorf("%w: user %s at revision %d, want %d: %w", ErrLagging, w.id, last.Revision, w.min, ctx.Err())
+}
+
+// Queries is how many shared reads this wait took part in (the caller's own Get not
+// counted): 0 or 1 in the common case.
+func (w *Watch) Queries() int {
+	w.s.waits.mu.Lock()
+	defer w.s.waits.mu.Unlock()
+	return w.queries
+}
+
+// Close ends the wait; it is idempotent.
+func (w *Watch) Close() { w.s.waits.remove(w) }
+
+// WaitStats describe a Store's waiting: what is waited for now and the totals since New.
+type WaitStats struct {
+	Waiting    int  // Watches open
+	Aggregates int  // distinct users they wait on
+	Listening  bool // the LISTEN connection is up (else the waits poll)
+	// Notifications received; Reads is the shared reads they (and polls) caused;
+	// Wakeups the Watches those reads released; Polls the fallback polls run while the
+	// LISTEN connection was down.
+	Notifications, Reads, Wakeups, Polls uint64
+}
+
+// WaitStats returns the Store's waiting statistics.
+func (s *Store) WaitStats() WaitStats {
+	st := s.waits.stats()
+	if l := s.currentListener(); l != nil {
+		st.Listening = l.healthy.Load()
+	}
+	return st
 }
