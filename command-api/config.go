@@ -81,6 +81,10 @@ type Config struct {
 	// CORSOrigins are the browser origins allowed to call the API (exact
 	// scheme://host[:port]); none by default: CORS is off.
 	CORSOrigins []string
+	// MaxReadWaits and MaxReadWaitsPerCaller cap the read-your-writes waits
+	// (GET /v1/users/{id}?min_revision=) held at once: in total (beyond: 503) and per
+	// token subject (beyond: 429). 0: 4096 and 256.
+	MaxReadWaits, MaxReadWaitsPerCaller int
 
 	// Not from flags: injected by the caller.
 	Logger    *slog.Logger         // default: JSON to LogOutput

@@ -188,6 +188,7 @@ func (p *process) wire(cfg Config) error {
 		Draining: p.draining.Load, MaxBodyBytes: cfg.MaxBodyBytes, RequireIfMatch: cfg.RequireIfMatch,
 		IdempotencyKey: idempotencyKey(cfg.secret()), IdempotencyTTL: cfg.IdempotencyTTL, ReadModel: p.reads,
 		Limits: cfg.Login.httpLimits(), TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
+		MaxReadWaits: cfg.MaxReadWaits, MaxReadWaitsPerCaller: cfg.MaxReadWaitsPerCaller,
 	})
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/recall-events/recall/command-api/internal/metrics"
 	"github.com/recall-events/recall/readmodel"
@@ -22,7 +23,9 @@ import (
 type ReadModel interface {
 	Get(ctx context.Context, id string) (readmodel.User, error)
 	List(ctx context.Context, p readmodel.ListParams) (readmodel.Page, error)
-	WaitForRevision(ctx context.Context, id string, minRevision int64) (readmodel.User, error)
+	// Watch registers a read-your-writes wait before the row is read, so a change
+	// committed between the read and the wait is not missed.
+	Watch(id string, minRevision int64) (*readmodel.Watch, error)
 }
 
 // Read-your-writes waits: DESIGN bounds them at 10 s; 2 s when min_revision comes alone.
@@ -38,6 +41,10 @@ const HeaderProjectionRevision = "Recall-Projection-Revision"
 // retryLagging is the Retry-After of a projection-lagging 503: projections apply within
 // milliseconds when healthy, so a second is a long time already.
 const retryLagging = "1"
+
+// retryRefused is the Retry-After of a wait refused by the caps: waits last at most
+// 10 s and usually milliseconds, so places free up quickly.
+const retryRefused = "1"
 
 type userView struct {
 	ID        string     `json:"id"`
@@ -80,7 +87,7 @@ func (s *server) getUser(c *gin.Context) {
 		writeProblem(c, p)
 		return
 	}
-	u, err := s.readUser(c.Request.Context(), id.String(), minRev, wait)
+	u, err := s.readUser(c.Request.Context(), principal(c).ID, id.String(), minRev, wait)
 	if err != nil {
 		s.failRead(c, err)
 		return
@@ -97,34 +104,94 @@ func (s *server) getUser(c *gin.Context) {
 	}
 }
 
-// readUser reads once and, when min_revision is given and not reached, waits. The first
-// read decides between the fresh and the waiting path, so the metric says which one ran.
-func (s *server) readUser(ctx context.Context, id string, minRev int64, wait time.Duration) (readmodel.User, error) {
+// readUser reads once and, when min_revision is given and not reached, waits (when
+// admitted: see waitGate). The first read decides between the fresh and the waiting
+// path, so the metric says which one ran. A wait costs no query until a notification
+// names the user at or past min_revision; then one read, shared by every wait on it.
+func (s *server) readUser(ctx context.Context, caller uuid.UUID, id string, minRev int64, wait time.Duration) (readmodel.User, error) {
+	if minRev == 0 || wait <= 0 {
+		u, err := s.reads.Get(ctx, id)
+		if minRev == 0 || (err == nil && u.Revision >= minRev) {
+			s.countFresh(minRev)
+			return u, err
+		}
+		return u, s.lagging(ctx, err, id, u.Revision, minRev, wait)
+	}
+	w, err := s.reads.Watch(id, minRev)
+	if err != nil {
+		return readmodel.User{}, err
+	}
+	defer w.Close()
 	first, err := s.reads.Get(ctx, id)
 	switch {
-	case minRev == 0:
-		return first, err
 	case err == nil && first.Revision >= minRev:
 		s.countWait(metrics.WaitFresh)
 		return first, nil
 	case err != nil && !errors.Is(err, readmodel.ErrNotFound) && !errors.Is(err, readmodel.ErrNoLiveVersion):
 		return first, err // a row or version not there yet may still come: wait for those
 	}
-	u, err := first, error(readmodel.ErrLagging)
-	if wait > 0 {
-		wctx, cancel := context.WithTimeout(ctx, wait)
-		defer cancel()
-		u, err = s.reads.WaitForRevision(wctx, id, minRev)
+	release, reason, refused := s.waitGate.admit(caller)
+	if refused != nil {
+		s.countRejection(reason)
+		return first, &waitRefusedError{refused}
 	}
-	switch {
-	case err == nil:
+	defer release()
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	u, err := s.await(wctx, w)
+	if err == nil {
 		s.countWait(metrics.WaitWaited)
-	case errors.Is(err, readmodel.ErrLagging) && ctx.Err() == nil:
-		s.countWait(metrics.WaitTimeout)
-		return u, &laggingError{id: id, seen: max(u.Revision, first.Revision), want: minRev, waited: wait}
+		return u, nil
+	}
+	return u, s.lagging(ctx, err, id, max(u.Revision, first.Revision), minRev, wait)
+}
+
+// await waits on w, counted in the waiting gauge, and records what the wait cost.
+func (s *server) await(ctx context.Context, w *readmodel.Watch) (readmodel.User, error) {
+	if s.metrics != nil {
+		s.metrics.ReadWaiters.Inc()
+		defer s.metrics.ReadWaiters.Dec()
+	}
+	u, err := w.Wait(ctx)
+	if s.metrics != nil {
+		s.metrics.ReadQueriesPerWait.Observe(float64(1 + w.Queries())) // the first read and the shared ones
+		if err == nil {
+			s.metrics.ReadWakeups.Inc()
+		}
 	}
 	return u, err
 }
+
+// lagging turns a read that did not reach want into the 503 answer; errors other than
+// a missing row, a missing version or a wait that ran out pass through.
+func (s *server) lagging(ctx context.Context, err error, id string, seen, want int64, wait time.Duration) error {
+	switch {
+	case err != nil && !errors.Is(err, readmodel.ErrLagging) && !errors.Is(err, readmodel.ErrNotFound) &&
+		!errors.Is(err, readmodel.ErrNoLiveVersion):
+		return err
+	case ctx.Err() != nil:
+		return ctx.Err() // the client went away: not counted
+	}
+	s.countWait(metrics.WaitTimeout)
+	return &laggingError{id: id, seen: seen, want: want, waited: wait}
+}
+
+func (s *server) countFresh(minRev int64) {
+	if minRev > 0 {
+		s.countWait(metrics.WaitFresh)
+	}
+}
+
+func (s *server) countRejection(reason string) {
+	if s.metrics != nil {
+		s.metrics.ReadWaitRejections.WithLabelValues(reason).Inc()
+	}
+}
+
+// waitRefusedError is a wait the gate did not admit: its problem is 429 or 503.
+type waitRefusedError struct{ p *Problem }
+
+func (e *waitRefusedError) Error() string { return e.p.Error() }
 
 func (s *server) countWait(outcome string) {
 	if s.metrics != nil {
@@ -150,8 +217,14 @@ func (e *laggingError) Error() string {
 // failRead answers a read-model error: 503 projection-lagging after a timed-out wait,
 // 503 unavailable before the projector has ever made a version live, else as fail does.
 func (s *server) failRead(c *gin.Context, err error) {
-	var lag *laggingError
+	var (
+		lag     *laggingError
+		refused *waitRefusedError
+	)
 	switch {
+	case errors.As(err, &refused):
+		c.Header("Retry-After", retryRefused)
+		writeProblem(c, refused.p)
 	case errors.As(err, &lag):
 		if lag.seen > 0 {
 			c.Header(HeaderProjectionRevision, strconv.FormatInt(lag.seen, 10))

@@ -44,6 +44,10 @@ type Deps struct {
 	TrustedProxies []string
 	// CORSOrigins are the browser origins allowed to call the API; none by default.
 	CORSOrigins []string
+	// MaxReadWaits and MaxReadWaitsPerCaller cap the read-your-writes waits held at
+	// once, in total (beyond: 503) and per token subject (beyond: 429); 0 takes
+	// DefaultMaxReadWaits and DefaultMaxReadWaitsPerCaller.
+	MaxReadWaits, MaxReadWaitsPerCaller int
 }
 
 type server struct {
@@ -60,6 +64,7 @@ type server struct {
 	reads          ReadModel
 	limits         limiters
 	corsOrigins    []string
+	waitGate       *waitGate
 }
 
 // New returns the HTTP handler of command-api.
@@ -67,7 +72,8 @@ func New(d Deps) http.Handler {
 	s := &server{svc: d.Service, handlers: d.Handlers, tokens: d.Tokens, metrics: d.Metrics, log: d.Logger,
 		draining: d.Draining, maxBody: d.MaxBodyBytes, requireIfMatch: d.RequireIfMatch,
 		idemKey: d.IdempotencyKey, idemTTL: d.IdempotencyTTL, reads: d.ReadModel,
-		limits: newLimiters(d.Limits), corsOrigins: d.CORSOrigins}
+		limits: newLimiters(d.Limits), corsOrigins: d.CORSOrigins,
+		waitGate: newWaitGate(d.MaxReadWaits, d.MaxReadWaitsPerCaller)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

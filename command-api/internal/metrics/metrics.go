@@ -26,6 +26,16 @@ type Metrics struct {
 	// Lockouts counts failures that (re)locked a username; LockoutsCleared counts an
 	// admin's clears that removed something.
 	Lockouts, LockoutsCleared prometheus.Counter
+	// ReadWaiters is the read-your-writes waits held now (admitted, not yet answered).
+	ReadWaiters prometheus.Gauge
+	// ReadWakeups counts waits released because their row reached the revision.
+	ReadWakeups prometheus.Counter
+	// ReadQueriesPerWait is the database reads one wait cost: its first read plus the
+	// shared reads of its row it took part in (1 or 2 when healthy).
+	ReadQueriesPerWait prometheus.Histogram
+	// ReadWaitRejections counts waits refused at once by the caps, by reason: caller
+	// (429) or total (503).
+	ReadWaitRejections *prometheus.CounterVec
 }
 
 // The routes and outcomes of PasswordChecks.
@@ -81,6 +91,12 @@ func HashQueue(reg prometheus.Registerer, waiting func() int) {
 	}, func() float64 { return float64(waiting()) }))
 }
 
+// The reasons of ReadWaitRejections.
+const (
+	RejectCaller = "caller"
+	RejectTotal  = "total"
+)
+
 // The outcomes of ReadYourWrites.
 const (
 	WaitFresh   = "fresh"
@@ -116,6 +132,23 @@ func New(reg prometheus.Registerer) *Metrics {
 			Namespace: "recall", Subsystem: "query", Name: "read_your_writes_total",
 			Help: "Reads with min_revision by outcome: fresh, waited, timeout.",
 		}, []string{"outcome"}),
+		ReadWaiters: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "recall", Subsystem: "query", Name: "read_your_writes_waiters",
+			Help: "Read-your-writes waits held now.",
+		}),
+		ReadWakeups: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "query", Name: "read_your_writes_wakeups_total",
+			Help: "Read-your-writes waits released because the read model reached their revision.",
+		}),
+		ReadQueriesPerWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "recall", Subsystem: "query", Name: "read_your_writes_queries_per_wait",
+			Help:    "Database reads one read-your-writes wait cost (its first read and the shared reads of its row).",
+			Buckets: []float64{1, 2, 3, 4, 6, 10},
+		}),
+		ReadWaitRejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "query", Name: "read_your_writes_rejections_total",
+			Help: "Read-your-writes waits refused at once by the caps: caller (429) or total (503).",
+		}, []string{"reason"}),
 	}
 	m.PasswordChecks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "recall", Subsystem: "auth", Name: "password_checks_total",
@@ -133,7 +166,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			m.PasswordChecks.WithLabelValues(route, o)
 		}
 	}
+	for _, r := range []string{RejectCaller, RejectTotal} {
+		m.ReadWaitRejections.WithLabelValues(r)
+	}
 	reg.MustRegister(m.HTTP, m.Commands, m.CommandDuration, m.Append, m.Conflicts, m.ReadYourWrites,
-		m.PasswordChecks, m.Lockouts, m.LockoutsCleared)
+		m.PasswordChecks, m.Lockouts, m.LockoutsCleared, m.ReadWaiters, m.ReadWakeups, m.ReadQueriesPerWait, m.ReadWaitRejections)
 	return m
 }
