@@ -19,7 +19,7 @@ import (
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // setup migrates a fresh database, creates users v1 and makes it live.
-func setup(t *testing.T) (*pgxpool.Pool, *readmodel.UsersWriter) {
+func setup(t testing.TB) (*pgxpool.Pool, *readmodel.UsersWriter) {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.Database(t)
@@ -46,7 +46,7 @@ func setup(t *testing.T) (*pgxpool.Pool, *readmodel.UsersWriter) {
 	return pool, w
 }
 
-func write(t *testing.T, pool *pgxpool.Pool, w *readmodel.UsersWriter, id string, change func(r *readmodel.Row)) error {
+func write(t testing.TB, pool *pgxpool.Pool, w *readmodel.UsersWriter, id string, change func(r *readmodel.Row)) error {
 	t.Helper()
 	ctx := context.Background()
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
