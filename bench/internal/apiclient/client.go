@@ -105,6 +105,17 @@ func (c *Client) State(ctx context.Context, id uuid.UUID, revision int64) (int64
 	return out.Revision, err
 }
 
+// ReadUser reads GET /v1/users/{id}?min_revision=N&wait=W: read-your-writes through
+// the read model. It returns the status and, for a 200, the revision served.
+func (c *Client) ReadUser(ctx context.Context, id uuid.UUID, minRevision int64, wait time.Duration) (int, int64, error) {
+	var out struct {
+		Revision int64 `json:"revision"`
+	}
+	path := "/v1/users/" + id.String() + "?min_revision=" + strconv.FormatInt(minRevision, 10) + "&wait=" + wait.String()
+	status, err := c.do(ctx, http.MethodGet, path, "", nil, &out)
+	return status, out.Revision, err
+}
+
 // do sends one request and decodes a 2xx JSON body into out. A non-2xx is not an error
 // here: the status says what happened.
 func (c *Client) do(ctx context.Context, method, path, requestID string, body, out any) (int, error) {

@@ -51,9 +51,10 @@ func (c Config) wants(letter string) bool { return c.Only == "" || strings.Conta
 // sizes describes the run for the report.
 func (c Config) sizes() map[string]string {
 	return map[string]string{
-		"(a)":              fmt.Sprintf("%d users per side, clients %v, %v × %d runs, median", c.Throughput.Users, c.Throughput.Clients, c.Throughput.Duration, c.Throughput.Reps),
-		"(b)":              fmt.Sprintf("%d events in %d-event transactions", c.Drain.Events, c.Drain.PerTx),
-		"(c)":              fmt.Sprintf("%d/s for %v per run (first %v dropped) over %d users", c.Latency.Rate, c.Latency.Duration, c.Latency.Warmup, c.Latency.Users),
+		"(a)": fmt.Sprintf("%d users per side, clients %v, %v × %d runs, median", c.Throughput.Users, c.Throughput.Clients, c.Throughput.Duration, c.Throughput.Reps),
+		"(b)": fmt.Sprintf("%d events in %d-event transactions", c.Drain.Events, c.Drain.PerTx),
+		"(c)": fmt.Sprintf("%d/s for %v per run (first %v dropped) over %d users; runs: appends, commands, commands each followed by its read-your-writes GET",
+			c.Latency.Rate, c.Latency.Duration, c.Latency.Warmup, c.Latency.Users),
 		"(e)":              fmt.Sprintf("median of %d loads", c.LoadReps),
 		"command-api pool": poolSize(c.APIMaxConns),
 	}

@@ -40,6 +40,12 @@ type LatencyResult struct {
 	CommandToReply     stats.Latency `json:"command_to_reply"`
 	CommandToKafka     stats.Latency `json:"command_to_kafka"`
 	CommandToReadModel stats.Latency `json:"command_to_read_model"`
+	// What run 2 cost (the harness's own read-model watch included: one LISTEN and a
+	// query per notification or 5 ms).
+	CommandCost Cost `json:"command_cost"`
+	// Run 3: what users do, every UpdateUser followed by its read-your-writes GET
+	// through the API.
+	ReadYourWrites *ReadYourWritesResult `json:"read_your_writes,omitempty"`
 }
 
 type sample struct {
@@ -87,6 +93,10 @@ func Latency(ctx context.Context, r *rig.Rig, cfg LatencyConfig) (LatencyResult,
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go rm.run(watchCtx, r.DatabaseURL)
+	meter, err := startCost(ctx, r)
+	if err != nil {
+		return res, err
+	}
 	commands := run(ctx, cfg, ids, func(ctx context.Context, id uuid.UUID) (int64, bool) {
 		out, err := api.UpdateUser(ctx, id, apiclient.Update{FirstName: name()}, "")
 		if err != nil || !out.OK() {
@@ -95,11 +105,25 @@ func Latency(ctx context.Context, r *rig.Rig, cfg LatencyConfig) (LatencyResult,
 		rm.await(id, out.Revision)
 		return out.Revision, true
 	})
+	cost, err := meter.stop(ctx, cfg.sent())
+	if err != nil {
+		return res, err
+	}
+	res.CommandCost = cost
 	res.CommandToReply = replies(commands)
 	res.CommandToKafka = kafka.summarise(ctx, commands, cfg.Deadline)
 	res.CommandToReadModel = awaitAll(ctx, commands, cfg.Deadline, rm.seen)
+	stopWatch()
+	ryw, err := readYourWrites(ctx, r, cfg, ids, api)
+	res.ReadYourWrites = &ryw
+	if err != nil {
+		return res, err
+	}
 	return res, ctx.Err()
 }
+
+// sent is how many operations one run schedules.
+func (c LatencyConfig) sent() int { return int(float64(c.Rate) * c.Duration.Seconds()) }
 
 // run drives op at cfg.Rate over ids, round robin, and returns the kept samples.
 func run(ctx context.Context, cfg LatencyConfig, ids []uuid.UUID, op func(context.Context, uuid.UUID) (int64, bool)) []sample {

@@ -2,7 +2,10 @@ package report
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
+	"github.com/recall-events/recall/bench/internal/measure"
 	"github.com/recall-events/recall/bench/internal/stats"
 )
 
@@ -62,14 +65,66 @@ func latencyRows(res Result) []Row {
 	if l.RelayCommitToAck.N > 0 {
 		ack = fmt.Sprintf("relay's own commit→ack p50 ≤ %s, p99 ≤ %s ms", le(l.RelayCommitToAck.P50le), le(l.RelayCommitToAck.P99le))
 	}
-	return []Row{
+	return append([]Row{
 		{Ref: "c", What: "append → in Kafka (commit→ack bound)" + at, Recall: lat(l.AppendToKafka), Baseline: ack,
 			Goal: "commit→ack p99 ≤ 20 ms (#4)", Meets: verdict(l.AppendToKafka.P99 <= 20 && l.AppendToKafka.Missed+l.AppendToKafka.Failed == 0)},
 		{Ref: "c", What: "UpdateUser → HTTP reply" + at, Recall: lat(l.CommandToReply), Goal: "—"},
 		{Ref: "c", What: "UpdateUser → in Kafka" + at, Recall: lat(l.CommandToKafka), Goal: "—"},
 		{Ref: "c", What: "UpdateUser → in read model" + at, Recall: lat(l.CommandToReadModel),
 			Goal: "p99 ≤ 50 ms (#5)", Meets: verdict(l.CommandToReadModel.P99 <= 50 && l.CommandToReadModel.Missed+l.CommandToReadModel.Failed == 0)},
+	}, readYourWritesRows(l, at)...)
+}
+
+// readYourWritesRows set run 3 (each command followed by its read-your-writes GET)
+// beside run 2 (commands alone, the same run).
+func readYourWritesRows(l *measure.LatencyResult, at string) []Row {
+	y := l.ReadYourWrites
+	if y == nil {
+		return nil
 	}
+	alone := "without the GETs: "
+	read := lat(y.CommandToRead)
+	statuses := make([]string, 0, len(y.ReadStatuses))
+	for status := range y.ReadStatuses {
+		statuses = append(statuses, status)
+	}
+	slices.Sort(statuses)
+	for _, status := range statuses {
+		read += fmt.Sprintf(", %d × %s", y.ReadStatuses[status], status)
+	}
+	return []Row{
+		{Ref: "c", What: "UpdateUser, each followed by its read-your-writes GET → HTTP reply" + at, Recall: lat(y.CommandToReply),
+			Baseline: alone + short(l.CommandToReply), Goal: "p99 ≤ 50 ms, 0 failures (#14)",
+			Meets: verdict(y.CommandToReply.P99 <= 50 && y.CommandToReply.Failed == 0)},
+		{Ref: "c", What: "UpdateUser → its GET ?min_revision=&wait=2s answered 200" + at, Recall: read,
+			Baseline: "harness's own watch, without the GETs: " + short(l.CommandToReadModel), Goal: "p99 ≤ 100 ms, 0 failures (#14)",
+			Meets: verdict(y.CommandToRead.P99 <= 100 && y.CommandToRead.Failed == 0)},
+		{Ref: "c", What: "PostgreSQL transactions per command (pg_stat_database xact_commit Δ / commands)" + at,
+			Recall: fmt.Sprintf("%.2f with its GET", y.Cost.TxPerCommand), Baseline: fmt.Sprintf("%s%.2f", alone, l.CommandCost.TxPerCommand),
+			Goal: "≤ 4 including the GET (#14)", Meets: verdict(y.Cost.TxPerCommand <= 4)},
+		{Ref: "c", What: "CPU by process, cores (CPU s per s)" + at, Recall: cpu(y.Cost.CPU), Baseline: alone + cpu(l.CommandCost.CPU), Goal: "reported (#14)"},
+	}
+}
+
+func short(l stats.Latency) string {
+	s := fmt.Sprintf("p50 %.1f / p99 %.1f ms", l.P50, l.P99)
+	if l.Failed+l.Missed > 0 {
+		s += fmt.Sprintf(", %d failed or missed", l.Failed+l.Missed)
+	}
+	return s
+}
+
+func cpu(m map[string]float64) string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %.2f", n, m[n])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func replayRows(res Result) []Row {
