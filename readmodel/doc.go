@@ -26,10 +26,23 @@
 //
 // # Waiting
 //
-// The projection calls pg_notify(NotifyChannel, table) in each applying
-// transaction; the Store keeps one LISTEN connection and wakes every waiter,
-// which re-reads its row. A slow poll (PollInterval) backs that up while the
-// listening connection is being re-established.
+// The projection calls pg_notify(NotifyChannel, "users_v1 <id>:<rev> ...") in
+// each applying transaction, naming the rows it changed (split under
+// PostgreSQL's 8000-byte limit; a bare table name, "re-check everything", when
+// the batch is too large). The Store keeps one LISTEN connection and one entry
+// per waited user, however many callers wait on it. A notification starts one
+// read of the rows it names that have a waiter at or below the revision, and
+// that read releases every waiter it satisfies; notifications for other rows
+// cost nothing. Nothing polls while the connection is up; while it is down, one
+// read of every waited row per PollInterval backs it up, and a reconnect
+// catches up with one read. WaitForRevision does it all; Watch, Get and
+// Watch.Wait let a caller admit a wait (caps, metrics) after a fresh read:
+//
+//	w, err := store.Watch(id, 7) // before the read: nothing committed after it is missed
+//	defer w.Close()
+//	u, err := store.Get(ctx, id)
+//	if err == nil && u.Revision >= 7 { ... } // fresh
+//	u, err = w.Wait(ctx)                     // ErrLagging when ctx ends first
 //
 // # Pagination
 //
