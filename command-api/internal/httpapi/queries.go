@@ -42,10 +42,6 @@ const HeaderProjectionRevision = "Recall-Projection-Revision"
 // milliseconds when healthy, so a second is a long time already.
 const retryLagging = "1"
 
-// retryRefused is the Retry-After of a wait refused by the caps: waits last at most
-// 10 s and usually milliseconds, so places free up quickly.
-const retryRefused = "1"
-
 type userView struct {
 	ID        string     `json:"id"`
 	Username  string     `json:"username"`
@@ -133,7 +129,7 @@ func (s *server) readUser(ctx context.Context, caller uuid.UUID, id string, minR
 	release, reason, refused := s.waitGate.admit(caller)
 	if refused != nil {
 		s.countRejection(reason)
-		return first, &waitRefusedError{refused}
+		return first, refused
 	}
 	defer release()
 	wctx, cancel := context.WithTimeout(ctx, wait)
@@ -188,11 +184,6 @@ func (s *server) countRejection(reason string) {
 	}
 }
 
-// waitRefusedError is a wait the gate did not admit: its problem is 429 or 503.
-type waitRefusedError struct{ p *Problem }
-
-func (e *waitRefusedError) Error() string { return e.p.Error() }
-
 func (s *server) countWait(outcome string) {
 	if s.metrics != nil {
 		s.metrics.ReadYourWrites.WithLabelValues(outcome).Inc()
@@ -217,14 +208,8 @@ func (e *laggingError) Error() string {
 // failRead answers a read-model error: 503 projection-lagging after a timed-out wait,
 // 503 unavailable before the projector has ever made a version live, else as fail does.
 func (s *server) failRead(c *gin.Context, err error) {
-	var (
-		lag     *laggingError
-		refused *waitRefusedError
-	)
+	var lag *laggingError
 	switch {
-	case errors.As(err, &refused):
-		c.Header("Retry-After", retryRefused)
-		writeProblem(c, refused.p)
 	case errors.As(err, &lag):
 		if lag.seen > 0 {
 			c.Header(HeaderProjectionRevision, strconv.FormatInt(lag.seen, 10))

@@ -38,6 +38,10 @@ func newWaitGate(maxTotal, maxPerCaller int) *waitGate {
 	return &waitGate{maxTotal: maxTotal, maxPerCaller: maxPerCaller, perCaller: map[uuid.UUID]int{}}
 }
 
+// retryRefused is the Retry-After of a refused wait: waits last at most 10 s and
+// usually milliseconds, so places free up quickly.
+const retryRefused = "1"
+
 // admit takes a place for caller's wait; call release when the wait ends. A refusal is
 // a *Problem: 429 rate-limited when caller holds its cap, 503 unavailable when the
 // process holds its total; both with Retry-After.
@@ -46,11 +50,14 @@ func (g *waitGate) admit(caller uuid.UUID) (release func(), reason string, p *Pr
 	defer g.mu.Unlock()
 	switch {
 	case g.perCaller[caller] >= g.maxPerCaller:
-		return nil, metrics.RejectCaller, problem(429, KindRateLimited,
+		p = problem(429, KindRateLimited,
 			fmt.Sprintf("this caller already holds %d read-your-writes waits; retry after one ends", g.maxPerCaller))
+		p.retryAfter = retryRefused
+		return nil, metrics.RejectCaller, p
 	case g.total >= g.maxTotal:
-		return nil, metrics.RejectTotal, problem(503, KindUnavailable,
-			"this server holds as many read-your-writes waits as it takes; retry shortly")
+		p = problem(503, KindUnavailable, "this server holds as many read-your-writes waits as it takes; retry shortly")
+		p.retryAfter = retryRefused
+		return nil, metrics.RejectTotal, p
 	}
 	g.total++
 	g.perCaller[caller]++
