@@ -45,6 +45,7 @@ func (l *listener) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		_ = l.listen(ctx)
 		l.healthy.Store(false)
+		l.s.waits.forget()
 		select {
 		case <-ctx.Done():
 		case <-time.After(reconnectDelay):
@@ -63,6 +64,7 @@ func (l *listener) listen(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{NotifyChannel}.Sanitize()); err != nil {
 		return err
 	}
+	l.s.waits.forget()
 	l.healthy.Store(true)
 	l.s.wakeAll() // anything committed while we were not listening
 	for {

@@ -15,13 +15,21 @@ import (
 // applied it yet.
 //
 // It is Watch, Get and Watch.Wait in one: one query when the row is there already,
-// at most one more (shared with every other waiter of the row) when it arrives.
+// at most one more (shared with every other waiter of the row) when it arrives, and
+// none before that when a notification already said the row is behind (Watch.Behind).
 func (s *Store) WaitForRevision(ctx context.Context, id string, minRevision int64) (User, error) {
 	w, err := s.Watch(id, minRevision)
 	if err != nil {
 		return User{}, err
 	}
 	defer w.Close()
+	if seen, ok := w.Behind(); ok {
+		got, err := w.Wait(ctx)
+		if err != nil && got.Revision == 0 {
+			got.Revision = seen
+		}
+		return got, err
+	}
 	u, err := s.Get(ctx, id)
 	switch {
 	case err == nil && u.Revision >= minRevision:
@@ -60,11 +68,26 @@ type Watch struct {
 	min  int64
 	done chan struct{} // closed once user has reached min
 
+	seen  int64 // the revision the last notification named, when known
+	known bool
+
 	// guarded by s.waits.mu
 	user    User // the row at ≥ min, once done
 	last    User // the newest row a shared read returned below min
 	queries int  // shared reads this wait took part in
 	closed  bool
+}
+
+// Behind reports that the row is known to be below the watched revision — the last
+// notification for it named seen, and the Store has listened without a break since —
+// so the caller may skip its first read and Wait: the change it waits for is still to
+// be notified. Then a waited read costs one query, shared with every other waiter.
+func (w *Watch) Behind() (seen int64, ok bool) {
+	if !w.known || w.seen >= w.min {
+		return w.seen, false
+	}
+	l := w.s.currentListener()
+	return w.seen, l != nil && l.healthy.Load()
 }
 
 // Wait blocks until the row reaches the watched revision (returning it) or ctx ends

@@ -22,7 +22,7 @@ func BenchmarkThousandWaiters(b *testing.B) {
 			outs[i] = waitAsync(s, userID(base+i), 1, 30*time.Second)
 		}
 		waitFor(b, "waiters, listening", listening(s, waiters))
-		mark := q.quiet(b)
+		mark := q.firstReads(b, int64(waiters*(n+1)))
 		for i := range batches {
 			writeRows(b, pool, w, 1, userID(base+900_000+i))
 		}

@@ -20,6 +20,7 @@ import (
 // arguments: the tests' measure of what waiting costs the database.
 type queryCounter struct {
 	n    atomic.Int64
+	gets atomic.Int64
 	mu   sync.Mutex
 	args []string
 }
@@ -29,13 +30,31 @@ func (q *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.T
 		return ctx
 	}
 	q.n.Add(1)
+	if strings.Contains(d.SQL, "WHERE id = $1") {
+		ctx = context.WithValue(ctx, getKey{}, true)
+	}
 	q.mu.Lock()
 	q.args = append(q.args, fmt.Sprint(d.Args))
 	q.mu.Unlock()
 	return ctx
 }
 
-func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (q *queryCounter) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
+	if ctx.Value(getKey{}) != nil {
+		q.gets.Add(1)
+	}
+}
+
+// getKey marks the context of a single-row read (a waiter's first read), counted when
+// it ends.
+type getKey struct{}
+
+// firstReads waits until n single-row reads have ended, then until the counter is quiet.
+func (q *queryCounter) firstReads(t testing.TB, n int64) int64 {
+	t.Helper()
+	waitFor(t, "the waiters' first reads", func() bool { return q.gets.Load() >= n })
+	return q.quiet(t)
+}
 
 // since returns the count and the arguments of the statements after mark.
 func (q *queryCounter) since(mark int64) (int64, string) {
@@ -148,7 +167,7 @@ func TestWaiterIsWokenByItsOwnIDOnly(t *testing.T) {
 	a, b, other := userID(1), userID(2), userID(3)
 	gotA, gotB := waitAsync(s, a, 1, 10*time.Second), waitAsync(s, b, 2, 10*time.Second)
 	waitFor(t, "two waiters, listening", listening(s, 2))
-	mark, polls := q.quiet(t), s.WaitStats().Polls
+	mark, polls := q.firstReads(t, 2), s.WaitStats().Polls
 
 	time.Sleep(300 * time.Millisecond) // six poll intervals: a listening Store must not poll
 	writeRows(t, pool, w, 1, other)
@@ -199,7 +218,7 @@ func TestThousandWaitersCostBoundedQueries(t *testing.T) {
 				outs[i] = waitAsync(s, tc.id(i), tc.rev(i), 30*time.Second)
 			}
 			waitFor(t, "1,000 waiters, listening", listening(s, waiters))
-			mark := q.quiet(t)
+			mark := q.firstReads(t, waiters)
 			first := mark
 
 			for i := range 20 { // changes of users nobody waits for
@@ -297,6 +316,7 @@ func TestWaitersOnSeveralReplicas(t *testing.T) {
 func TestBigBatchesStillWake(t *testing.T) {
 	pool, w := setup(t)
 	s, q := countingStore(t, pool)
+	var firsts int64
 	for _, size := range []int{500, 3000} {
 		ids := make([]string, size)
 		for i := range ids {
@@ -304,7 +324,8 @@ func TestBigBatchesStillWake(t *testing.T) {
 		}
 		first, last := waitAsync(s, ids[0], 1, 10*time.Second), waitAsync(s, ids[size-1], 1, 10*time.Second)
 		waitFor(t, "two waiters", listening(s, 2))
-		mark := q.quiet(t)
+		firsts += 2
+		mark := q.firstReads(t, firsts)
 		writeRows(t, pool, w, 1, ids...)
 		for _, g := range []<-chan outcome{first, last} {
 			if o := <-g; o.err != nil || o.u.Revision != 1 {
@@ -335,4 +356,33 @@ func TestWaitTimesOut(t *testing.T) {
 	if _, err := s.Watch("not-a-uuid", 1); !errors.Is(err, readmodel.ErrNotFound) {
 		t.Fatalf("malformed id: %v", err)
 	}
+}
+
+// Once a notification has said where a row is, a wait for a later revision skips its
+// first read: the whole wait costs the one shared read its notification starts.
+func TestWaitAfterANotificationCostsOneQuery(t *testing.T) {
+	pool, w := setup(t)
+	s, q := countingStore(t, pool)
+	id, other := userID(41), userID(42)
+	keep := waitAsync(s, other, 1, 20*time.Second) // starts the listener
+	waitFor(t, "listening", listening(s, 1))
+	q.firstReads(t, 1) // the live version is known from here on
+	writeRows(t, pool, w, 1, id)
+	waitFor(t, "the notification", func() bool { return s.WaitStats().Notifications >= 1 })
+	mark := q.quiet(t)
+
+	got := waitAsync(s, id, 2, 10*time.Second)
+	waitFor(t, "a second waiter", listening(s, 2))
+	if n, args := q.since(mark); q.quiet(t) != mark {
+		t.Fatalf("%d queries before the row moved (want none):\n%s", n, args)
+	}
+	writeRows(t, pool, w, 2, id)
+	if o := <-got; o.err != nil || o.u.Revision != 2 {
+		t.Fatalf("%+v %v", o.u, o.err)
+	}
+	if n, args := q.since(mark); n != 1 {
+		t.Fatalf("the wait took %d queries, want 1:\n%s", n, args)
+	}
+	writeRows(t, pool, w, 1, other)
+	<-keep
 }

@@ -17,7 +17,44 @@ type waits struct {
 	aggs map[string]*aggWait
 	open int
 
+	// known is the revision the latest notification named for each recently changed
+	// user, kept while the LISTEN connection stays up (forgotten on a disconnect, a
+	// table-wide notification or another live table), in two generations of at most
+	// knownCap entries. A Watch whose user is known below its revision needs no first
+	// read: the change it waits for has not been notified yet, and will be.
+	known, knownOld map[string]int64
+
 	notifications, reads, wakeups, polls atomic.Uint64
+}
+
+const knownCap = 1 << 16
+
+// learn records the revisions a notification named.
+func (ws *waits) learn(reached map[string]int64) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.known == nil || len(ws.known) >= knownCap {
+		ws.knownOld, ws.known = ws.known, make(map[string]int64, len(reached))
+	}
+	for id, rev := range reached {
+		ws.known[id] = rev
+	}
+}
+
+// forget drops what notifications said: some change may have gone unnotified.
+func (ws *waits) forget() {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	ws.known, ws.knownOld = nil, nil
+}
+
+// knownRevision is the revision the latest notification named for id, if remembered.
+func (ws *waits) knownRevision(id string) (int64, bool) {
+	if rev, ok := ws.known[id]; ok {
+		return rev, true
+	}
+	rev, ok := ws.knownOld[id]
+	return rev, ok
 }
 
 // aggWait is one user's entry: its Watches and whether a read of its row is running.
@@ -40,6 +77,7 @@ func (ws *waits) add(w *Watch) {
 	}
 	a.watches[w] = struct{}{}
 	ws.open++
+	w.seen, w.known = ws.knownRevision(w.id)
 }
 
 func (ws *waits) remove(w *Watch) {
@@ -231,6 +269,7 @@ func (s *Store) notified(payload string) {
 	case n.tableWide || n.table != live:
 		// table-wide, or the live version is unknown or may have changed: re-check all;
 		// the read refreshes the live version.
+		s.waits.forget()
 		s.wakeAll()
 		return
 	}
@@ -244,6 +283,7 @@ func (s *Store) notified(payload string) {
 			reached[c.id] = c.revision
 		}
 	}
+	s.waits.learn(reached)
 	s.wakeReached(ids, reached)
 }
 

@@ -118,7 +118,13 @@ func (s *server) readUser(ctx context.Context, caller uuid.UUID, id string, minR
 		return readmodel.User{}, err
 	}
 	defer w.Close()
-	first, err := s.reads.Get(ctx, id)
+	first, err, reads := readmodel.User{}, error(nil), 0
+	if seen, behind := w.Behind(); behind {
+		first.Revision = seen // a notification said so: the first read is not needed
+	} else {
+		first, err = s.reads.Get(ctx, id)
+		reads = 1
+	}
 	switch {
 	case err == nil && first.Revision >= minRev:
 		s.countWait(metrics.WaitFresh)
@@ -134,7 +140,7 @@ func (s *server) readUser(ctx context.Context, caller uuid.UUID, id string, minR
 	defer release()
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	u, err := s.await(wctx, w)
+	u, err := s.await(wctx, w, reads)
 	if err == nil {
 		s.countWait(metrics.WaitWaited)
 		return u, nil
@@ -142,15 +148,16 @@ func (s *server) readUser(ctx context.Context, caller uuid.UUID, id string, minR
 	return u, s.lagging(ctx, err, id, max(u.Revision, first.Revision), minRev, wait)
 }
 
-// await waits on w, counted in the waiting gauge, and records what the wait cost.
-func (s *server) await(ctx context.Context, w *readmodel.Watch) (readmodel.User, error) {
+// await waits on w, counted in the waiting gauge, and records what the wait cost: reads
+// (the first read, 0 or 1) and the shared reads.
+func (s *server) await(ctx context.Context, w *readmodel.Watch, reads int) (readmodel.User, error) {
 	if s.metrics != nil {
 		s.metrics.ReadWaiters.Inc()
 		defer s.metrics.ReadWaiters.Dec()
 	}
 	u, err := w.Wait(ctx)
 	if s.metrics != nil {
-		s.metrics.ReadQueriesPerWait.Observe(float64(1 + w.Queries())) // the first read and the shared ones
+		s.metrics.ReadQueriesPerWait.Observe(float64(reads + w.Queries()))
 		if err == nil {
 			s.metrics.ReadWakeups.Inc()
 		}

@@ -30,8 +30,9 @@ type Metrics struct {
 	ReadWaiters prometheus.Gauge
 	// ReadWakeups counts waits released because their row reached the revision.
 	ReadWakeups prometheus.Counter
-	// ReadQueriesPerWait is the database reads one wait cost: its first read plus the
-	// shared reads of its row it took part in (1 or 2 when healthy).
+	// ReadQueriesPerWait is the database reads one wait cost: its first read (skipped
+	// when a notification already said the row is behind) plus the shared reads of its
+	// row it took part in (1 when healthy, 2 when the first read was needed).
 	ReadQueriesPerWait prometheus.Histogram
 	// ReadWaitRejections counts waits refused at once by the caps, by reason: caller
 	// (429) or total (503).
@@ -143,7 +144,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		ReadQueriesPerWait: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "recall", Subsystem: "query", Name: "read_your_writes_queries_per_wait",
 			Help:    "Database reads one read-your-writes wait cost (its first read and the shared reads of its row).",
-			Buckets: []float64{1, 2, 3, 4, 6, 10},
+			Buckets: []float64{0, 1, 2, 3, 4, 6, 10},
 		}),
 		ReadWaitRejections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "recall", Subsystem: "query", Name: "read_your_writes_rejections_total",
