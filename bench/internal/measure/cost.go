@@ -17,7 +17,7 @@ import (
 // the run).
 type Cost struct {
 	Commands     int                `json:"commands"`
-	Transactions int64              `json:"transactions"`
+	Transactions int64              `json:"transactions"` // the harness's own left out
 	TxPerCommand float64            `json:"tx_per_command"`
 	CPU          map[string]float64 `json:"cpu_cores"`
 }
@@ -47,8 +47,9 @@ func startCost(ctx context.Context, r *rig.Rig) (*costMeter, error) {
 }
 
 // stop takes the CPU at once (the run's end) and the transactions once settled; commands
-// is how many the run sent.
-func (m *costMeter) stop(ctx context.Context, commands int) (Cost, error) {
+// is how many the run sent; own reports the statements the harness itself ran meanwhile
+// (its read-model watch), left out of the count.
+func (m *costMeter) stop(ctx context.Context, commands int, own func() int64) (Cost, error) {
 	cpu, wall := processCPU(ctx, m.r), time.Since(m.at)
 	c := Cost{Commands: commands, CPU: map[string]float64{}}
 	for name, d := range cpu {
@@ -61,7 +62,10 @@ func (m *costMeter) stop(ctx context.Context, commands int) (Cost, error) {
 	if err != nil {
 		return c, err
 	}
-	c.Transactions = x - m.xacts
+	c.Transactions = x - m.xacts - 1 // the query that took the start
+	if own != nil {
+		c.Transactions -= own()
+	}
 	if commands > 0 {
 		c.TxPerCommand = float64(c.Transactions) / float64(commands)
 	}

@@ -48,7 +48,7 @@ func readYourWrites(ctx context.Context, r *rig.Rig, cfg LatencyConfig, ids []uu
 	openLoop(ctx, cfg.Rate, cfg.Duration, func(i int, at time.Time) {
 		out[i] = rywOnce(ctx, api, ids[i%len(ids)], at)
 	})
-	if res.Cost, err = meter.stop(ctx, cfg.sent()); err != nil {
+	if res.Cost, err = meter.stop(ctx, cfg.sent(), nil); err != nil {
 		return res, err
 	}
 	var replies, reads []time.Duration
