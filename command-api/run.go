@@ -117,6 +117,7 @@ func (p *process) openReads(ctx context.Context, cfg Config) error {
 		p.readPool, pool = rp, rp
 	}
 	p.reads = readmodel.New(pool)
+	p.reads.Listen()
 	return nil
 }
 

@@ -70,6 +70,11 @@ func (s *Store) Close() {
 	}
 }
 
+// Listen starts the LISTEN connection now rather than at the first wait, so the Store
+// learns from the start where the rows that notifications name are, and a wait for a
+// row it has seen change skips its first read (Watch.Behind). A server calls it once.
+func (s *Store) Listen() { s.ensureListener() }
+
 func (s *Store) ensureListener() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

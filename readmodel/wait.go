@@ -23,10 +23,10 @@ func (s *Store) WaitForRevision(ctx context.Context, id string, minRevision int6
 		return User{}, err
 	}
 	defer w.Close()
-	if seen, ok := w.Behind(); ok {
+	if _, ok := w.Behind(); ok {
 		got, err := w.Wait(ctx)
 		if err != nil && got.Revision == 0 {
-			got.Revision = seen
+			got.Revision = w.Seen()
 		}
 		return got, err
 	}
@@ -108,6 +108,15 @@ func (w *Watch) Wait(ctx context.Context) (User, error) {
 	default:
 	}
 	return last, fmt.Errorf("%w: user %s at revision %d, want %d: %w", ErrLagging, w.id, last.Revision, w.min, ctx.Err())
+}
+
+// Seen is the newest revision this wait knows the row to have reached, from a shared
+// read or a notification (0: none yet): what a lagging answer reports.
+func (w *Watch) Seen() int64 {
+	w.s.waits.mu.Lock()
+	defer w.s.waits.mu.Unlock()
+	rev, _ := w.s.waits.knownRevision(w.id)
+	return max(rev, w.seen, w.last.Revision)
 }
 
 // Queries is how many shared reads this wait took part in (the caller's own Get not

@@ -145,7 +145,7 @@ func (s *server) readUser(ctx context.Context, caller uuid.UUID, id string, minR
 		s.countWait(metrics.WaitWaited)
 		return u, nil
 	}
-	return u, s.lagging(ctx, err, id, max(u.Revision, first.Revision), minRev, wait)
+	return u, s.lagging(ctx, err, id, max(u.Revision, first.Revision, w.Seen()), minRev, wait)
 }
 
 // await waits on w, counted in the waiting gauge, and records what the wait cost: reads
