@@ -85,6 +85,7 @@ require (
 	github.com/twmb/franz-go/plugin/kprom v1.2.1 // indirect
 	github.com/twmb/franz-go/plugin/kslog v1.0.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
 )
 
 require (
