@@ -2,24 +2,25 @@ package relay
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
+
+	"github.com/recall-events/recall/ops/envflag"
 
 	"github.com/recall-events/recall/relay/publish"
 	"github.com/recall-events/recall/relay/record"
 	"github.com/recall-events/recall/relay/replication"
 )
 
-// Config is everything Run needs. Start from DefaultConfig or ParseConfig.
+// Config is everything Run needs: DefaultConfig, then Flags (flags with environment
+// twins, see the README's configuration table), then Validate.
 type Config struct {
 	DatabaseURL       string
 	KafkaBrokers      []string
@@ -36,29 +37,14 @@ type Config struct {
 	Linger            time.Duration
 	Compression       string
 	RetryMax          time.Duration // the longest wait between attempts (standby, reconnects)
+	LogLevel          slog.Level
 
-	Logger   *slog.Logger         // nil: JSON to stderr
+	Logger   *slog.Logger         // nil: JSON to stderr at LogLevel
 	Registry *prometheus.Registry // nil: a new registry with the Go and process collectors
 }
 
-// Environment variables read by ParseConfig (flags override them).
-const (
-	EnvDatabaseURL    = "DATABASE_URL"
-	EnvKafkaBrokers   = "RECALL_KAFKA_BROKERS"
-	EnvRegistryURL    = "RECALL_SCHEMA_REGISTRY_URL"
-	EnvSlot           = "RECALL_RELAY_SLOT"
-	EnvPublication    = "RECALL_RELAY_PUBLICATION"
-	EnvTopicPrefix    = "RECALL_TOPIC_PREFIX"
-	EnvSource         = "RECALL_RELAY_SOURCE"
-	EnvPartitions     = "RECALL_TOPIC_PARTITIONS"
-	EnvListen         = "RECALL_RELAY_LISTEN"
-	EnvCompression    = "RECALL_RELAY_COMPRESSION"
-	EnvLinger         = "RECALL_RELAY_LINGER"
-	EnvMaxInFlight    = "RECALL_RELAY_MAX_IN_FLIGHT"
-	EnvStatusInterval = "RECALL_RELAY_STATUS_INTERVAL"
-)
-
-// DefaultConfig is the embedded run's configuration (shared/DESIGN.md).
+// DefaultConfig is the embedded run's configuration (shared/DESIGN.md), and the
+// defaults of the relay binary's flags.
 func DefaultConfig() Config {
 	return Config{
 		DatabaseURL:       "postgres://postgres@127.0.0.1:55432/recall?sslmode=disable",
@@ -76,77 +62,42 @@ func DefaultConfig() Config {
 		Linger:            publish.DefaultLinger,
 		Compression:       publish.DefaultCompression,
 		RetryMax:          5 * time.Second,
+		LogLevel:          slog.LevelInfo,
 	}
 }
 
-// ParseConfig reads flags from args over environment variables (getenv) over
-// DefaultConfig. Errors of parsing and of Validate come back joined.
-func ParseConfig(args []string, getenv func(string) string) (Config, error) {
-	c := DefaultConfig()
-	var errs []error
-	env := func(name string, set func(string) error) {
-		if v := getenv(name); v != "" {
-			if err := set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			}
-		}
+// Flags binds c's fields to fs, c's current values being the defaults, each flag with its
+// environment twin (envflag.Bind). The environment is read when the flags are parsed by
+// envflag.Execute or envflag.Parse.
+func (c *Config) Flags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "event store; the role needs REPLICATION")
+	fs.Var(envflag.NewList(&c.KafkaBrokers), "brokers", "Kafka seed brokers, comma-separated")
+	fs.StringVar(&c.SchemaRegistryURL, "schema-registry-url", c.SchemaRegistryURL, "Confluent-API schema registry")
+	fs.StringVar(&c.Slot, "slot", c.Slot, "replication slot (also the checkpoint key and advisory-lock name)")
+	fs.StringVar(&c.Publication, "publication", c.Publication, "publication (inserts of events)")
+	fs.StringVar(&c.TopicPrefix, "topic-prefix", c.TopicPrefix, "topics are <prefix>.<aggregate_type>.events")
+	fs.StringVar(&c.Source, "source", c.Source, "ce_source header")
+	fs.IntVar(&c.Partitions, "partitions", c.Partitions, "partitions of topics the relay creates")
+	fs.IntVar(&c.ReplicationFactor, "replication-factor", c.ReplicationFactor, "replication factor of topics the relay creates; -1: the broker's default")
+	fs.StringVar(&c.Listen, "listen", c.Listen, "/livez, /readyz and /metrics address; empty disables")
+	fs.StringVar(&c.Compression, "compression", c.Compression, "none, lz4, snappy, zstd, gzip")
+	fs.DurationVar(&c.Linger, "linger", c.Linger, "producer linger (0..1s)")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "unacked records at most")
+	fs.DurationVar(&c.StatusInterval, "status-interval", c.StatusInterval, "standby status and checkpoint period")
+	fs.DurationVar(&c.RetryMax, "retry-max", c.RetryMax, "longest wait between attempts (standby, reconnects)")
+	fs.Var(envflag.NewLevel(&c.LogLevel), "log-level", "debug, info, warn, error")
+	envflag.Alias(fs, "kafka-brokers", "brokers")
+	for flag, env := range map[string]string{
+		"database-url": "DATABASE_URL", "brokers": "RECALL_KAFKA_BROKERS", "schema-registry-url": "RECALL_SCHEMA_REGISTRY_URL",
+		"slot": "RECALL_RELAY_SLOT", "publication": "RECALL_RELAY_PUBLICATION", "topic-prefix": "RECALL_TOPIC_PREFIX",
+		"source": "RECALL_RELAY_SOURCE", "partitions": "RECALL_TOPIC_PARTITIONS",
+		"replication-factor": "RECALL_TOPIC_REPLICATION_FACTOR", "compression": "RECALL_RELAY_COMPRESSION",
+		"linger": "RECALL_RELAY_LINGER", "max-in-flight": "RECALL_RELAY_MAX_IN_FLIGHT",
+		"status-interval": "RECALL_RELAY_STATUS_INTERVAL", "retry-max": "RECALL_RELAY_RETRY_MAX", "log-level": "RECALL_LOG_LEVEL",
+	} {
+		envflag.Bind(fs, flag, env)
 	}
-	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
-	num := func(p *int) func(string) error {
-		return func(v string) (err error) { *p, err = strconv.Atoi(v); return err }
-	}
-	dur := func(p *time.Duration) func(string) error {
-		return func(v string) (err error) { *p, err = time.ParseDuration(v); return err }
-	}
-	brokers := strings.Join(c.KafkaBrokers, ",")
-	env(EnvDatabaseURL, str(&c.DatabaseURL))
-	env(EnvKafkaBrokers, str(&brokers))
-	env(EnvRegistryURL, str(&c.SchemaRegistryURL))
-	env(EnvSlot, str(&c.Slot))
-	env(EnvPublication, str(&c.Publication))
-	env(EnvTopicPrefix, str(&c.TopicPrefix))
-	env(EnvSource, str(&c.Source))
-	env(EnvPartitions, num(&c.Partitions))
-	env(EnvListen, str(&c.Listen))
-	env(EnvCompression, str(&c.Compression))
-	env(EnvLinger, dur(&c.Linger))
-	env(EnvMaxInFlight, num(&c.MaxInFlight))
-	env(EnvStatusInterval, dur(&c.StatusInterval))
-
-	fs := flag.NewFlagSet("relay", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "event store ($"+EnvDatabaseURL+")")
-	fs.StringVar(&brokers, "kafka-brokers", brokers, "comma-separated seed brokers ($"+EnvKafkaBrokers+")")
-	fs.StringVar(&c.SchemaRegistryURL, "schema-registry-url", c.SchemaRegistryURL, "($"+EnvRegistryURL+")")
-	fs.StringVar(&c.Slot, "slot", c.Slot, "replication slot ($"+EnvSlot+")")
-	fs.StringVar(&c.Publication, "publication", c.Publication, "($"+EnvPublication+")")
-	fs.StringVar(&c.TopicPrefix, "topic-prefix", c.TopicPrefix, "topics are <prefix>.<aggregate_type>.events ($"+EnvTopicPrefix+")")
-	fs.StringVar(&c.Source, "source", c.Source, "ce_source header ($"+EnvSource+")")
-	fs.IntVar(&c.Partitions, "partitions", c.Partitions, "partitions of created topics ($"+EnvPartitions+")")
-	fs.IntVar(&c.ReplicationFactor, "replication-factor", c.ReplicationFactor, "of created topics; -1 broker default")
-	fs.StringVar(&c.Listen, "listen", c.Listen, "health and metrics address ($"+EnvListen+")")
-	fs.StringVar(&c.Compression, "compression", c.Compression, "none, lz4, snappy, zstd, gzip ($"+EnvCompression+")")
-	fs.DurationVar(&c.Linger, "linger", c.Linger, "producer linger ($"+EnvLinger+")")
-	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "unacked records at most ($"+EnvMaxInFlight+")")
-	fs.DurationVar(&c.StatusInterval, "status-interval", c.StatusInterval, "standby status period ($"+EnvStatusInterval+")")
-	if err := fs.Parse(args); err != nil {
-		errs = append(errs, err)
-	}
-	c.KafkaBrokers = splitList(brokers)
-	if err := errors.Join(append(errs, c.Validate())...); err != nil {
-		return c, fmt.Errorf("relay: config: %w", err)
-	}
-	return c, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
+	envflag.Bind(fs, "listen", "RECALL_LISTEN_ADDR", "RECALL_RELAY_LISTEN")
 }
 
 // Validate reports every problem at once.

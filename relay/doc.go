@@ -3,7 +3,7 @@
 // as Confluent-framed Avro with CloudEvents headers, and acknowledges the slot only up to
 // what Kafka has acked (at-least-once; consumers dedupe by ce_id).
 //
-//	cfg, err := relay.ParseConfig(os.Args[1:], os.Getenv)
+//	cfg := relay.DefaultConfig() // cmd/relay: cfg.Flags(fs), then envflag reads flags and env
 //	err = relay.Run(ctx, cfg) // until ctx ends; SIGTERM in cmd/relay
 //
 // Run registers the schemas (fixed catalog order, so ids are stable), creates missing

@@ -2,14 +2,10 @@ package relay
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net"
-	"net/http"
 	"sync/atomic"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/recall-events/recall/ops"
 )
 
 // readiness is true while a session streams the slot: a standby is alive but not ready.
@@ -17,44 +13,26 @@ type readiness struct{ on atomic.Bool }
 
 func (r *readiness) set(on bool) { r.on.Store(on) }
 
-func (r *relay) handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !r.ready.on.Load() {
-			http.Error(w, errNotReady.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = w.Write([]byte("ok\n"))
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(r.cfg.Registry, promhttp.HandlerOpts{Registry: r.cfg.Registry}))
-	return mux
+// probes are the relay's /livez, /readyz and /metrics: ready while streaming the slot.
+func (r *relay) probes() ops.Probes {
+	return ops.Probes{Gatherer: r.cfg.Registry, Logger: r.log, Checks: []ops.Check{
+		{Name: "replication", Func: func(context.Context) error {
+			if !r.ready.on.Load() {
+				return errNotReady
+			}
+			return nil
+		}},
+	}}
 }
 
-// serveHTTP serves health and metrics on cfg.Listen; the returned func stops it.
-func (r *relay) serveHTTP() (func(), error) {
-	if r.cfg.Listen == "" {
-		return func() {}, nil
-	}
-	ln, err := net.Listen("tcp", r.cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("relay: listen %s: %w", r.cfg.Listen, err)
-	}
-	srv := &http.Server{Handler: r.handler(), ReadHeaderTimeout: 5 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			r.log.Error("relay: http", "err", err)
+// serveOps returns the run-group part serving the probes on ln; nil ln (Listen empty)
+// serves nothing.
+func (r *relay) serveOps(ln net.Listener) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if ln == nil {
+			<-ctx.Done()
+			return nil
 		}
-	}()
-	r.log.Info("serving health and metrics", "addr", ln.Addr().String())
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		<-done
-	}, nil
+		return ops.Serve(ctx, ln, r.probes().Handler(), ops.ServeOptions{Logger: r.log})
+	}
 }

@@ -56,7 +56,7 @@ func (e *env) startProcess(extraEnv ...string) *process {
 		"RECALL_KAFKA_BROKERS="+e.kafka.Addrs()[0],
 		"RECALL_SCHEMA_REGISTRY_URL="+e.registry.URL(),
 		"RECALL_RELAY_SLOT="+e.slot,
-		"RECALL_RELAY_LISTEN="+listen,
+		"RECALL_LISTEN_ADDR="+listen,
 		"RECALL_TOPIC_PARTITIONS=4",
 		"RECALL_RELAY_STATUS_INTERVAL=200ms",
 	)

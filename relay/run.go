@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"os"
 	"sort"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/recall-events/recall/ops"
 	"github.com/recall-events/recall/relay/publish"
 	"github.com/recall-events/recall/relay/record"
 	"github.com/recall-events/recall/relay/replication"
@@ -23,24 +25,33 @@ import (
 // Run runs the relay until ctx ends, then stops gracefully: in-flight records are
 // acked, the checkpoint saved and the slot acknowledged (bounded by a timeout). Failures
 // of PostgreSQL, Kafka or the registry are retried with backoff, so Run returns an error
-// only for a bad Config or an HTTP listener that cannot bind.
+// only for a bad Config or an ops listener that cannot bind or fails.
 func Run(ctx context.Context, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("relay: config: %w", err)
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	r := &relay{cfg: cfg, log: cfg.Logger, repMetrics: replication.NewMetrics(cfg.Registry), pubMetrics: publish.NewMetrics(cfg.Registry)}
-	stopHTTP, err := r.serveHTTP()
-	if err != nil {
-		return err
+	var ln net.Listener
+	if cfg.Listen != "" {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			return fmt.Errorf("relay: listen %s: %w", cfg.Listen, err)
+		}
 	}
-	defer stopHTTP()
+	err := ops.Run(ctx, r.serveOps(ln), r.stream)
+	r.log.Info("relay stopped")
+	return err
+}
+
+// stream sets up and runs replication sessions until ctx ends.
+func (r *relay) stream(ctx context.Context) error {
 	pub, err := r.setUp(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -50,7 +61,6 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer pub.Close()
 	r.sessions(ctx, pub)
-	r.log.Info("relay stopped")
 	return nil
 }
 

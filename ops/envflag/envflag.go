@@ -76,3 +76,15 @@ func Unbound(fs *pflag.FlagSet) []string {
 	})
 	return out
 }
+
+// Alias makes --old a deprecated spelling of --name on fs: the command line may use
+// either, --help shows only --name.
+func Alias(fs *pflag.FlagSet, old, name string) {
+	prev := fs.GetNormalizeFunc()
+	fs.SetNormalizeFunc(func(f *pflag.FlagSet, n string) pflag.NormalizedName {
+		if n == old {
+			n = name
+		}
+		return prev(f, n)
+	})
+}

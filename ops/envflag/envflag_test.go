@@ -163,3 +163,16 @@ func TestUnbound(t *testing.T) {
 }
 
 func (e env) get(k string) string { return e[k] }
+
+func TestAlias(t *testing.T) {
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	c := defaults()
+	c.flags(fs)
+	envflag.Alias(fs, "kafka-brokers", "brokers")
+	if err := envflag.Parse(fs, []string{"--kafka-brokers", "a:1"}, env{"RECALL_KAFKA_BROKERS": "b:2"}.get); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.Brokers, []string{"a:1"}) {
+		t.Fatalf("the old spelling must set --brokers and win over the environment: %v", c.Brokers)
+	}
+}

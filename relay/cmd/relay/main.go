@@ -1,28 +1,30 @@
-// Command relay streams the event store's committed events to Kafka. Configuration comes
-// from flags and environment variables (see relay.ParseConfig); SIGTERM or SIGINT stops
-// it gracefully.
+// Command relay streams the event store's committed events to Kafka. Flags and their
+// environment twins are listed by --help; SIGTERM or SIGINT stops it gracefully.
 package main
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/spf13/cobra"
+
+	"github.com/recall-events/recall/ops/envflag"
 	"github.com/recall-events/recall/relay"
 )
 
 func main() {
-	cfg, err := relay.ParseConfig(os.Args[1:], os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+	os.Exit(envflag.Execute(command(relay.Run), os.Args[1:], os.Getenv))
+}
+
+// command is the relay's command line over run (relay.Run; a stand-in in tests).
+func command(run func(context.Context, relay.Config) error) *cobra.Command {
+	cfg := relay.DefaultConfig()
+	cmd := &cobra.Command{
+		Use:   "relay",
+		Short: "Stream the event store's committed events to Kafka (at-least-once, in commit order)",
+		Args:  cobra.NoArgs,
+		RunE:  func(c *cobra.Command, _ []string) error { return run(c.Context(), cfg) },
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := relay.Run(ctx, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	cfg.Flags(cmd.Flags())
+	return cmd
 }
