@@ -2,27 +2,28 @@ package projector
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
+
+	"github.com/recall-events/recall/ops/envflag"
 )
 
-// Config is the projector's configuration. DefaultConfig fills the defaults
-// of the embedded run; Flags binds flags whose defaults come from the
-// environment.
+// Config is the projector's configuration: DefaultConfig (the embedded run's
+// defaults), then Flags (flags with environment twins), then Validate.
 type Config struct {
-	DatabaseURL string   // DATABASE_URL (required)
-	Brokers     []string // RECALL_KAFKA_BROKERS, comma-separated
-	RegistryURL string   // RECALL_SCHEMA_REGISTRY_URL
-	Topic       string   // RECALL_TOPIC
-	ListenAddr  string   // RECALL_PROJECTOR_LISTEN: health and metrics
+	DatabaseURL string     // DATABASE_URL
+	Brokers     []string   // RECALL_KAFKA_BROKERS, comma-separated
+	RegistryURL string     // RECALL_SCHEMA_REGISTRY_URL
+	Topic       string     // RECALL_TOPIC
+	ListenAddr  string     // RECALL_LISTEN_ADDR (formerly RECALL_PROJECTOR_LISTEN): health and metrics
+	LogLevel    slog.Level // RECALL_LOG_LEVEL
 
 	// UsersVersion is registered in the projections table at start (live if
 	// no version is); the versions actually run are those building or live.
@@ -44,13 +45,15 @@ type Config struct {
 	SMTPPassword string // RECALL_SMTP_PASSWORD
 
 	// Not from flags: injected by callers (devstack, tests).
-	Logger   *slog.Logger         // default: JSON on stderr
+	Logger   *slog.Logger         // default: JSON on stderr at LogLevel
 	Registry *prometheus.Registry // default: a new registry with Go and process collectors
 }
 
-// DefaultConfig returns the embedded run's defaults (shared/DESIGN.md).
+// DefaultConfig returns the embedded run's defaults (shared/DESIGN.md), and the
+// defaults of the projector binary's flags.
 func DefaultConfig() Config {
 	return Config{
+		DatabaseURL:       "postgres://postgres@127.0.0.1:55432/recall?sslmode=disable",
 		Brokers:           []string{"127.0.0.1:9092"},
 		RegistryURL:       "http://127.0.0.1:8081",
 		Topic:             "recall.user.events",
@@ -65,6 +68,7 @@ func DefaultConfig() Config {
 		WelcomeEmail:      true,
 		SMTPPort:          25,
 		SMTPFrom:          "Recall <noreply@recall.invalid>",
+		LogLevel:          slog.LevelInfo,
 	}
 }
 
@@ -73,7 +77,7 @@ func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("projector: "+format, a...)) }
 	if c.DatabaseURL == "" {
-		bad("DATABASE_URL is required")
+		bad("database URL is empty (DATABASE_URL)")
 	}
 	if len(c.Brokers) == 0 {
 		bad("at least one Kafka broker is required (RECALL_KAFKA_BROKERS)")
@@ -110,73 +114,38 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Flags binds c's fields to fs, with defaults taken from getenv (os.Getenv)
-// over c's current values. Parse errors of the environment are reported by
-// the returned function, after fs.Parse, joined like Validate's.
-func (c *Config) Flags(fs *flag.FlagSet, getenv func(string) string) func() error {
-	var errs []error
-	env := func(k, def string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return def
+// Flags binds c's fields to fs, c's current values being the defaults, each flag with its
+// environment twin (envflag.Bind); the SMTP password is read from the environment only.
+func (c *Config) Flags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL of the read models, projections and dead letters")
+	fs.Var(envflag.NewList(&c.Brokers), "brokers", "Kafka seed brokers, comma-separated")
+	fs.StringVar(&c.RegistryURL, "schema-registry-url", c.RegistryURL, "Confluent-API schema registry")
+	fs.StringVar(&c.Topic, "topic", c.Topic, "event topic")
+	fs.StringVar(&c.ListenAddr, "listen", c.ListenAddr, "/livez, /readyz and /metrics address")
+	fs.IntVar(&c.UsersVersion, "users-version", c.UsersVersion, "users projection version registered at start (live if none is)")
+	fs.DurationVar(&c.ReconcileInterval, "reconcile-interval", c.ReconcileInterval, "how often the projections table is re-read")
+	fs.IntVar(&c.MaxAttempts, "max-attempts", c.MaxAttempts, "record-error attempts before the DLQ")
+	fs.DurationVar(&c.BackoffBase, "backoff-base", c.BackoffBase, "first retry delay")
+	fs.DurationVar(&c.BackoffMax, "backoff-max", c.BackoffMax, "longest retry delay")
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "time to finish a batch on shutdown")
+	fs.DurationVar(&c.SessionTimeout, "session-timeout", c.SessionTimeout, "consumer group session timeout")
+	fs.BoolVar(&c.WelcomeEmail, "welcome-email", c.WelcomeEmail, "run the welcome-email projection")
+	fs.StringVar(&c.SMTPHost, "smtp-host", c.SMTPHost, "SMTP server; empty: mails are logged instead")
+	fs.IntVar(&c.SMTPPort, "smtp-port", c.SMTPPort, "SMTP port")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", c.SMTPFrom, "sender of welcome mails")
+	fs.StringVar(&c.SMTPUsername, "smtp-username", c.SMTPUsername, "SMTP AUTH user")
+	fs.Var(envflag.NewLevel(&c.LogLevel), "log-level", "debug, info, warn, error")
+	envflag.Secret(fs, &c.SMTPPassword, "smtp-password", "RECALL_SMTP_PASSWORD")
+	for flag, env := range map[string]string{
+		"database-url": "DATABASE_URL", "brokers": "RECALL_KAFKA_BROKERS", "schema-registry-url": "RECALL_SCHEMA_REGISTRY_URL",
+		"topic": "RECALL_TOPIC", "users-version": "RECALL_USERS_VERSION", "reconcile-interval": "RECALL_PROJECTOR_RECONCILE",
+		"max-attempts": "RECALL_PROJECTOR_MAX_ATTEMPTS", "backoff-base": "RECALL_PROJECTOR_BACKOFF_BASE",
+		"backoff-max": "RECALL_PROJECTOR_BACKOFF_MAX", "shutdown-grace": "RECALL_PROJECTOR_SHUTDOWN_GRACE",
+		"session-timeout": "RECALL_PROJECTOR_SESSION_TIMEOUT", "welcome-email": "RECALL_WELCOME_EMAIL",
+		"smtp-host": "RECALL_SMTP_HOST", "smtp-port": "RECALL_SMTP_PORT", "smtp-from": "RECALL_SMTP_FROM",
+		"smtp-username": "RECALL_SMTP_USERNAME", "log-level": "RECALL_LOG_LEVEL",
+	} {
+		envflag.Bind(fs, flag, env)
 	}
-	envInt := func(k string, def int) int {
-		n, err := strconv.Atoi(env(k, strconv.Itoa(def)))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("projector: %s: %w", k, err))
-			return def
-		}
-		return n
-	}
-	envDur := func(k string, def time.Duration) time.Duration {
-		d, err := time.ParseDuration(env(k, def.String()))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("projector: %s: %w", k, err))
-			return def
-		}
-		return d
-	}
-	envBool := func(k string, def bool) bool {
-		b, err := strconv.ParseBool(env(k, strconv.FormatBool(def)))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("projector: %s: %w", k, err))
-			return def
-		}
-		return b
-	}
-	brokers := env("RECALL_KAFKA_BROKERS", strings.Join(c.Brokers, ","))
-	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", c.DatabaseURL), "PostgreSQL URL of the read models (DATABASE_URL)")
-	fs.Func("brokers", "Kafka seed brokers, comma-separated (RECALL_KAFKA_BROKERS; default "+brokers+")", func(s string) error {
-		c.Brokers = splitList(s)
-		return nil
-	})
-	c.Brokers = splitList(brokers)
-	fs.StringVar(&c.RegistryURL, "schema-registry-url", env("RECALL_SCHEMA_REGISTRY_URL", c.RegistryURL), "schema registry URL (RECALL_SCHEMA_REGISTRY_URL)")
-	fs.StringVar(&c.Topic, "topic", env("RECALL_TOPIC", c.Topic), "event topic (RECALL_TOPIC)")
-	fs.StringVar(&c.ListenAddr, "listen", env("RECALL_PROJECTOR_LISTEN", c.ListenAddr), "health and metrics address (RECALL_PROJECTOR_LISTEN)")
-	fs.IntVar(&c.UsersVersion, "users-version", envInt("RECALL_USERS_VERSION", c.UsersVersion), "users projection version to register (RECALL_USERS_VERSION)")
-	fs.DurationVar(&c.ReconcileInterval, "reconcile-interval", envDur("RECALL_PROJECTOR_RECONCILE", c.ReconcileInterval), "how often the projections table is re-read (RECALL_PROJECTOR_RECONCILE)")
-	fs.IntVar(&c.MaxAttempts, "max-attempts", envInt("RECALL_PROJECTOR_MAX_ATTEMPTS", c.MaxAttempts), "record-error attempts before the DLQ (RECALL_PROJECTOR_MAX_ATTEMPTS)")
-	fs.DurationVar(&c.BackoffBase, "backoff-base", envDur("RECALL_PROJECTOR_BACKOFF_BASE", c.BackoffBase), "first retry delay (RECALL_PROJECTOR_BACKOFF_BASE)")
-	fs.DurationVar(&c.BackoffMax, "backoff-max", envDur("RECALL_PROJECTOR_BACKOFF_MAX", c.BackoffMax), "longest retry delay (RECALL_PROJECTOR_BACKOFF_MAX)")
-	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDur("RECALL_PROJECTOR_SHUTDOWN_GRACE", c.ShutdownGrace), "time to finish a batch on shutdown (RECALL_PROJECTOR_SHUTDOWN_GRACE)")
-	fs.DurationVar(&c.SessionTimeout, "session-timeout", envDur("RECALL_PROJECTOR_SESSION_TIMEOUT", c.SessionTimeout), "group session timeout (RECALL_PROJECTOR_SESSION_TIMEOUT)")
-	fs.BoolVar(&c.WelcomeEmail, "welcome-email", envBool("RECALL_WELCOME_EMAIL", c.WelcomeEmail), "run the welcome-email projection (RECALL_WELCOME_EMAIL)")
-	fs.StringVar(&c.SMTPHost, "smtp-host", env("RECALL_SMTP_HOST", c.SMTPHost), "SMTP server; empty logs mails instead (RECALL_SMTP_HOST)")
-	fs.IntVar(&c.SMTPPort, "smtp-port", envInt("RECALL_SMTP_PORT", c.SMTPPort), "SMTP port (RECALL_SMTP_PORT)")
-	fs.StringVar(&c.SMTPFrom, "smtp-from", env("RECALL_SMTP_FROM", c.SMTPFrom), "sender of welcome mails (RECALL_SMTP_FROM)")
-	fs.StringVar(&c.SMTPUsername, "smtp-username", env("RECALL_SMTP_USERNAME", c.SMTPUsername), "SMTP AUTH user (RECALL_SMTP_USERNAME)")
-	c.SMTPPassword = env("RECALL_SMTP_PASSWORD", c.SMTPPassword) // env only: flags show up in ps
-	return func() error { return errors.Join(errs...) }
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
+	envflag.Bind(fs, "listen", "RECALL_LISTEN_ADDR", "RECALL_PROJECTOR_LISTEN")
 }

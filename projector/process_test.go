@@ -79,7 +79,7 @@ func startProc(t *testing.T, url string, st *stacktest.Stack) *proc {
 		"DATABASE_URL="+url,
 		"RECALL_KAFKA_BROKERS="+strings.Join(st.Brokers(), ","),
 		"RECALL_SCHEMA_REGISTRY_URL="+st.Registry.URL(),
-		"RECALL_PROJECTOR_LISTEN="+p.addr,
+		"RECALL_LISTEN_ADDR="+p.addr,
 		"RECALL_WELCOME_EMAIL=false",
 		"RECALL_PROJECTOR_SESSION_TIMEOUT=6s", // the killed member's partitions move sooner
 	)

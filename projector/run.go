@@ -2,11 +2,9 @@ package projector
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/recall-events/recall/ops"
 	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector/projection"
 	"github.com/recall-events/recall/projector/users"
@@ -34,7 +33,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	}
 	reg := cfg.Registry
 	if reg == nil {
@@ -69,18 +68,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("projector: listen %s: %w", cfg.ListenAddr, err)
 	}
-	srv := p.server(reg)
-	srvDone := make(chan error, 1)
-	go func() { srvDone <- srv.Serve(ln) }()
-	log.Info("projector listening", "addr", ln.Addr().String(), "topic", cfg.Topic)
-
-	err = p.run(ctx)
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
-	defer cancel()
-	_ = srv.Shutdown(shutdownCtx)
-	if serr := <-srvDone; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-		err = errors.Join(err, serr)
+	log.Info("projector starting", "topic", cfg.Topic)
+	serveOps := func(ctx context.Context) error {
+		return ops.Serve(ctx, ln, p.probes(reg).Handler(), ops.ServeOptions{Logger: log, ShutdownTimeout: cfg.ShutdownGrace})
 	}
+	err = ops.Run(ctx, serveOps, p.run)
 	log.Info("projector stopped")
 	return err
 }

@@ -1,36 +1,33 @@
-// Command projector consumes Recall's event topic into the read models and
-// the welcome email. Configuration comes from flags and the environment; see
-// projector.Config.
+// Command projector consumes Recall's event topic into the read models and the welcome
+// email. Flags and their environment twins are listed by --help; SIGTERM or SIGINT stops
+// it gracefully.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/spf13/cobra"
+
+	"github.com/recall-events/recall/ops/envflag"
 	"github.com/recall-events/recall/projector"
 )
 
 func main() {
+	os.Exit(envflag.Execute(command(projector.Run), os.Args[1:], os.Getenv))
+}
+
+// command is the projector's command line over run (projector.Run; a stand-in in tests).
+func command(run func(context.Context, projector.Config) error) *cobra.Command {
 	cfg := projector.DefaultConfig()
-	fs := flag.NewFlagSet("projector", flag.ExitOnError)
-	envErr := cfg.Flags(fs, os.Getenv)
-	_ = fs.Parse(os.Args[1:])
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	cfg.Logger = log
-	if err := errors.Join(envErr(), cfg.Validate()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+	cmd := &cobra.Command{
+		Use:   "projector",
+		Short: "Consume the event topic into the read models and the welcome email",
+		Long: "Consume the event topic into the read models and the welcome email.\n\n" +
+			"RECALL_SMTP_PASSWORD (environment only: a flag's value shows in ps) is the SMTP AUTH password.",
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return run(c.Context(), cfg) },
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := projector.Run(ctx, cfg); err != nil {
-		log.Error("projector failed", "err", err)
-		os.Exit(1)
-	}
+	cfg.Flags(cmd.Flags())
+	return cmd
 }

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/projector"
+)
+
+func noEnv(string) string { return "" }
+
+func TestHelpExitsZeroAndListsEveryFlagWithItsTwin(t *testing.T) {
+	cmd := command(func(context.Context, projector.Config) error { t.Fatal("--help ran the projector"); return nil })
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	if code := envflag.Execute(cmd, []string{"--help"}, noEnv); code != 0 {
+		t.Fatalf("--help exit %d", code)
+	}
+	if unbound := envflag.Unbound(cmd.Flags()); len(unbound) > 0 {
+		t.Errorf("flags without an env twin: %v", unbound)
+	}
+	for _, r := range envflag.Rows(cmd.Flags()) {
+		if !strings.Contains(out.String(), r.Flag+" ") || !strings.Contains(out.String(), "(env "+r.Env+")") {
+			t.Errorf("usage lacks %s or its twin %s", r.Flag, r.Env)
+		}
+	}
+}
+
+func TestParsedDefaultsAreDefaultConfig(t *testing.T) {
+	var got projector.Config
+	cmd := command(func(_ context.Context, c projector.Config) error { got = c; return nil })
+	if code := envflag.Execute(cmd, nil, noEnv); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if want := projector.DefaultConfig(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("parsed defaults\n%+v\nwant DefaultConfig\n%+v", got, want)
+	}
+}
+
+func TestREADMETableMatchesFlags(t *testing.T) {
+	md, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := envflag.CheckTable(md, "### projector", command(nil).Flags()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEnvironmentOverDefaults(t *testing.T) {
+	var got projector.Config
+	cmd := command(func(_ context.Context, c projector.Config) error { got = c; return nil })
+	env := map[string]string{"RECALL_PROJECTOR_LISTEN": "0.0.0.0:9102", "RECALL_SMTP_PASSWORD": "s3cret", "RECALL_KAFKA_BROKERS": "a:1,b:2"}
+	if code := envflag.Execute(cmd, []string{"--topic", "t"}, func(k string) string { return env[k] }); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if got.ListenAddr != "0.0.0.0:9102" || got.SMTPPassword != "s3cret" || len(got.Brokers) != 2 || got.Topic != "t" {
+		t.Fatalf("%+v", got)
+	}
+}

@@ -1,0 +1,22 @@
+package projector_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/recall-events/recall/projector"
+)
+
+func TestValidateJoinsEveryProblem(t *testing.T) {
+	c := projector.DefaultConfig()
+	c.DatabaseURL, c.Brokers, c.RegistryURL, c.ListenAddr, c.MaxAttempts = "", []string{"no-port"}, "ftp://x", "nowhere", 0
+	err := c.Validate()
+	for _, want := range []string{"database URL", "no-port", "ftp://x", "nowhere", "max attempts"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q: %v", want, err)
+		}
+	}
+	if err := projector.DefaultConfig().Validate(); err != nil {
+		t.Fatalf("defaults invalid: %v", err)
+	}
+}
