@@ -2,17 +2,18 @@ package commandapi
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
+
+	"github.com/recall-events/recall/ops/envflag"
 
 	"github.com/recall-events/recall/command-api/internal/auth"
 	"github.com/recall-events/recall/command-api/internal/credentials"
@@ -26,8 +27,8 @@ const EmbeddedJWTSecret = "recall-embedded-dev-secret-not-for-production!"
 // EmbeddedAdminPassword is the bootstrap admin's password of the embedded run.
 const EmbeddedAdminPassword = "recall-admin"
 
-// Config is everything Run needs. ConfigFromArgs fills it from flags and RECALL_* env;
-// the zero values of the optional fields take the defaults below.
+// Config is everything Run needs: DefaultConfig, then Flags (flags with RECALL_*
+// environment twins), then Validate.
 type Config struct {
 	ListenAddr  string // RECALL_LISTEN_ADDR, default 127.0.0.1:8080
 	DatabaseURL string // DATABASE_URL
@@ -102,7 +103,8 @@ const DefaultDBRole = "recall_api"
 // dbRoleFormat is a plain PostgreSQL identifier: what SET ROLE is given, quoted anyway.
 var dbRoleFormat = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
 
-// DefaultConfig is the configuration of an empty environment.
+// DefaultConfig is the configuration of an empty environment: the defaults of the
+// command-api binary's flags and of the embedded run.
 func DefaultConfig() Config {
 	return Config{
 		ListenAddr: "127.0.0.1:8080", DatabaseURL: "postgres://postgres@127.0.0.1:55432/recall",
@@ -146,7 +148,7 @@ func (c Config) Validate() error {
 		c.WriteTimeout, httpapi.MaxReadWait)
 	add(c.ShutdownDelay >= 0, "RECALL_SHUTDOWN_DELAY must not be negative")
 	add(c.MaxConns >= 0, "RECALL_DB_MAX_CONNS must not be negative")
-	add(c.DBRole == "" || (dbRoleFormat.MatchString(c.DBRole) && !strings.EqualFold(c.DBRole, "none")),
+	add(c.DBRole == "" || (dbRoleFormat.MatchString(c.DBRole) && !strings.EqualFold(c.DBRole, "none")), // Flags clears none
 		"RECALL_DB_ROLE %q: want a plain identifier (letters, digits, _ and $, at most 63 bytes) or none", c.DBRole)
 	if err := c.Argon2.Validate(); err != nil {
 		errs = append(errs, err)
@@ -163,85 +165,69 @@ func (c Config) secret() []byte {
 	return []byte(c.JWTSecret)
 }
 
-// ConfigFromArgs reads flags from args, each defaulting to its environment variable and
-// then to DefaultConfig. It reports flag syntax errors; call Validate for the rest.
-func ConfigFromArgs(args []string, getenv func(string) string) (Config, error) {
-	c := DefaultConfig()
-	fs := flag.NewFlagSet("command-api", flag.ContinueOnError)
-	e := envReader{getenv: getenv}
-	fs.StringVar(&c.ListenAddr, "listen", e.str("RECALL_LISTEN_ADDR", c.ListenAddr), "listen address")
-	fs.StringVar(&c.DatabaseURL, "database-url", e.str("DATABASE_URL", c.DatabaseURL), "PostgreSQL URL")
-	fs.StringVar(&c.ReadDatabaseURL, "read-database-url", e.str("RECALL_READ_DATABASE_URL", ""), "PostgreSQL URL of the read models (empty: DATABASE_URL)")
-	fs.BoolVar(&c.Embedded, "embedded", e.boolean("RECALL_EMBEDDED", false), "embedded one-machine defaults (never in production)")
-	fs.StringVar(&c.JWTSecret, "jwt-secret", e.str("RECALL_JWT_SECRET", ""), "HS256 secret (≥ 32 bytes); prefer the env variable")
-	fs.DurationVar(&c.TokenTTL, "token-ttl", e.duration("RECALL_TOKEN_TTL", c.TokenTTL), "access token lifetime")
-	fs.StringVar(&c.AdminUsername, "admin-username", e.str("RECALL_ADMIN_USERNAME", c.AdminUsername), "bootstrap admin username")
-	fs.StringVar(&c.AdminPassword, "admin-password", e.str("RECALL_ADMIN_PASSWORD", ""), "bootstrap admin password (empty: no bootstrap)")
-	fs.Int64Var(&c.SnapshotEvery, "snapshot-every", e.int64("RECALL_SNAPSHOT_EVERY", c.SnapshotEvery), "snapshot every N events")
-	fs.IntVar(&c.MaxConflictRetries, "max-conflict-retries", int(e.int64("RECALL_MAX_CONFLICT_RETRIES", int64(c.MaxConflictRetries))), "retries of a concurrency conflict without If-Match")
-	fs.BoolVar(&c.RequireIfMatch, "require-if-match", e.boolean("RECALL_REQUIRE_IF_MATCH", false), "428 for writes to existing users without If-Match")
-	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", e.int64("RECALL_MAX_BODY_BYTES", c.MaxBodyBytes), "request body limit")
-	fs.DurationVar(&c.IdempotencyTTL, "idempotency-ttl", e.duration("RECALL_IDEMPOTENCY_TTL", c.IdempotencyTTL), "how long Idempotency-Key responses are kept")
-	fs.DurationVar(&c.IdempotencyPurgeInterval, "idempotency-purge-interval", e.duration("RECALL_IDEMPOTENCY_PURGE_INTERVAL", c.IdempotencyPurgeInterval), "how often expired Idempotency-Key records are deleted (0: never)")
-	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", e.duration("RECALL_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout), "")
-	fs.DurationVar(&c.ReadTimeout, "read-timeout", e.duration("RECALL_READ_TIMEOUT", c.ReadTimeout), "")
-	fs.DurationVar(&c.WriteTimeout, "write-timeout", e.duration("RECALL_WRITE_TIMEOUT", c.WriteTimeout), "")
-	fs.DurationVar(&c.IdleTimeout, "idle-timeout", e.duration("RECALL_IDLE_TIMEOUT", c.IdleTimeout), "")
-	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", e.duration("RECALL_SHUTDOWN_DELAY", c.ShutdownDelay), "serve this long after SIGTERM with /readyz failing")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", e.duration("RECALL_SHUTDOWN_TIMEOUT", c.ShutdownTimeout), "drain limit")
-	mem := fs.Uint("argon2-memory-kib", uint(e.int64("RECALL_ARGON2_MEMORY_KIB", int64(c.Argon2.MemoryKiB))), "argon2id memory")
-	tm := fs.Uint("argon2-time", uint(e.int64("RECALL_ARGON2_TIME", int64(c.Argon2.Time))), "argon2id passes")
-	th := fs.Uint("argon2-threads", uint(e.int64("RECALL_ARGON2_THREADS", int64(c.Argon2.Threads))), "argon2id lanes")
-	fs.StringVar(&c.DBRole, "db-role", e.str("RECALL_DB_ROLE", c.DBRole), "role assumed (SET ROLE) on every runtime connection; none or empty: the login user's")
-	maxConns := fs.Int("db-max-conns", int(e.int64("RECALL_DB_MAX_CONNS", 0)), "pool size (0: pgxpool default)")
-	level := fs.String("log-level", e.str("RECALL_LOG_LEVEL", "info"), "debug, info, warn, error")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	c.Argon2 = credentials.Params{MemoryKiB: uint32(*mem), Time: uint32(*tm), Threads: uint8(min(*th, 255))}
-	c.MaxConns = int32(*maxConns)
-	if strings.EqualFold(c.DBRole, "none") {
-		c.DBRole = ""
-	}
-	if c.Embedded && c.AdminPassword == "" {
-		c.AdminPassword = EmbeddedAdminPassword
-	}
-	return c, errors.Join(append(e.errs, c.LogLevel.UnmarshalText([]byte(*level)))...)
-}
-
-// envReader reads typed env variables, collecting parse errors instead of stopping at
-// the first.
-type envReader struct {
-	getenv func(string) string
-	errs   []error
-}
-
-func (e *envReader) str(name, def string) string {
-	if v := e.getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func (e *envReader) parse(name string, parse func(string) error) {
-	if v := e.getenv(name); v != "" {
-		if err := parse(v); err != nil {
-			e.errs = append(e.errs, fmt.Errorf("%s=%q: %w", name, v, err))
+// Flags binds c's fields to fs, c's current values being the defaults, each flag with its
+// environment twin (envflag.Bind). The environment is read when the flags are parsed by
+// envflag.Execute or envflag.Parse.
+func (c *Config) Flags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.ListenAddr, "listen", c.ListenAddr, "HTTP listen address (API, /livez, /readyz, /metrics)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "event store")
+	fs.StringVar(&c.ReadDatabaseURL, "read-database-url", c.ReadDatabaseURL, "where the projector's read models live; empty: --database-url's pool")
+	fs.Var(roleValue{&c.DBRole}, "db-role", "role the runtime pools assume (SET ROLE); none or empty: the login user's")
+	fs.BoolVar(&c.Embedded, "embedded", c.Embedded, "allow the embedded JWT secret and admin password; never in production")
+	fs.StringVar(&c.JWTSecret, "jwt-secret", c.JWTSecret, "HS256 key, at least 32 bytes; prefer the environment variable")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", c.TokenTTL, "access-token lifetime (1m..24h)")
+	fs.StringVar(&c.AdminUsername, "admin-username", c.AdminUsername, "bootstrap admin")
+	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, "bootstrap admin's password; empty: no bootstrap (embedded: "+EmbeddedAdminPassword+")")
+	fs.Int64Var(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "snapshot every N events (negative disables)")
+	fs.IntVar(&c.MaxConflictRetries, "max-conflict-retries", c.MaxConflictRetries, "retries of a concurrency conflict for writes without If-Match")
+	fs.BoolVar(&c.RequireIfMatch, "require-if-match", c.RequireIfMatch, "428 for writes to existing users without If-Match")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "request body limit")
+	fs.DurationVar(&c.IdempotencyTTL, "idempotency-ttl", c.IdempotencyTTL, "how long Idempotency-Key responses are kept")
+	fs.DurationVar(&c.IdempotencyPurgeInterval, "idempotency-purge-interval", c.IdempotencyPurgeInterval, "how often expired Idempotency-Key records are deleted (0: never)")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "HTTP read-header timeout")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "HTTP read timeout")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "HTTP write timeout (must exceed the 10s read-your-writes cap)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "HTTP idle timeout")
+	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", c.ShutdownDelay, "serve this long after SIGTERM with /readyz failing")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "drain limit")
+	fs.Uint32Var(&c.Argon2.MemoryKiB, "argon2-memory-kib", c.Argon2.MemoryKiB, "argon2id memory")
+	fs.Uint32Var(&c.Argon2.Time, "argon2-time", c.Argon2.Time, "argon2id passes")
+	fs.Uint8Var(&c.Argon2.Threads, "argon2-threads", c.Argon2.Threads, "argon2id lanes")
+	fs.Int32Var(&c.MaxConns, "db-max-conns", c.MaxConns, "pool size (0: pgxpool's max(4, NumCPU))")
+	fs.Var(envflag.NewLevel(&c.LogLevel), "log-level", "debug, info, warn, error")
+	fs.VisitAll(func(f *pflag.Flag) {
+		switch f.Name {
+		case "help":
+		case "database-url":
+			envflag.Bind(fs, f.Name, "DATABASE_URL")
+		case "listen":
+			envflag.Bind(fs, f.Name, "RECALL_LISTEN_ADDR")
+		default: // the flag's name in upper snake case: --token-ttl is RECALL_TOKEN_TTL
+			envflag.Bind(fs, f.Name, "RECALL_"+strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_")))
 		}
+	})
+}
+
+// roleValue is --db-role: "none" (any case) clears it, since an empty environment
+// variable cannot be told from an unset one.
+type roleValue struct{ p *string }
+
+func (r roleValue) Set(s string) error {
+	if strings.EqualFold(s, "none") {
+		s = ""
 	}
+	*r.p = s
+	return nil
 }
 
-func (e *envReader) boolean(name string, def bool) bool {
-	e.parse(name, func(v string) (err error) { def, err = strconv.ParseBool(v); return })
-	return def
-}
+func (r roleValue) String() string { return *r.p }
+func (r roleValue) Type() string   { return "string" }
 
-func (e *envReader) int64(name string, def int64) int64 {
-	e.parse(name, func(v string) (err error) { def, err = strconv.ParseInt(v, 10, 64); return })
-	return def
-}
-
-func (e *envReader) duration(name string, def time.Duration) time.Duration {
-	e.parse(name, func(v string) (err error) { def, err = time.ParseDuration(v); return })
-	return def
+// adminPassword is the bootstrap admin's password: the embedded default when embedded
+// and unset; empty means no bootstrap.
+func (c Config) adminPassword() string {
+	if c.AdminPassword == "" && c.Embedded {
+		return EmbeddedAdminPassword
+	}
+	return c.AdminPassword
 }

@@ -5,21 +5,35 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	commandapi "github.com/recall-events/recall/command-api"
+	"github.com/recall-events/recall/ops/envflag"
 )
 
-func TestConfigFromArgs(t *testing.T) {
-	env := map[string]string{"RECALL_LISTEN_ADDR": "0.0.0.0:9000", "RECALL_SNAPSHOT_EVERY": "50", "RECALL_EMBEDDED": "true"}
-	cfg, err := commandapi.ConfigFromArgs([]string{"-max-conflict-retries", "3"}, func(k string) string { return env[k] })
+func parse(t *testing.T, args []string, env map[string]string) (commandapi.Config, error) {
+	t.Helper()
+	c := commandapi.DefaultConfig()
+	fs := pflag.NewFlagSet("command-api", pflag.ContinueOnError)
+	c.Flags(fs)
+	return c, envflag.Parse(fs, args, func(k string) string { return env[k] })
+}
+
+func TestFlagsOverEnvironment(t *testing.T) {
+	env := map[string]string{"RECALL_LISTEN_ADDR": "0.0.0.0:9000", "RECALL_SNAPSHOT_EVERY": "50", "RECALL_EMBEDDED": "true",
+		"RECALL_MAX_CONFLICT_RETRIES": "9"}
+	cfg, err := parse(t, []string{"--max-conflict-retries", "3"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.ListenAddr != "0.0.0.0:9000" || cfg.SnapshotEvery != 50 || cfg.MaxConflictRetries != 3 ||
-		cfg.AdminPassword != commandapi.EmbeddedAdminPassword || cfg.Validate() != nil {
+	if cfg.ListenAddr != "0.0.0.0:9000" || cfg.SnapshotEvery != 50 || cfg.MaxConflictRetries != 3 || !cfg.Embedded || cfg.Validate() != nil {
 		t.Fatalf("config %+v: %v", cfg, cfg.Validate())
 	}
-	if _, err := commandapi.ConfigFromArgs(nil, func(k string) string { return map[string]string{"RECALL_TOKEN_TTL": "soon"}[k] }); err == nil {
-		t.Fatal("bad duration accepted")
+	_, err = parse(t, nil, map[string]string{"RECALL_TOKEN_TTL": "soon", "RECALL_DB_MAX_CONNS": "many", "RECALL_ARGON2_THREADS": "300"})
+	for _, want := range []string{"RECALL_TOKEN_TTL", "RECALL_DB_MAX_CONNS", "RECALL_ARGON2_THREADS"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
 	}
 }
 
@@ -47,11 +61,11 @@ func TestConfigValidateListsEveryProblem(t *testing.T) {
 
 func TestConfigReadDatabase(t *testing.T) {
 	env := map[string]string{"RECALL_EMBEDDED": "true", "RECALL_READ_DATABASE_URL": "postgres://reader@replica/recall"}
-	cfg, err := commandapi.ConfigFromArgs(nil, func(k string) string { return env[k] })
+	cfg, err := parse(t, nil, env)
 	if err != nil || cfg.ReadDatabaseURL != env["RECALL_READ_DATABASE_URL"] || cfg.Validate() != nil {
 		t.Fatalf("config %+v: %v, %v", cfg, err, cfg.Validate())
 	}
-	if cfg, _ = commandapi.ConfigFromArgs(nil, func(string) string { return "" }); cfg.ReadDatabaseURL != "" {
+	if cfg, _ = parse(t, nil, nil); cfg.ReadDatabaseURL != "" {
 		t.Fatalf("read database defaults to %q, want empty (DATABASE_URL's pool)", cfg.ReadDatabaseURL)
 	}
 	// A read-your-writes wait (≤ 10 s) must fit in the server's write timeout.
@@ -65,7 +79,7 @@ func TestConfigDBRole(t *testing.T) {
 	read := func(env map[string]string, args ...string) commandapi.Config {
 		t.Helper()
 		env["RECALL_EMBEDDED"] = "true"
-		cfg, err := commandapi.ConfigFromArgs(args, func(k string) string { return env[k] })
+		cfg, err := parse(t, args, env)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +91,7 @@ func TestConfigDBRole(t *testing.T) {
 	if cfg := read(map[string]string{"RECALL_DB_ROLE": "none"}); cfg.DBRole != "" || cfg.Validate() != nil {
 		t.Fatalf("none: role %q: %v", cfg.DBRole, cfg.Validate())
 	}
-	if cfg := read(map[string]string{}, "-db-role="); cfg.DBRole != "" {
+	if cfg := read(map[string]string{}, "--db-role="); cfg.DBRole != "" {
 		t.Fatalf("empty flag: role %q", cfg.DBRole)
 	}
 	if cfg := read(map[string]string{"RECALL_DB_ROLE": "app_rw"}); cfg.DBRole != "app_rw" || cfg.Validate() != nil {

@@ -3,11 +3,9 @@
 // ends, so cmd/command-api stays a thin main and devstack can run it beside the other
 // services in one process.
 //
-//	cfg, err := commandapi.ConfigFromArgs(os.Args[1:], os.Getenv)
-//	if err == nil { err = cfg.Validate() }
-//	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-//	defer stop()
-//	err = commandapi.Run(ctx, cfg)
+//	cfg := commandapi.DefaultConfig()
+//	cfg.Flags(fs)                        // cmd/command-api: flags with RECALL_* twins (ops/envflag)
+//	err := commandapi.Run(ctx, cfg)      // Validate, migrate, serve until ctx ends
 //
 // Shutdown: when ctx ends, /readyz fails at once, the server keeps serving for
 // ShutdownDelay (so load balancers notice), then drains in-flight requests for up to

@@ -25,6 +25,7 @@ require (
 	github.com/golang/snappy v1.0.0 // indirect
 	github.com/hamba/avro/v2 v2.31.0 // indirect
 	github.com/huandu/xstrings v1.5.0 // indirect
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
@@ -77,14 +78,18 @@ require (
 require (
 	github.com/recall-events/recall/devstack v0.0.0
 	github.com/recall-events/recall/eventstore v0.0.0
+	github.com/recall-events/recall/ops v0.0.0
 	github.com/recall-events/recall/pgmigrate v0.0.0
 	github.com/recall-events/recall/readmodel v0.0.0
 	github.com/recall-events/recall/schemas v0.0.0
+	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.0.9
 )
 
 replace (
 	github.com/recall-events/recall/devstack => ../devstack
 	github.com/recall-events/recall/eventstore => ../eventstore
+	github.com/recall-events/recall/ops => ../ops
 	github.com/recall-events/recall/pgmigrate => ../pgmigrate
 	github.com/recall-events/recall/readmodel => ../readmodel
 	github.com/recall-events/recall/schemas => ../schemas

@@ -11,30 +11,27 @@ import (
 // purgeBatch bounds one DELETE of expired idempotency records.
 const purgeBatch = 1000
 
-// purgeIdempotency deletes expired idempotency records every interval (never when it is
-// 0) until ctx ends; the channel closes when it has stopped. Every instance may run it:
-// the batches skip rows another instance is deleting.
-func (p *process) purgeIdempotency(ctx context.Context, interval time.Duration) <-chan struct{} {
-	done := make(chan struct{})
-	if interval <= 0 {
-		close(done)
-		return done
-	}
-	store := p.svc.Store()
-	go func() {
-		defer close(done)
+// purgeIdempotency is the run-group part deleting expired idempotency records every
+// interval (never when it is 0) until ctx ends. Every instance may run it: the batches
+// skip rows another instance is deleting.
+func (p *process) purgeIdempotency(interval time.Duration) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if interval <= 0 {
+			<-ctx.Done()
+			return nil
+		}
+		store := p.svc.Store()
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
-				return
+				return nil
 			case <-t.C:
 				p.purgeOnce(ctx, store)
 			}
 		}
-	}()
-	return done
+	}
 }
 
 // purgeOnce deletes batches until one comes back short, and logs the count.

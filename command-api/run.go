@@ -25,34 +25,40 @@ import (
 	"github.com/recall-events/recall/command-api/internal/httpapi"
 	"github.com/recall-events/recall/command-api/internal/metrics"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/ops"
 	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/readmodel"
 	"github.com/recall-events/recall/schemas"
 )
 
-// Run migrates, bootstraps the admin when AdminPassword is set, and serves until ctx
-// ends; then it drains (see the package doc) and returns nil after a clean shutdown.
+// Run migrates, bootstraps the admin when an admin password is set (or embedded), and
+// serves until ctx ends; then it drains (see the package doc) and returns nil after a
+// clean shutdown. The server and the idempotency purge are one run group: either failing
+// stops the other.
 func Run(ctx context.Context, cfg Config) error {
 	p, err := build(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer p.close()
-	if cfg.AdminPassword != "" {
+	if cfg.adminPassword() != "" {
 		if err := p.bootstrap(ctx, cfg); err != nil {
 			return err
 		}
 	}
-	purgeCtx, stopPurge := context.WithCancel(ctx)
-	purged := p.purgeIdempotency(purgeCtx, cfg.IdempotencyPurgeInterval)
-	defer func() { stopPurge(); <-purged }() // before the pool closes
-	return p.serve(ctx, cfg)
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("commandapi: listen: %w", err)
+	}
+	err = ops.Run(ctx, p.serve(ln, cfg), p.purgeIdempotency(cfg.IdempotencyPurgeInterval))
+	p.log.Info("stopped")
+	return err
 }
 
 // BootstrapAdmin migrates and creates the admin (cfg.AdminUsername/AdminPassword) when
 // the username is free; the subcommand form of what Run does on start.
 func BootstrapAdmin(ctx context.Context, cfg Config) error {
-	if cfg.AdminPassword == "" {
+	if cfg.adminPassword() == "" {
 		return errors.New("commandapi: RECALL_ADMIN_PASSWORD is empty")
 	}
 	p, err := build(ctx, cfg)
@@ -227,7 +233,7 @@ func logger(cfg Config) *slog.Logger {
 }
 
 func (p *process) bootstrap(ctx context.Context, cfg Config) error {
-	created, err := p.svc.BootstrapAdmin(ctx, p.handlers.CreateUser, cfg.AdminUsername, cfg.AdminPassword)
+	created, err := p.svc.BootstrapAdmin(ctx, p.handlers.CreateUser, cfg.AdminUsername, cfg.adminPassword())
 	if err != nil {
 		return err
 	}
@@ -235,42 +241,38 @@ func (p *process) bootstrap(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-func (p *process) serve(ctx context.Context, cfg Config) error {
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		return fmt.Errorf("commandapi: listen: %w", err)
+// serve is the run-group part serving the API on ln. When ctx ends it fails /readyz
+// first, keeps serving for ShutdownDelay so load balancers stop sending, then drains
+// in-flight requests for up to ShutdownTimeout.
+func (p *process) serve(ln net.Listener, cfg Config) func(context.Context) error {
+	return func(ctx context.Context) error {
+		srv := &http.Server{ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout,
+			WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: 64 << 10}
+		serving, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopServing()
+		go p.drain(ctx, serving, stopServing, cfg.ShutdownDelay)
+		if cfg.Ready != nil {
+			cfg.Ready(ln.Addr().String())
+		}
+		return ops.Serve(serving, ln, p.http, ops.ServeOptions{Server: srv, ShutdownTimeout: cfg.ShutdownTimeout, Logger: p.log})
 	}
-	srv := &http.Server{Handler: p.http, ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout,
-		WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: 64 << 10,
-		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	p.log.Info("listening", slog.String("addr", ln.Addr().String()))
-	if cfg.Ready != nil {
-		cfg.Ready(ln.Addr().String())
-	}
-	select {
-	case err := <-errc:
-		return fmt.Errorf("commandapi: serve: %w", err)
-	case <-ctx.Done():
-	}
-	return p.shutdown(srv, cfg, errc)
 }
 
-// shutdown fails /readyz first, keeps serving for ShutdownDelay so load balancers stop
-// sending, then drains in-flight requests.
-func (p *process) shutdown(srv *http.Server, cfg Config, errc <-chan error) error {
+// drain waits for ctx to end, marks the process draining (/readyz fails), waits delay,
+// then ends serving; it returns early when serving has ended on its own.
+func (p *process) drain(ctx, serving context.Context, stopServing context.CancelFunc, delay time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-serving.Done():
+		return
+	}
 	p.draining.Store(true)
-	p.log.Info("shutting down", slog.Duration("delay", cfg.ShutdownDelay))
-	time.Sleep(cfg.ShutdownDelay)
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("commandapi: shutdown: %w", err)
+	p.log.Info("shutting down", slog.Duration("delay", delay))
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-serving.Done():
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	p.log.Info("stopped")
-	return nil
+	stopServing()
 }

@@ -1,58 +1,47 @@
 // Command command-api serves Recall's write API. `command-api bootstrap-admin [flags]`
 // only migrates and creates the admin; `command-api recover-admin USERNAME REASON [flags]`
-// makes an existing user an admin again, as the operator, when no admin is left; flags
-// and RECALL_* variables are listed by -h.
+// makes an existing user an admin again, as the operator, when no admin is left. Flags
+// and their RECALL_* environment twins are listed by --help; SIGTERM or SIGINT stops it
+// gracefully.
 package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
+
+	"github.com/spf13/cobra"
 
 	commandapi "github.com/recall-events/recall/command-api"
+	"github.com/recall-events/recall/ops/envflag"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "command-api:", err)
-		os.Exit(1)
-	}
+	os.Exit(envflag.Execute(command(commandapi.Run, commandapi.BootstrapAdmin, commandapi.RecoverAdmin), os.Args[1:], os.Getenv))
 }
 
-func run(args []string) error {
-	if len(args) > 0 && args[0] == "recover-admin" {
-		return recoverAdmin(args[1:])
+// command is command-api's command line over serve (commandapi.Run), bootstrap
+// (commandapi.BootstrapAdmin) and recover (commandapi.RecoverAdmin); stand-ins in tests.
+func command(serve, bootstrap func(context.Context, commandapi.Config) error,
+	recover func(ctx context.Context, cfg commandapi.Config, username, reason string) error) *cobra.Command {
+	cfg := commandapi.DefaultConfig()
+	root := &cobra.Command{
+		Use:   "command-api",
+		Short: "Serve Recall's HTTP API: commands, queries, history, login",
+		Args:  cobra.NoArgs,
+		RunE:  func(c *cobra.Command, _ []string) error { return serve(c.Context(), cfg) },
 	}
-	bootstrap := len(args) > 0 && args[0] == "bootstrap-admin"
-	if bootstrap {
-		args = args[1:]
-	}
-	cfg, err := commandapi.ConfigFromArgs(args, os.Getenv)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	if bootstrap {
-		return commandapi.BootstrapAdmin(ctx, cfg)
-	}
-	return commandapi.Run(ctx, cfg)
-}
-
-// recoverAdmin runs `command-api recover-admin USERNAME REASON [flags]`.
-func recoverAdmin(args []string) error {
-	if len(args) < 2 || strings.HasPrefix(args[0], "-") || strings.HasPrefix(args[1], "-") {
-		return errors.New("usage: command-api recover-admin USERNAME REASON [flags]")
-	}
-	cfg, err := commandapi.ConfigFromArgs(args[2:], os.Getenv)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	return commandapi.RecoverAdmin(ctx, cfg, args[0], args[1])
+	root.AddCommand(&cobra.Command{
+		Use:   "bootstrap-admin",
+		Short: "Migrate the event store and create the admin when the name is free, then exit",
+		Args:  cobra.NoArgs,
+		RunE:  func(c *cobra.Command, _ []string) error { return bootstrap(c.Context(), cfg) },
+	}, &cobra.Command{
+		Use:   "recover-admin USERNAME REASON",
+		Short: "Make an existing user an admin again, as the operator, when no admin is left",
+		Args:  cobra.ExactArgs(2),
+		RunE:  func(c *cobra.Command, args []string) error { return recover(c.Context(), cfg, args[0], args[1]) },
+	})
+	root.CompletionOptions.DisableDefaultCmd = true
+	cfg.Flags(root.PersistentFlags())
+	return root
 }

@@ -2,26 +2,36 @@ package httpapi
 
 import (
 	"context"
-	"time"
+	"errors"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/recall-events/recall/ops"
 )
 
-func livez(c *gin.Context) { c.JSON(200, gin.H{"status": "ok"}) }
+var errDraining = errors.New("shutting down")
 
-// readyz says whether to send traffic here: not once shutdown has begun (the load
-// balancer must stop first), nor while the database is unreachable.
-func (s *server) readyz(c *gin.Context) {
-	if s.draining != nil && s.draining() {
-		writeProblem(c, problem(503, KindUnavailable, "shutting down"))
-		return
+// probes are /livez, /readyz and /metrics in the shape every Recall process answers.
+// Ready means: send traffic here. Not once shutdown has begun (the load balancer must
+// stop first), nor while the database is unreachable.
+func (s *server) probes(g prometheus.Gatherer) ops.Probes {
+	return ops.Probes{Gatherer: g, Logger: s.log, Checks: []ops.Check{
+		{Name: "serving", Func: func(context.Context) error {
+			if s.draining != nil && s.draining() {
+				return errDraining
+			}
+			return nil
+		}},
+		{Name: "database", Func: func(ctx context.Context) error { return s.svc.Store().Pool().Ping(ctx) }},
+	}}
+}
+
+func (s *server) probeRoutes(r *gin.Engine, g prometheus.Gatherer) {
+	p := s.probes(g)
+	r.GET("/livez", gin.WrapF(p.Livez))
+	r.GET("/readyz", gin.WrapF(p.Readyz))
+	if g != nil {
+		r.GET("/metrics", gin.WrapH(p.Metrics()))
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.svc.Store().Pool().Ping(ctx); err != nil {
-		_ = c.Error(err)
-		writeProblem(c, problem(503, KindUnavailable, "the database is unreachable"))
-		return
-	}
-	c.JSON(200, gin.H{"status": "ok"})
 }

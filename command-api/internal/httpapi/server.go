@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/recall-events/recall/command-api/internal/app"
 	"github.com/recall-events/recall/command-api/internal/auth"
@@ -99,11 +98,7 @@ func New(d Deps) http.Handler {
 }
 
 func (s *server) routes(r *gin.Engine, g prometheus.Gatherer) {
-	r.GET("/livez", livez)
-	r.GET("/readyz", s.readyz)
-	if g != nil {
-		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(g, promhttp.HandlerOpts{})))
-	}
+	s.probeRoutes(r, g)
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(200, "application/json", OpenAPI) })
 	r.POST("/v1/auth/login", s.readBody, s.login)
 
