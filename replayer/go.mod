@@ -61,6 +61,7 @@ require (
 require (
 	github.com/recall-events/recall/devstack v0.0.0
 	github.com/recall-events/recall/eventstore v0.0.0
+	github.com/recall-events/recall/ops v0.0.0
 	github.com/recall-events/recall/pgmigrate v0.0.0
 	github.com/recall-events/recall/readmodel v0.0.0
 	github.com/recall-events/recall/relay v0.0.0
@@ -72,6 +73,7 @@ require (
 replace (
 	github.com/recall-events/recall/devstack => ../devstack
 	github.com/recall-events/recall/eventstore => ../eventstore
+	github.com/recall-events/recall/ops => ../ops
 	github.com/recall-events/recall/pgmigrate => ../pgmigrate
 	github.com/recall-events/recall/projector => ../projector
 	github.com/recall-events/recall/readmodel => ../readmodel

@@ -8,8 +8,11 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// annotation holds a flag's twin, then its deprecated aliases.
-const annotation = "recall_env"
+// Annotations of a flag: its twin, then its deprecated aliases; whether it is a secret.
+const (
+	annotation       = "recall_env"
+	secretAnnotation = "recall_env_only"
+)
 
 // Bind makes env the environment twin of flag name in fs; deprecated names are read when
 // env is unset. The flag's usage gains "(env NAME)", which --help shows. Bind panics when
@@ -40,6 +43,9 @@ func Env(f *pflag.Flag) string {
 func Apply(fs *pflag.FlagSet, getenv func(string) string) error {
 	var errs []error
 	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Changed && f.Annotations[secretAnnotation] != nil {
+			errs = append(errs, fmt.Errorf("--%s: set %s instead (a flag's value shows in ps)", f.Name, Env(f)))
+		}
 		if f.Changed {
 			return
 		}
@@ -87,4 +93,13 @@ func Alias(fs *pflag.FlagSet, old, name string) {
 		}
 		return prev(f, n)
 	})
+}
+
+// Secret binds p to the environment variable env alone: a hidden flag that Apply fills
+// from env and refuses on the command line, where any user could read it in ps.
+func Secret(fs *pflag.FlagSet, p *string, name, env string) {
+	fs.StringVar(p, name, *p, "")
+	_ = fs.MarkHidden(name)
+	Bind(fs, name, env)
+	fs.Lookup(name).Annotations[secretAnnotation] = []string{"true"}
 }

@@ -176,3 +176,18 @@ func TestAlias(t *testing.T) {
 		t.Fatalf("the old spelling must set --brokers and win over the environment: %v", c.Brokers)
 	}
 }
+
+func TestSecretIsEnvironmentOnly(t *testing.T) {
+	var password string
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	envflag.Secret(fs, &password, "smtp-password", "RECALL_SMTP_PASSWORD")
+	if err := envflag.Parse(fs, nil, env{"RECALL_SMTP_PASSWORD": "s3cret"}.get); err != nil || password != "s3cret" {
+		t.Fatalf("%q %v", password, err)
+	}
+	if err := envflag.Parse(fs, []string{"--smtp-password", "x"}, env{}.get); err == nil || !strings.Contains(err.Error(), "RECALL_SMTP_PASSWORD") {
+		t.Fatalf("a secret on the command line: %v", err)
+	}
+	if rows := envflag.Rows(fs); len(rows) != 0 {
+		t.Fatalf("a secret is no documented flag: %v", rows)
+	}
+}

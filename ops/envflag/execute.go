@@ -31,6 +31,11 @@ func (e usageError) Unwrap() error { return e.err }
 func Execute(cmd *cobra.Command, args []string, getenv func(string) string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return ExecuteContext(ctx, cmd, args, getenv)
+}
+
+// ExecuteContext is Execute under ctx, with no signal handling of its own.
+func ExecuteContext(ctx context.Context, cmd *cobra.Command, args []string, getenv func(string) string) int {
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	applyBeforeRun(cmd, getenv)

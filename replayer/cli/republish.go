@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/recall-events/recall/ops/envflag"
 	"github.com/recall-events/recall/relay/record"
 	"github.com/recall-events/recall/replayer/opslog"
 	"github.com/recall-events/recall/replayer/republish"
@@ -58,9 +59,12 @@ run the same command with --resume to continue. It refuses events the relay has 
 	fl.BoolVar(&f.req.AllowUnpublished, "allow-unpublished", false, "stamp events without a recorded commit LSN with the current WAL position instead of refusing")
 	fl.Int32Var(&f.partitions, "partitions", 12, "partitions of a created target topic when the source topic is missing too")
 	fl.BoolVar(&f.execute, "execute", false, "publish (default: print the plan only)")
-	fl.StringVar(&f.registryURL, "schema-registry-url", envOr("RECALL_SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"), "schema registry (env RECALL_SCHEMA_REGISTRY_URL)")
-	fl.StringVar(&f.topicPrefix, "topic-prefix", envOr("RECALL_TOPIC_PREFIX", record.DefaultTopicPrefix), "the relay's topic prefix (env RECALL_TOPIC_PREFIX)")
-	fl.StringVar(&f.source, "source", envOr("RECALL_RELAY_SOURCE", record.DefaultSource), "the relay's ce_source (env RECALL_RELAY_SOURCE)")
+	fl.StringVar(&f.registryURL, "schema-registry-url", "http://127.0.0.1:8081", "Confluent-API schema registry")
+	fl.StringVar(&f.topicPrefix, "topic-prefix", record.DefaultTopicPrefix, "the relay's topic prefix")
+	fl.StringVar(&f.source, "source", record.DefaultSource, "the relay's ce_source")
+	envflag.Bind(fl, "schema-registry-url", "RECALL_SCHEMA_REGISTRY_URL")
+	envflag.Bind(fl, "topic-prefix", "RECALL_TOPIC_PREFIX")
+	envflag.Bind(fl, "source", "RECALL_RELAY_SOURCE")
 	fl.DurationVar(&f.progressTick, "progress-every", time.Second, "how often progress is printed")
 	cmd.MarkFlagsMutuallyExclusive("from-position", "from-time")
 	return cmd

@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kslog"
 
+	"github.com/recall-events/recall/ops/envflag"
 	"github.com/recall-events/recall/replayer/opslog"
 )
 
@@ -41,12 +42,7 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func ExecuteWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetIn(stdin)
-	root.SetArgs(args)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return 1
-	}
-	return 0
+	return envflag.ExecuteContext(ctx, root, args, os.Getenv)
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -64,11 +60,16 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetGlobalNormalizationFunc(kafkaToolNames)
 	f := root.PersistentFlags()
-	f.StringVar(&g.brokers, "brokers", envOr("RECALL_KAFKA_BROKERS", "127.0.0.1:9092"), "Kafka bootstrap brokers, comma-separated; alias --bootstrap-server (env RECALL_KAFKA_BROKERS)")
-	f.StringVar(&g.databaseURL, "database-url", envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:55432/recall?sslmode=disable"), "PostgreSQL URL: ops_log, projections, event store (env DATABASE_URL)")
+	f.StringVar(&g.brokers, "brokers", "127.0.0.1:9092", "Kafka seed brokers, comma-separated; alias --bootstrap-server")
+	f.StringVar(&g.databaseURL, "database-url", "postgres://postgres@127.0.0.1:55432/recall?sslmode=disable", "PostgreSQL URL: ops_log, projections, event store")
 	f.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
-	f.StringVar(&g.actor, "actor", envOr("RECALL_ACTOR", currentUser()), "who runs this, recorded in ops_log (env RECALL_ACTOR)")
+	f.StringVar(&g.actor, "actor", "", "who runs this, recorded in ops_log; empty: the OS user")
 	f.DurationVar(&g.timeout, "timeout", 30*time.Second, "timeout of each Kafka or database request")
+	envflag.Bind(f, "brokers", "RECALL_KAFKA_BROKERS")
+	envflag.Bind(f, "database-url", "DATABASE_URL")
+	envflag.Bind(f, "output", "RECALL_OUTPUT")
+	envflag.Bind(f, "actor", "RECALL_ACTOR")
+	envflag.Bind(f, "timeout", "RECALL_TIMEOUT")
 	root.AddCommand(newOffsetsCmd(g))
 	root.AddCommand(newProjectionCmd(g))
 	root.AddCommand(newRepublishCmd(g))
@@ -76,6 +77,9 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 }
 
 func (g *globals) validate() error {
+	if g.actor == "" {
+		g.actor = currentUser()
+	}
 	var errs []error
 	if g.output != "table" && g.output != "json" {
 		errs = append(errs, fmt.Errorf("--output %q: want table or json", g.output))
@@ -133,13 +137,6 @@ func kafkaToolNames(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		name = "brokers"
 	}
 	return pflag.NormalizedName(name)
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
 
 func currentUser() string {
