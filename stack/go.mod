@@ -80,8 +80,6 @@ require (
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/pierrec/lz4/v4 v4.1.33 // indirect
 	github.com/recall-events/recall/readmodel v0.0.0 // indirect
-	github.com/spf13/cobra v1.10.2 // indirect
-	github.com/spf13/pflag v1.0.9 // indirect
 	github.com/twmb/franz-go/plugin/kprom v1.2.1 // indirect
 	github.com/twmb/franz-go/plugin/kslog v1.0.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
@@ -92,17 +90,21 @@ require (
 	github.com/recall-events/recall/command-api v0.0.0
 	github.com/recall-events/recall/devstack v0.0.0
 	github.com/recall-events/recall/eventstore v0.0.0
+	github.com/recall-events/recall/ops v0.0.0
 	github.com/recall-events/recall/pgmigrate v0.0.0
 	github.com/recall-events/recall/projector v0.0.0
 	github.com/recall-events/recall/relay v0.0.0
 	github.com/recall-events/recall/replayer v0.0.0
 	github.com/recall-events/recall/schemas v0.0.0
+	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.0.9
 )
 
 replace (
 	github.com/recall-events/recall/command-api => ../command-api
 	github.com/recall-events/recall/devstack => ../devstack
 	github.com/recall-events/recall/eventstore => ../eventstore
+	github.com/recall-events/recall/ops => ../ops
 	github.com/recall-events/recall/pgmigrate => ../pgmigrate
 	github.com/recall-events/recall/projector => ../projector
 	github.com/recall-events/recall/readmodel => ../readmodel

@@ -1,47 +1,104 @@
-// Command devstack runs all of Recall on one machine (`make run`): a private PostgreSQL
+// Command recall runs all of Recall on one machine (`make run`): a private PostgreSQL
 // cluster, kfake, srfake, command-api, the relay and the projector, with data kept in
-// --data-dir. Ctrl-C stops everything gracefully.
+// --data-dir. Flags and their environment twins are listed by --help; Ctrl-C stops
+// everything gracefully.
 package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/recall-events/recall/stack"
+	"github.com/recall-events/recall/ops/envflag"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "devstack:", err)
-		os.Exit(1)
+	os.Exit(envflag.Execute(command(run), os.Args[1:], os.Getenv))
+}
+
+// config is the command line of recall, the make-run binary.
+type config struct {
+	DataDir string
+	LogFile string
+	stack.Options
+}
+
+func defaultConfig() config {
+	return config{DataDir: ".data", Options: stack.Options{
+		APIAddr: "127.0.0.1:8080", RelayListen: "127.0.0.1:9101", ProjectorListen: "127.0.0.1:9102",
+		KafkaAddr: "127.0.0.1:9092", RegistryAddr: "127.0.0.1:8081", PostgresPort: 55432,
+		AdminPassword: "recall-admin",
+	}}
+}
+
+func (c *config) flags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "where PostgreSQL and Kafka keep their data")
+	fs.StringVar(&c.LogFile, "log-file", c.LogFile, "the services' JSON logs go here (empty: stderr)")
+	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, "bootstrap admin's password")
+	fs.StringVar(&c.APIAddr, "api-addr", c.APIAddr, "command-api")
+	fs.StringVar(&c.RelayListen, "relay-listen", c.RelayListen, "relay health and metrics")
+	fs.StringVar(&c.ProjectorListen, "projector-listen", c.ProjectorListen, "projector health and metrics")
+	fs.StringVar(&c.KafkaAddr, "kafka-addr", c.KafkaAddr, "kfake broker")
+	fs.StringVar(&c.RegistryAddr, "registry-addr", c.RegistryAddr, "srfake schema registry")
+	fs.IntVar(&c.PostgresPort, "pg-port", c.PostgresPort, "PostgreSQL port on 127.0.0.1")
+	for flag, env := range map[string]string{
+		"data-dir": "RECALL_DATA_DIR", "log-file": "RECALL_LOG_FILE", "admin-password": "RECALL_ADMIN_PASSWORD",
+		"api-addr": "RECALL_API_ADDR", "relay-listen": "RECALL_RELAY_LISTEN", "projector-listen": "RECALL_PROJECTOR_LISTEN",
+		"kafka-addr": "RECALL_KAFKA_ADDR", "registry-addr": "RECALL_REGISTRY_ADDR", "pg-port": "RECALL_PG_PORT",
+	} {
+		envflag.Bind(fs, flag, env)
 	}
 }
 
-func run(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", envOr("RECALL_DATA_DIR", ".data"), "where PostgreSQL and Kafka keep their data ($RECALL_DATA_DIR)")
-	logFile := fs.String("log-file", envOr("RECALL_LOG_FILE", ""), "services' JSON logs go here (default: stderr)")
-	var o stack.Options
-	fs.StringVar(&o.APIAddr, "api-addr", envOr("RECALL_API_ADDR", "127.0.0.1:8080"), "command-api ($RECALL_API_ADDR)")
-	fs.StringVar(&o.RelayListen, "relay-listen", envOr("RECALL_RELAY_LISTEN", "127.0.0.1:9101"), "relay health and metrics ($RECALL_RELAY_LISTEN)")
-	fs.StringVar(&o.ProjectorListen, "projector-listen", envOr("RECALL_PROJECTOR_LISTEN", "127.0.0.1:9102"), "projector health and metrics ($RECALL_PROJECTOR_LISTEN)")
-	fs.StringVar(&o.KafkaAddr, "kafka-addr", envOr("RECALL_KAFKA_ADDR", "127.0.0.1:9092"), "kfake broker ($RECALL_KAFKA_ADDR)")
-	fs.StringVar(&o.RegistryAddr, "registry-addr", envOr("RECALL_REGISTRY_ADDR", "127.0.0.1:8081"), "srfake schema registry ($RECALL_REGISTRY_ADDR)")
-	pgPort := envOr("RECALL_PG_PORT", "55432")
-	fs.StringVar(&pgPort, "pg-port", pgPort, "PostgreSQL port on 127.0.0.1 ($RECALL_PG_PORT)")
-	if err := fs.Parse(args); err != nil {
+// Validate reports every problem at once.
+func (c config) Validate() error {
+	var errs []error
+	for name, addr := range map[string]string{"--api-addr": c.APIAddr, "--relay-listen": c.RelayListen,
+		"--projector-listen": c.ProjectorListen, "--kafka-addr": c.KafkaAddr, "--registry-addr": c.RegistryAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: want host:port", name, addr))
+		}
+	}
+	if c.PostgresPort <= 0 || c.PostgresPort > 65535 {
+		errs = append(errs, fmt.Errorf("--pg-port %d: want a port number", c.PostgresPort))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir is empty"))
+	}
+	if len(c.AdminPassword) < 8 {
+		errs = append(errs, errors.New("--admin-password must be at least 8 characters"))
+	}
+	return errors.Join(errs...)
+}
+
+// command is the make-run binary's command line over run (a stand-in in tests).
+func command(run func(context.Context, config, io.Writer) error) *cobra.Command {
+	cfg := defaultConfig()
+	cmd := &cobra.Command{
+		Use:   "recall",
+		Short: "Run all of Recall on one machine: PostgreSQL, kfake, srfake, command-api, relay, projector",
+		Long: "Run all of Recall on one machine: PostgreSQL, kfake, srfake, command-api, relay, projector.\n\n" +
+			"RECALL_PG_BIN (environment only) is the folder holding initdb and postgres.",
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return run(c.Context(), cfg, c.OutOrStdout()) },
+	}
+	cfg.flags(cmd.Flags())
+	return cmd
+}
+
+func run(ctx context.Context, cfg config, out io.Writer) error {
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if _, err := fmt.Sscan(pgPort, &o.PostgresPort); err != nil || o.PostgresPort <= 0 || o.PostgresPort > 65535 {
-		return fmt.Errorf("--pg-port %q: want a port number", pgPort)
-	}
-	abs, err := filepath.Abs(*dataDir)
+	abs, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
 		return err
 	}
@@ -49,30 +106,28 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	logs := io.Writer(os.Stderr)
-	if *logFile != "" {
-		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
 		logs = f
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	fmt.Fprintln(out, "starting Recall (PostgreSQL, kfake, srfake, command-api, relay, projector)…")
-	o.DataDir, o.AdminPassword, o.Logs = abs, os.Getenv("RECALL_ADMIN_PASSWORD"), logs
+	o := cfg.Options
+	o.DataDir, o.Logs = abs, logs
 	s, err := stack.Start(ctx, o)
 	if err != nil {
 		return err
 	}
-	banner(out, s, abs)
+	banner(out, s, abs, o.AdminPassword)
 	<-ctx.Done()
 	fmt.Fprintln(out, "\nstopping…")
 	return s.Stop()
 }
 
-func banner(out io.Writer, s *stack.Stack, dir string) {
-	pw := envOr("RECALL_ADMIN_PASSWORD", "recall-admin")
+func banner(out io.Writer, s *stack.Stack, dir, password string) {
 	fmt.Fprintf(out, `
 Recall is running (data in %s; Ctrl-C stops it)
   command-api      %s   (OpenAPI: %s/openapi.json)
@@ -87,12 +142,5 @@ Try it:
     -d '{"username":"admin","password":"%s"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
   curl -s -X POST %s/v1/users -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -d '{"username":"ada","email":"ada@example.com","first_name":"Ada","last_name":"Lovelace","password":"correct horse battery"}'
-`, dir, s.APIURL, s.APIURL, s.RelayURL, s.ProjectorURL, s.DatabaseURL, s.Brokers[0], s.RegistryURL, s.APIURL, pw, s.APIURL)
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
+`, dir, s.APIURL, s.APIURL, s.RelayURL, s.ProjectorURL, s.DatabaseURL, s.Brokers[0], s.RegistryURL, s.APIURL, password, s.APIURL)
 }

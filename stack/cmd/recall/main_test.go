@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/recall-events/recall/ops/envflag"
+)
+
+func noEnv(string) string { return "" }
+
+func TestHelpExitsZeroAndListsEveryFlagWithItsTwin(t *testing.T) {
+	cmd := command(func(context.Context, config, io.Writer) error { t.Fatal("--help started the stack"); return nil })
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	if code := envflag.Execute(cmd, []string{"--help"}, noEnv); code != 0 {
+		t.Fatalf("--help exit %d", code)
+	}
+	if unbound := envflag.Unbound(cmd.Flags()); len(unbound) > 0 {
+		t.Errorf("flags without an env twin: %v", unbound)
+	}
+	for _, r := range envflag.Rows(cmd.Flags()) {
+		if !strings.Contains(out.String(), r.Flag+" ") || !strings.Contains(out.String(), "(env "+r.Env+")") {
+			t.Errorf("usage lacks %s or its twin %s", r.Flag, r.Env)
+		}
+	}
+}
+
+func TestParsedDefaultsAreTheDocumentedOnes(t *testing.T) {
+	var got config
+	cmd := command(func(_ context.Context, c config, _ io.Writer) error { got = c; return nil })
+	if code := envflag.Execute(cmd, nil, noEnv); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if want := defaultConfig(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("parsed %+v, want %+v", got, want)
+	}
+	if err := got.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	c := defaultConfig()
+	c.APIAddr, c.PostgresPort, c.AdminPassword = "nowhere", 0, "short"
+	err := c.Validate()
+	for _, want := range []string{"--api-addr", "--pg-port", "--admin-password"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+}
+
+func TestREADMETableMatchesFlags(t *testing.T) {
+	md, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := envflag.CheckTable(md, "### recall (`make run`)", command(nil).Flags()); err != nil {
+		t.Fatal(err)
+	}
+}
