@@ -195,17 +195,21 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.Uint8Var(&c.Argon2.Threads, "argon2-threads", c.Argon2.Threads, "argon2id lanes")
 	fs.Int32Var(&c.MaxConns, "db-max-conns", c.MaxConns, "pool size (0: pgxpool's max(4, NumCPU))")
 	fs.Var(envflag.NewLevel(&c.LogLevel), "log-level", "debug, info, warn, error")
-	fs.VisitAll(func(f *pflag.Flag) {
-		switch f.Name {
-		case "help":
-		case "database-url":
-			envflag.Bind(fs, f.Name, "DATABASE_URL")
-		case "listen":
-			envflag.Bind(fs, f.Name, "RECALL_LISTEN_ADDR")
-		default: // the flag's name in upper snake case: --token-ttl is RECALL_TOKEN_TTL
-			envflag.Bind(fs, f.Name, "RECALL_"+strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_")))
-		}
-	})
+	for flag, env := range map[string]string{ // written out so that grep finds every name
+		"listen": "RECALL_LISTEN_ADDR", "database-url": "DATABASE_URL", "read-database-url": "RECALL_READ_DATABASE_URL",
+		"db-role": "RECALL_DB_ROLE", "embedded": "RECALL_EMBEDDED", "jwt-secret": "RECALL_JWT_SECRET",
+		"token-ttl": "RECALL_TOKEN_TTL", "admin-username": "RECALL_ADMIN_USERNAME", "admin-password": "RECALL_ADMIN_PASSWORD",
+		"snapshot-every": "RECALL_SNAPSHOT_EVERY", "max-conflict-retries": "RECALL_MAX_CONFLICT_RETRIES",
+		"require-if-match": "RECALL_REQUIRE_IF_MATCH", "max-body-bytes": "RECALL_MAX_BODY_BYTES",
+		"idempotency-ttl": "RECALL_IDEMPOTENCY_TTL", "idempotency-purge-interval": "RECALL_IDEMPOTENCY_PURGE_INTERVAL",
+		"read-header-timeout": "RECALL_READ_HEADER_TIMEOUT", "read-timeout": "RECALL_READ_TIMEOUT",
+		"write-timeout": "RECALL_WRITE_TIMEOUT", "idle-timeout": "RECALL_IDLE_TIMEOUT",
+		"shutdown-delay": "RECALL_SHUTDOWN_DELAY", "shutdown-timeout": "RECALL_SHUTDOWN_TIMEOUT",
+		"argon2-memory-kib": "RECALL_ARGON2_MEMORY_KIB", "argon2-time": "RECALL_ARGON2_TIME",
+		"argon2-threads": "RECALL_ARGON2_THREADS", "db-max-conns": "RECALL_DB_MAX_CONNS", "log-level": "RECALL_LOG_LEVEL",
+	} {
+		envflag.Bind(fs, flag, env)
+	}
 }
 
 // roleValue is --db-role: "none" (any case) clears it, since an empty environment

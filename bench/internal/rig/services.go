@@ -82,7 +82,7 @@ func (r *Rig) startProcess(ctx context.Context, name, listenVar string, env []st
 // and waits until it is ready. A relay already running is stopped first.
 func (r *Rig) StartRelay(ctx context.Context, env ...string) error {
 	r.StopRelay()
-	p, err := r.startProcess(ctx, proc.Relay.Name, "RECALL_RELAY_LISTEN", env, true)
+	p, err := r.startProcess(ctx, proc.Relay.Name, "RECALL_LISTEN_ADDR", env, true)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (r *Rig) LaunchProjector(ctx context.Context, env ...string) error {
 
 func (r *Rig) launchProjector(ctx context.Context, wait bool, env []string) error {
 	r.StopProjector()
-	p, err := r.startProcess(ctx, proc.Projector.Name, "RECALL_PROJECTOR_LISTEN", append(slices.Clone(r.opts.ProjectorEnv), env...), wait)
+	p, err := r.startProcess(ctx, proc.Projector.Name, "RECALL_LISTEN_ADDR", append(slices.Clone(r.opts.ProjectorEnv), env...), wait)
 	if err != nil {
 		return err
 	}
