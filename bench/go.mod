@@ -35,6 +35,7 @@ require (
 	github.com/golang/snappy v1.0.0 // indirect
 	github.com/hamba/avro/v2 v2.31.0 // indirect
 	github.com/huandu/xstrings v1.5.0 // indirect
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/jackc/pgio v1.0.0 // indirect
 	github.com/jackc/pglogrepl v0.0.0-20251213150135-2e8d0df862c1 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
@@ -59,11 +60,14 @@ require (
 	github.com/prometheus/procfs v0.16.1 // indirect
 	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/quic-go/quic-go v0.59.0 // indirect
+	github.com/recall-events/recall/ops v0.0.0 // indirect
 	github.com/recall-events/recall/pgmigrate v0.0.0 // indirect
 	github.com/recall-events/recall/projector v0.0.0 // indirect
 	github.com/recall-events/recall/schemas v0.0.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/spf13/cast v1.7.0 // indirect
+	github.com/spf13/cobra v1.10.2 // indirect
+	github.com/spf13/pflag v1.0.9 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c // indirect
 	github.com/twmb/franz-go/pkg/kmsg v1.15.1 // indirect
@@ -97,6 +101,7 @@ replace (
 	github.com/recall-events/recall/command-api => ../command-api
 	github.com/recall-events/recall/devstack => ../devstack
 	github.com/recall-events/recall/eventstore => ../eventstore
+	github.com/recall-events/recall/ops => ../ops
 	github.com/recall-events/recall/pgmigrate => ../pgmigrate
 	github.com/recall-events/recall/projector => ../projector
 	github.com/recall-events/recall/readmodel => ../readmodel
