@@ -20,6 +20,8 @@ var (
 	ErrIdempotencyReplay = errors.New("eventstore: idempotency key already used")
 	// ErrInvalidAppend: the append request itself is malformed.
 	ErrInvalidAppend = errors.New("eventstore: invalid append")
+	// ErrStreamNotFound: the stream has no event (at all, or by the instant asked).
+	ErrStreamNotFound = errors.New("eventstore: stream not found")
 )
 
 // ConcurrencyError says what the append expected and what it found.
