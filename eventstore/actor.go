@@ -3,6 +3,7 @@ package eventstore
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // ActorQuery selects one page of the events an actor caused, newest first.
@@ -46,6 +47,9 @@ func (s *Store) ReadByActor(ctx context.Context, q ActorQuery) ([]Event, error) 
 type Totals struct {
 	Streams int64
 	Events  int64
+	// Newest is the recorded_at of the newest event of any type (zero: none), read from
+	// the primary key's end rather than by scanning one type's events.
+	Newest time.Time
 }
 
 // TotalsOf counts the streams of aggregateType and their events, from the streams table
@@ -54,6 +58,13 @@ func (s *Store) TotalsOf(ctx context.Context, aggregateType string) (Totals, err
 	var t Totals
 	err := s.pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(revision), 0)::bigint FROM streams WHERE aggregate_type = $1`,
 		aggregateType).Scan(&t.Streams, &t.Events)
+	if err == nil {
+		var newest *time.Time
+		err = s.pool.QueryRow(ctx, `SELECT max(recorded_at) FROM (SELECT recorded_at FROM events ORDER BY global_position DESC LIMIT 1) AS e`).Scan(&newest)
+		if newest != nil {
+			t.Newest = *newest
+		}
+	}
 	if err != nil {
 		return Totals{}, fmt.Errorf("eventstore: totals of %s: %w", aggregateType, err)
 	}

@@ -64,6 +64,7 @@ type server struct {
 	limits         limiters
 	corsOrigins    []string
 	waitGate       *waitGate
+	health         HealthReader // nil: no GET /v1/projections
 }
 
 // New returns the HTTP handler of command-api.
@@ -73,6 +74,7 @@ func New(d Deps) http.Handler {
 		idemKey: d.IdempotencyKey, idemTTL: d.IdempotencyTTL, reads: d.ReadModel,
 		limits: newLimiters(d.Limits), corsOrigins: d.CORSOrigins,
 		waitGate: newWaitGate(d.MaxReadWaits, d.MaxReadWaitsPerCaller)}
+	s.health, _ = d.ReadModel.(HealthReader)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -117,4 +119,5 @@ func (s *server) routes(r *gin.Engine, g prometheus.Gatherer) {
 		v1.GET("", s.listUsers)
 		v1.GET("/:id", s.getUser)
 	}
+	s.consoleRoutes(r, v1)
 }
