@@ -19,12 +19,16 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
 
 .PHONY: deps
-deps: ## install what the build and tests need (PostgreSQL 15 from apt, Go tools)
+deps: ## install what the build and tests need (PostgreSQL 15 and Chromium from apt, Go tools)
 	@if [ ! -x $(PG_BIN)/initdb ] || ! command -v pg_recvlogical >/dev/null; then \
 		echo "installing PostgreSQL 15 server binaries (apt)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-client-15 >/dev/null; \
 	fi
 	@command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.0
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing Chromium (apt) for the console's browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 .PHONY: run
 run: deps ## the whole system on one machine: PostgreSQL, kfake, srfake, command-api, relay, projector (Ctrl-C stops)
@@ -37,7 +41,7 @@ build: ## build every module and binary
 .PHONY: test
 test: deps lint ## unit + integration tests (real PostgreSQL, kfake, srfake) with -race, then short fuzz runs
 	@start=$$(date +%s); \
-	for d in $(MODULES); do echo "== $$(basename $$d)"; (cd $$d && go test $(TEST_FLAGS) ./...); done; \
+	for d in $(MODULES); do echo "== $$(basename $$d)"; (cd $$d && RECALL_REQUIRE_CHROMIUM=1 go test $(TEST_FLAGS) ./...); done; \
 	$(MAKE) --no-print-directory deploytest; \
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME); \
 	echo "make test: $$(( $$(date +%s) - start ))s"
@@ -70,6 +74,10 @@ bench: deps ## Go benchmarks of every module (fsync on; medians of 5 runs), then
 .PHONY: test-faults
 test-faults: deps ## fault tests, long profile: relay/projector SIGKILLed, PostgreSQL and broker restarted under load; nothing lost
 	@cd bench && GOWORK=off RECALL_FAULTS_LONG=1 go test -count=1 -timeout 30m -run '^TestFaultsLong$$' -v ./internal/faults/
+
+.PHONY: screenshots
+screenshots: deps ## drive the console in headless Chromium against a fresh stack and save its pages to docs/console/*.png
+	@cd stack && RECALL_SCREENSHOTS=1 go test -count=1 -run '^TestConsoleInABrowser$$' .
 
 .PHONY: tidy
 tidy: ## go mod tidy in every module

@@ -225,9 +225,11 @@ async function showUser(id, params) {
   const slider = $("#slider");
   slider.max = String(last.revision);
   $("#dryrun").hidden = session.role !== "admin";
+  const t1 = performance.now();
   const rev = Number(params.get("rev")) || last.revision;
   await travel({ revision: rev }, false);
-  status("Stream loaded: " + h.events.length + " events in " + Math.round(performance.now() - t0) + " ms");
+  const t2 = performance.now();
+  status(h.events.length + " events: history " + Math.round(t1 - t0) + " ms, state " + Math.round(t2 - t1) + " ms");
 }
 
 // travel shows the state at {revision} or {at} and highlights the event that produced it.
@@ -248,6 +250,7 @@ async function travel(point, focusEvent) {
   $("#slider").value = String(st.revision);
   $("#slider-out").textContent = st.revision + " of " + $("#slider").max;
   const ev = current.events[st.revision - 1];
+  if (ev && !point.at) $("#at-input").value = ev.recorded_at.slice(0, 23);
   $("#state-caption").textContent = "As of revision " + st.revision + (ev ? ", after " + ev.event_type + " at " + fmtTime(ev.recorded_at) : "") + (point.at ? " (asked: " + point.at + ")" : "");
   const rows = [];
   for (const k of ["username", "email", "first_name", "last_name", "role", "status", "created_at", "updated_at", "deleted_at", "revision"]) {
