@@ -73,6 +73,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newOffsetsCmd(g))
 	root.AddCommand(newProjectionCmd(g))
 	root.AddCommand(newRepublishCmd(g))
+	root.AddCommand(newStreamCmd(g))
 	return root
 }
 
