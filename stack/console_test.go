@@ -177,21 +177,44 @@ type seeded struct {
 	revision int64
 }
 
-// seedSarah is the support ticket's story: Sarah was created, married, and deleted by
-// the admin with a reason; the read model has caught up with all of it.
+// seedSarah is seedStory with the read model caught up with all of it.
 func seedSarah(t *testing.T, s *stack.Stack) seeded {
 	t.Helper()
+	w := seedStory(t, s.APIURL)
 	token := login(t, s.APIURL)
-	created := call(t, "POST", s.APIURL+"/v1/users", token, `{"username":"sarah","email":"sarah@example.com",
+	// The search reads the read model: wait until the projector has the deletion.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r, _ := http.NewRequest("GET", fmt.Sprintf("%s/v1/users/%s?min_revision=%d&wait=5s", s.APIURL, w.id, w.revision), nil)
+		r.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(r)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 410 {
+				return w
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the read model never reached revision %d", w.revision)
+		}
+	}
+}
+
+// seedStory is the support ticket's story: Sarah was created, married, made an auditor
+// and deleted by the admin with a reason.
+func seedStory(t *testing.T, api string) seeded {
+	t.Helper()
+	token := login(t, api)
+	created := call(t, "POST", api+"/v1/users", token, `{"username":"sarah","email":"sarah@example.com",
 		"first_name":"Sarah","last_name":"Connor","password":"correct horse battery"}`, 201)
 	var w struct {
 		ID       string `json:"id"`
 		Revision int64  `json:"revision"`
 	}
 	mustJSON(t, created, &w)
-	call(t, "PATCH", s.APIURL+"/v1/users/"+w.ID, token, `{"last_name":"Connor-Reese","reason":"married name"}`, 200)
-	call(t, "PUT", s.APIURL+"/v1/users/"+w.ID+"/role", token, `{"role":"auditor","reason":"joined support"}`, 200)
-	req, _ := http.NewRequest("DELETE", s.APIURL+"/v1/users/"+w.ID, strings.NewReader(`{"reason":"Account closed at her request, ticket SUP-4711"}`))
+	call(t, "PATCH", api+"/v1/users/"+w.ID, token, `{"last_name":"Connor-Reese","reason":"married name"}`, 200)
+	call(t, "PUT", api+"/v1/users/"+w.ID+"/role", token, `{"role":"auditor","reason":"joined support"}`, 200)
+	req, _ := http.NewRequest("DELETE", api+"/v1/users/"+w.ID, strings.NewReader(`{"reason":"Account closed at her request, ticket SUP-4711"}`))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Request-ID", "req-sarah-delete")
@@ -205,21 +228,5 @@ func seedSarah(t *testing.T, s *stack.Stack) seeded {
 		t.Fatalf("delete: %d %s", res.StatusCode, body)
 	}
 	mustJSON(t, body, &w)
-	// The search reads the read model: wait until the projector has the deletion.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		r, _ := http.NewRequest("GET", fmt.Sprintf("%s/v1/users/%s?min_revision=%d&wait=5s", s.APIURL, w.ID, w.Revision), nil)
-		r.Header.Set("Authorization", "Bearer "+token)
-		res, err := http.DefaultClient.Do(r)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 410 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the read model never reached revision %d", w.Revision)
-		}
-	}
 	return seeded{id: w.ID, revision: w.Revision}
 }
