@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	commandapi "github.com/recall-events/recall/command-api"
 	"github.com/recall-events/recall/command-api/internal/console"
 	"github.com/recall-events/recall/eventstore"
 )
@@ -325,4 +326,37 @@ func TestProjectionHealth(t *testing.T) {
 	audrey := a.createUser("audrey")
 	a.do("PUT", "/v1/users/"+audrey+"/role", a.admin, map[string]any{"role": "auditor"}, nil).want(t, 200)
 	a.do("GET", "/v1/projections", a.login("audrey", userPassword), nil, nil).problem(t, 403, "forbidden")
+}
+
+// BenchmarkConsoleRoutes measures what the console's timeline and slider ask of a
+// 1,000-event stream, over HTTP (admin token, OpenAPI validation off the clock):
+//
+//	go test -run '^$' -bench BenchmarkConsoleRoutes -benchtime 200x .
+func BenchmarkConsoleRoutes(b *testing.B) {
+	a := start(b, "", func(c *commandapi.Config) { c.LogOutput = io.Discard })
+	id := a.createUser("longstream")
+	seedUpdates(b, a, id, 999)
+	var h history
+	a.do("GET", "/v1/users/"+id+"/history", a.admin, nil, nil).want(b, 200).json(b, &h)
+	middle := h.Events[499].RecordedAt.Format(time.RFC3339Nano)
+	for _, r := range []struct{ name, path string }{
+		{"history", "/history"},
+		{"state_now", "/state"},
+		{"state_revision_500", "/state?revision=500"},
+		{"state_revision_1000", "/state?revision=1000"},
+		{"state_at_middle", "/state?at=" + url.QueryEscape(middle)},
+	} {
+		b.Run(r.name, func(b *testing.B) {
+			for b.Loop() {
+				req, _ := http.NewRequest("GET", a.base+"/v1/users/"+id+r.path, nil)
+				req.Header.Set("Authorization", "Bearer "+a.admin)
+				res, err := a.client.Do(req)
+				if err != nil || res.StatusCode != 200 {
+					b.Fatalf("%s: %v %v", r.path, err, res)
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+		})
+	}
 }
