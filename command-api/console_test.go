@@ -228,9 +228,14 @@ func TestAuditRoutesOnAThousandEvents(t *testing.T) {
 	for _, route := range []string{"/history", "/state", "/state?revision=500", "/state?revision=1000"} {
 		durations := timeRoute(t, a, "/v1/users/"+id+route, 20)
 		t.Logf("GET %s on 1,000 events: median %s, max %s", route, durations[len(durations)/2], durations[len(durations)-1])
-		// Generous for a loaded CI machine; the benchmark reports the real figures.
-		if median := durations[len(durations)/2]; median > 100*time.Millisecond {
-			t.Errorf("GET %s: median %s over 1,000 events, want < 100ms", route, median)
+		// The console's budget; under the race detector (5–10 times slower) ten times it.
+		// BenchmarkConsoleRoutes reports the real figures.
+		budget := 100 * time.Millisecond
+		if raceEnabled {
+			budget *= 10
+		}
+		if median := durations[len(durations)/2]; median > budget {
+			t.Errorf("GET %s: median %s over 1,000 events, want < %s", route, median, budget)
 		}
 	}
 }
