@@ -2,6 +2,7 @@ package streamfile_test
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -26,4 +27,24 @@ func TestReadRefuses(t *testing.T) {
 	if err != nil || len(f.Events) != 1 {
 		t.Fatalf("unknown keys are ignored: %+v %v", f, err)
 	}
+}
+
+// FuzzRead: any input is read or refused with ErrFormat (or a read error), never a
+// panic; what is read passes Check and writes back out.
+func FuzzRead(f *testing.F) {
+	f.Add(`{"format":"recall.stream.v1","aggregate_type":"user","aggregate_id":"0192f0a8-6f1e-7c3a-9d1e-5b6c7d8e9f00","events":[{"revision":1,"event_type":"X","data":{}}]}`)
+	f.Add(`{"format":"recall.stream.v1","events":null}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, in string) {
+		file, err := streamfile.Read(strings.NewReader(in))
+		if err != nil {
+			if !errors.Is(err, streamfile.ErrFormat) {
+				t.Fatalf("%q: %v", in, err)
+			}
+			return
+		}
+		if err := streamfile.Write(io.Discard, file); err != nil {
+			t.Fatalf("%q read but does not write: %v", in, err)
+		}
+	})
 }
