@@ -19,7 +19,10 @@ func must(t *testing.T) func(context.Context, commandapi.Config) error {
 }
 
 func noRecover(t *testing.T) func(context.Context, commandapi.Config, string, string) error {
-	return func(context.Context, commandapi.Config, string, string) error { t.Fatal("recover-admin ran"); return nil }
+	return func(context.Context, commandapi.Config, string, string) error {
+		t.Fatal("recover-admin ran")
+		return nil
+	}
 }
 
 func TestHelpExitsZeroAndListsEveryFlagWithItsTwin(t *testing.T) {

@@ -16,8 +16,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/recall-events/recall/stack"
 	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/stack"
 )
 
 func main() {
