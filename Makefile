@@ -32,7 +32,9 @@ deps: ## install what the build and tests need (PostgreSQL 15 and Chromium from 
 
 .PHONY: run
 run: deps ## the whole system on one machine: PostgreSQL, kfake, srfake, command-api, relay, projector (Ctrl-C stops)
-	@cd stack && go run ./cmd/recall --data-dir $(CURDIR)/.data --log-file $(CURDIR)/.data/recall.log
+	@echo "building Recall (first time takes a few minutes; later builds are cached)…"
+	@mkdir -p .data && cd stack && go build -o $(CURDIR)/.data/recall ./cmd/recall
+	@exec $(CURDIR)/.data/recall --data-dir $(CURDIR)/.data --log-file $(CURDIR)/.data/recall.log
 
 .PHONY: build
 build: ## build every module and binary

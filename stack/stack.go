@@ -23,7 +23,7 @@ import (
 )
 
 // Options say where the stack keeps its data and listens. Zero values are the embedded
-// defaults of shared/DESIGN.md; Ephemeral swaps every address for a free port.
+// defaults (the ports in the README's Try it); Ephemeral swaps every address for a free port.
 type Options struct {
 	// DataDir keeps PostgreSQL and Kafka data across runs; empty: a temporary folder.
 	DataDir string
@@ -110,6 +110,9 @@ type service struct {
 // Start brings up the dependencies and the services and waits until all are ready.
 func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	if err := opts.checkPorts(); err != nil {
 		return nil, err
 	}
 	s := &Stack{opts: opts}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -119,12 +120,43 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	o.DataDir, o.Logs = abs, logs
 	s, err := stack.Start(ctx, o)
 	if err != nil {
-		return err
+		return explainPorts(err)
 	}
 	banner(out, s, abs, o.AdminPassword)
 	<-ctx.Done()
 	fmt.Fprintln(out, "\nstopping…")
 	return s.Stop()
+}
+
+// portFlags names the flag and env twin that move each of the stack's ports.
+var portFlags = map[string]string{
+	stack.PortPostgres: "--pg-port / RECALL_PG_PORT", stack.PortKafka: "--kafka-addr / RECALL_KAFKA_ADDR",
+	stack.PortRegistry: "--registry-addr / RECALL_REGISTRY_ADDR", stack.PortAPI: "--api-addr / RECALL_API_ADDR",
+	stack.PortRelay: "--relay-listen / RECALL_RELAY_LISTEN", stack.PortProjector: "--projector-listen / RECALL_PROJECTOR_LISTEN",
+}
+
+// explainPorts turns the stack's busy-port errors into one line per port naming what
+// moves it, e.g. `make run RECALL_API_ADDR=127.0.0.1:18080`; other errors pass unchanged.
+func explainPorts(err error) error {
+	var busy []*stack.BusyPortError
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		var b *stack.BusyPortError
+		if !errors.As(e, &b) {
+			return err
+		}
+		busy = append(busy, b)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d port(s) in use; stop what holds them or move Recall's:", len(busy))
+	for _, p := range busy {
+		fmt.Fprintf(&b, "\n  %-15s busy, move it with %s", p.Addr, portFlags[p.Port])
+	}
+	b.WriteString("\n(e.g. make run RECALL_API_ADDR=127.0.0.1:18080 RECALL_PG_PORT=55433)")
+	return errors.New(b.String())
 }
 
 func banner(out io.Writer, s *stack.Stack, dir, password string) {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -63,5 +65,43 @@ func TestREADMETableMatchesFlags(t *testing.T) {
 	}
 	if err := envflag.CheckTable(md, "### recall (`make run`)", command(nil).Flags()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestBusyPortsAreAllNamedWithWhatMovesThem(t *testing.T) {
+	held := map[string]string{}
+	for _, name := range []string{"api", "kafka"} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		held[name] = l.Addr().String()
+	}
+	free := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().String()
+	}
+	c := defaultConfig()
+	c.DataDir = t.TempDir()
+	c.APIAddr, c.KafkaAddr = held["api"], held["kafka"]
+	c.RegistryAddr, c.RelayListen, c.ProjectorListen = free(), free(), free()
+	_, port, _ := net.SplitHostPort(free())
+	c.PostgresPort, _ = strconv.Atoi(port)
+	err := run(context.Background(), c, io.Discard)
+	if err == nil {
+		t.Fatal("started with two ports in use")
+	}
+	for _, want := range []string{held["api"], "--api-addr / RECALL_API_ADDR", held["kafka"], "--kafka-addr / RECALL_KAFKA_ADDR"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "--pg-port") {
+		t.Errorf("error names a free port:\n%v", err)
 	}
 }
