@@ -188,7 +188,7 @@ func TestComposeKafkaKRaft(t *testing.T) {
 
 func TestComposePorts(t *testing.T) {
 	p := loadCompose(t)
-	want := map[string]uint32{ // DESIGN.md defaults of the embedded run
+	want := map[string]uint32{ // the embedded run's defaults (README)
 		"command-api": 8080, "relay": 9101, "projector": 9102,
 		"kafka": 9092, "schema-registry": 8081, "postgres": 5432,
 		"prometheus": 9090, "grafana": 3000,

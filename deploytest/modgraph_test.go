@@ -15,8 +15,8 @@ const recallPrefix = "github.com/recall-events/recall/"
 
 // modGraph is each Recall module's Recall dependencies, from its go.mod's require and
 // replace lines: a replace counts as an edge too, since it is what makes a requirement
-// of a sibling resolvable (DESIGN: "no module requires one that requires it back, not
-// even for tests").
+// of a sibling resolvable (README, Layout: no module requires one that requires it
+// back, not even for tests).
 type modGraph map[string][]string
 
 // readModGraph reads every go.mod below dir (one level deep, as the workspace is laid

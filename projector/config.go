@@ -49,7 +49,7 @@ type Config struct {
 	Registry *prometheus.Registry // default: a new registry with Go and process collectors
 }
 
-// DefaultConfig returns the embedded run's defaults (shared/DESIGN.md), and the
+// DefaultConfig returns the embedded run's defaults (the README's configuration tables), and the
 // defaults of the projector binary's flags.
 func DefaultConfig() Config {
 	return Config{

@@ -43,7 +43,7 @@ type Config struct {
 	Registry *prometheus.Registry // nil: a new registry with the Go and process collectors
 }
 
-// DefaultConfig is the embedded run's configuration (shared/DESIGN.md), and the
+// DefaultConfig is the embedded run's configuration (the README's configuration tables), and the
 // defaults of the relay binary's flags.
 func DefaultConfig() Config {
 	return Config{

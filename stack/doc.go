@@ -3,7 +3,7 @@
 // projector. It is what `make run` starts, and what end-to-end tests start with free ports
 // and a temporary folder.
 //
-//	s, err := stack.Start(ctx, stack.Options{DataDir: ".data"}) // embedded defaults (DESIGN)
+//	s, err := stack.Start(ctx, stack.Options{DataDir: ".data"}) // the embedded defaults
 //	defer s.Stop()
 //	fmt.Println(s.APIURL) // http://127.0.0.1:8080
 //

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 )
 
@@ -31,13 +32,19 @@ func (e *BusyPortError) Error() string {
 
 func (e *BusyPortError) Unwrap() error { return e.Err }
 
-// addrs lists every address the stack listens on, in the order it starts them.
+// addrs lists every address the stack will listen on, in the order it starts them.
 func (o Options) addrs() [][2]string {
-	return [][2]string{
+	all := [][2]string{
 		{PortPostgres, net.JoinHostPort("127.0.0.1", strconv.Itoa(o.PostgresPort))},
 		{PortKafka, o.KafkaAddr}, {PortRegistry, o.RegistryAddr},
-		{PortAPI, o.APIAddr}, {PortRelay, o.RelayListen}, {PortProjector, o.ProjectorListen},
 	}
+	for _, svc := range [][3]string{{"command-api", PortAPI, o.APIAddr},
+		{"relay", PortRelay, o.RelayListen}, {"projector", PortProjector, o.ProjectorListen}} {
+		if !slices.Contains(o.Without, svc[0]) {
+			all = append(all, [2]string{svc[1], svc[2]})
+		}
+	}
+	return all
 }
 
 // checkPorts tries to listen on every address and reports each one that is taken, so a

@@ -1,5 +1,5 @@
 // Package record turns a stored event into the Kafka record of Recall's Kafka contract
-// (shared/DESIGN.md): topic <prefix>.<aggregate_type>.events, key = aggregate id, value =
+// (README, "Kafka topic reference"): topic <prefix>.<aggregate_type>.events, key = aggregate id, value =
 // Confluent-framed Avro, CloudEvents headers in binary mode plus recall_revision,
 // recall_global_position, recall_commit_lsn and traceparent.
 //

@@ -180,8 +180,9 @@ func newProjectionResetCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reset <name>",
 		Short: "In-place rebuild: rewind the live version's group to earliest and empty its tables (projector stopped)",
-		Long: `reset stops nothing itself: stop the projector first (it refuses while the group has members),
-then start it again to rebuild the read model from offset zero. Queries answer from an empty, then
+		Long: `reset stops nothing itself: stop the projector first (it refuses while the group has members;
+on make run, Ctrl-C it and start it as "make run RECALL_WITHOUT=projector"), then start it again
+to rebuild the read model from offset zero. Queries answer from an empty, then
 partial read model until it has caught up; use rebuild/promote for no downtime.`,
 		Args: cobra.ExactArgs(1),
 		PreRunE: func(cmd *cobra.Command, args []string) error {
@@ -195,7 +196,7 @@ partial read model until it has caught up; use rebuild/promote for no downtime.`
 			if err := g.record(cmd.Context(), s, "projection reset", map[string]any{"name": args[0]}, plan, err); err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stderr, "%s reset: group rewound to earliest, tables emptied. Start the projector to rebuild.\n", args[0])
+			fmt.Fprintf(g.stderr, "%s reset: group rewound to earliest, tables emptied. Start the projector to rebuild (make run: restart it without RECALL_WITHOUT).\n", args[0])
 			return g.print(plan, plan.WriteTable)
 		}),
 	}

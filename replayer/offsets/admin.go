@@ -29,7 +29,8 @@ type ActiveError struct {
 
 func (e *ActiveError) Error() string {
 	return fmt.Sprintf("group %s is %s with %d active member(s) (%s): stop its consumers first "+
-		"(make run: stop the projector; Kubernetes: kubectl scale deployment/<release>-projector --replicas=0), "+
+		"(a projector group: on make run, Ctrl-C it and start it as make run RECALL_WITHOUT=projector; "+
+		"compose: docker compose stop projector; Kubernetes: kubectl scale deployment/<release>-projector --replicas=0), "+
 		"wait for the session timeout, then retry", e.Group, e.State, len(e.Members), strings.Join(e.Members, ", "))
 }
 

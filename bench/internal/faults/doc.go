@@ -1,7 +1,7 @@
 // Package faults proves that Recall loses nothing when its parts crash: under a steady
 // command load over HTTP it SIGKILLs and restarts the relay every few seconds, SIGKILLs
 // and restarts the projector, restarts PostgreSQL and restarts the broker; once the load
-// stops and the pipeline drains, it checks the invariants of shared/DESIGN.md:
+// stops and the pipeline drains, it checks the delivery invariants (README, "Kafka topic reference"):
 //
 //   - every committed event (the events table) is in Kafka, deduplicated by ce_id, and
 //     Kafka holds no event the store does not;

@@ -28,7 +28,7 @@ type ReadModel interface {
 	Watch(id string, minRevision int64) (*readmodel.Watch, error)
 }
 
-// Read-your-writes waits: DESIGN bounds them at 10 s; 2 s when min_revision comes alone.
+// Read-your-writes waits: capped at 10 s (README, HTTP reference); 2 s when min_revision comes alone.
 const (
 	DefaultReadWait = 2 * time.Second
 	MaxReadWait     = 10 * time.Second

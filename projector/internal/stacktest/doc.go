@@ -1,7 +1,7 @@
 // Package stacktest starts what the projector's integration tests need besides
 // PostgreSQL (which devstack/pgtest provides): a kfake broker and an srfake
 // registry with Recall's schemas registered, and builds Kafka records exactly as
-// shared/DESIGN.md's Kafka contract says the relay does (key = aggregate id,
+// the Kafka contract (README, "Kafka topic reference") says the relay does (key = aggregate id,
 // Confluent-framed Avro value, CloudEvents ce_* headers plus recall_revision,
 // recall_global_position, recall_commit_lsn).
 //

@@ -50,10 +50,12 @@ func (c *config) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.KafkaAddr, "kafka-addr", c.KafkaAddr, "kfake broker")
 	fs.StringVar(&c.RegistryAddr, "registry-addr", c.RegistryAddr, "srfake schema registry")
 	fs.IntVar(&c.PostgresPort, "pg-port", c.PostgresPort, "PostgreSQL port on 127.0.0.1")
+	fs.StringSliceVar(&c.Without, "without", c.Without, "services not to run, comma-separated: projector, relay, command-api (e.g. to reset a projection in place)")
 	for flag, env := range map[string]string{
 		"data-dir": "RECALL_DATA_DIR", "log-file": "RECALL_LOG_FILE", "admin-password": "RECALL_ADMIN_PASSWORD",
 		"api-addr": "RECALL_API_ADDR", "relay-listen": "RECALL_RELAY_LISTEN", "projector-listen": "RECALL_PROJECTOR_LISTEN",
 		"kafka-addr": "RECALL_KAFKA_ADDR", "registry-addr": "RECALL_REGISTRY_ADDR", "pg-port": "RECALL_PG_PORT",
+		"without": "RECALL_WITHOUT",
 	} {
 		envflag.Bind(fs, flag, env)
 	}
@@ -70,6 +72,11 @@ func (c config) Validate() error {
 	}
 	if c.PostgresPort <= 0 || c.PostgresPort > 65535 {
 		errs = append(errs, fmt.Errorf("--pg-port %d: want a port number", c.PostgresPort))
+	}
+	for _, w := range c.Without {
+		if w != "projector" && w != "relay" && w != "command-api" {
+			errs = append(errs, fmt.Errorf("--without %q: want projector, relay or command-api", w))
+		}
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir is empty"))
