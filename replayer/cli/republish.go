@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -111,13 +112,7 @@ func executeRepublish(ctx context.Context, g *globals, f *republishFlags, r *rep
 		fmt.Fprintf(g.stderr, "note: %d event(s) from position %d have no recorded commit LSN; they carry recall_commit_lsn=%s (the WAL position now).\n",
 			plan.Unmapped, plan.FirstUnmapped, plan.WALPosition)
 	}
-	var printed time.Time
-	done, runErr := r.Execute(ctx, plan, func(p republish.Progress) {
-		if p.Finished || time.Since(printed) >= f.progressTick {
-			printed = time.Now()
-			printProgress(g, p)
-		}
-	})
+	done, runErr := r.Execute(ctx, plan, progressPrinter(g.stderr, f.progressTick))
 	entry := opslog.Entry{Actor: g.actor, Operation: "republish", Plan: plan, Args: map[string]any{
 		"from_position": f.req.FromPosition, "from_time": f.fromTime, "aggregate_type": f.req.AggregateType,
 		"to_topic": f.req.ToTopic, "batch": f.req.Batch, "job": plan.Job, "resume": f.req.Resume,
@@ -137,6 +132,19 @@ func executeRepublish(ctx context.Context, g *globals, f *republishFlags, r *rep
 	return nil
 }
 
-func printProgress(g *globals, p republish.Progress) {
-	fmt.Fprintf(g.stderr, "republished %d/%d events (%.0f events/s), position %d\n", p.Events, p.Planned, p.Rate(), p.Position)
+// progressPrinter prints a progress line at most every tick, and always the finished one,
+// but never the same events and position twice: Execute reports the last batch and then
+// the job's end, which are the same line when the last event is the plan's last position.
+func progressPrinter(w io.Writer, every time.Duration) func(republish.Progress) {
+	var printedAt time.Time
+	var printed *republish.Progress
+	return func(p republish.Progress) {
+		if printed != nil && printed.Events == p.Events && printed.Position == p.Position {
+			return
+		}
+		if p.Finished || time.Since(printedAt) >= every {
+			printedAt, printed = time.Now(), &p
+			fmt.Fprintf(w, "republished %d/%d events (%.0f events/s), position %d\n", p.Events, p.Planned, p.Rate(), p.Position)
+		}
+	}
 }
