@@ -151,6 +151,7 @@ func (p *process) reconcile(ctx context.Context) {
 			r.cancel()
 			<-r.done
 			delete(p.users, n)
+			p.metrics.Forget(usersProjection(n))
 		}
 	}
 	for n, v := range want {
@@ -174,8 +175,11 @@ func (p *process) startUsers(ctx context.Context, v versions.Version) (*running,
 	if err != nil {
 		return nil, err
 	}
-	return p.start(ctx, users.Name+".v"+strconv.Itoa(v.Version), v.ConsumerGroup, v.DLQTopic, h)
+	return p.start(ctx, usersProjection(v.Version), v.ConsumerGroup, v.DLQTopic, h)
 }
+
+// usersProjection is the projection label of a users version: users.v<N>.
+func usersProjection(version int) string { return users.Name + ".v" + strconv.Itoa(version) }
 
 func (p *process) startWelcome(ctx context.Context) error {
 	var sender welcome.Sender = welcome.LogSender{Logger: p.log}

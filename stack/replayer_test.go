@@ -202,6 +202,16 @@ func TestBlueGreenRebuild(t *testing.T) {
 	if got := f.tables(t); got != "users_v2" {
 		t.Fatalf("tables after retire: %q", got)
 	}
+	// The projector exports nothing for the retired version (its lag stayed frozen once).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		metrics := get(t, f.s.ProjectorURL+"/metrics")
+		if !strings.Contains(metrics, `projection="users.v1"`) && strings.Contains(metrics, `projection="users.v2"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("projector still exports users.v1 (or not users.v2):\n%s", grepLines(metrics, `projection="users.v1"`))
+		}
+	}
 	// The live version cannot be retired, and this build knows no v3.
 	if _, errOut, code := f.cli(t, "", "projection", "retire", "users", "--version", "2"); code == 0 || !strings.Contains(errOut, "is live") {
 		t.Fatalf("retiring the live version: %d %s", code, errOut)
@@ -266,4 +276,25 @@ func TestInPlaceReset(t *testing.T) {
 			t.Fatalf("row %d differs after rebuild:\n%s\n%s", i, before.Items[i], after.Items[i])
 		}
 	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func grepLines(s, substr string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

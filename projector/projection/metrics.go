@@ -105,4 +105,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// Forget deletes every series of projection, for a version that stopped for good
+// (retired): its last consumer lag and paused flags would otherwise stay exported,
+// frozen, and keep alerting on a group nobody consumes.
+func (m *Metrics) Forget(projection string) {
+	only := prometheus.Labels{"projection": projection}
+	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
+		m.Applied, m.Skipped, m.BatchSize, m.ApplyLatency, m.EndToEnd, m.Lag, m.Retries, m.DeadLetters, m.Gaps, m.Paused,
+	} {
+		v.DeletePartialMatch(only)
+	}
+}
+
 func partLabel(p int32) string { return strconv.Itoa(int(p)) }
