@@ -111,7 +111,8 @@ func (s *Store) WALPosition(ctx context.Context) (string, error) {
 	return lsn, nil
 }
 
-// sleep waits d or until ctx ends, whichever comes first.
+// sleep waits d or until ctx ends, whichever comes first. ops.Sleep is the shared copy;
+// this one stays so that eventstore, which downstream code imports, needs no ops module.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()

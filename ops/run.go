@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -21,4 +22,18 @@ func Run(ctx context.Context, parts ...func(context.Context) error) error {
 		})
 	}
 	return g.Wait()
+}
+
+// Sleep waits d, or until ctx ends and then returns ctx's error: the pause between
+// attempts in a retry loop that must stop with its process. (eventstore keeps its own
+// copy: it depends on nothing of Recall's but pgmigrate.)
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/recall-events/recall/ops"
 )
@@ -21,5 +22,17 @@ func TestRunStopsEveryPartWhenOneReturns(t *testing.T) {
 	cancel()
 	if err := ops.Run(ctx, waiter, waiter); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSleepEndsWithItsContext(t *testing.T) {
+	if err := ops.Sleep(context.Background(), time.Millisecond); err != nil {
+		t.Fatalf("a full sleep: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	if err := ops.Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
+		t.Fatalf("a cancelled sleep: %v after %v", err, time.Since(start))
 	}
 }

@@ -164,7 +164,7 @@ func (r *relay) sessions(ctx context.Context, pub *publish.Publisher) {
 		if time.Since(began) > time.Minute {
 			b.reset() // it streamed for a while: this failure is new
 		}
-		if !sleep(ctx, b.next()) {
+		if ops.Sleep(ctx, b.next()) != nil {
 			return
 		}
 	}
@@ -182,14 +182,16 @@ func (r *relay) retry(ctx context.Context, what string, fn func() error) error {
 			return ctx.Err()
 		}
 		r.log.Warn("relay: "+what+" failed; retrying", "err", err)
-		if !sleep(ctx, b.next()) {
+		if ops.Sleep(ctx, b.next()) != nil {
 			return ctx.Err()
 		}
 	}
 }
 
 // backoff doubles from 100 ms up to max and takes up to 25% off each wait, so
-// standbys do not retry in step; a wait is never longer than max.
+// standbys do not retry in step; a wait is never longer than max. Its own on purpose: it
+// is stateful (reset after a minute of streaming), and cenkalti/backoff's randomization
+// would wait up to 25% past max.
 type backoff struct {
 	cur, max time.Duration
 }
@@ -204,17 +206,6 @@ func (b *backoff) next() time.Duration {
 }
 
 func (b *backoff) reset() { b.cur = 0 }
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
 
 func randFloat() float64 { return rand.Float64() }
 

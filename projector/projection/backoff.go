@@ -9,7 +9,8 @@ import (
 // a uniform random duration in [Base/2, min(Max, Base·2ⁿ)]. Not "full jitter"
 // (which starts at 0): the floor keeps a retry from firing at once, and the
 // spread keeps instances retrying the same outage out of step. Never more
-// than Max.
+// than Max. Its own on purpose: a stateless Delay(attempt) that the runner keeps per
+// partition, with Base and Max from flags (the relay's is one stateful loop's).
 type Backoff struct {
 	Base time.Duration // default 100ms
 	Max  time.Duration // default 30s

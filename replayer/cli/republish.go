@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,7 +80,7 @@ func runRepublish(ctx context.Context, g *globals, f *republishFlags) error {
 	}
 	f.req.Partitions = f.partitions
 	r, err := republish.New(ctx, republish.Config{
-		DatabaseURL: g.databaseURL, Brokers: strings.Split(g.brokers, ","), RegistryURL: f.registryURL,
+		DatabaseURL: g.databaseURL, Brokers: g.brokers, RegistryURL: f.registryURL,
 		TopicPrefix: f.topicPrefix, Source: f.source, Timeout: g.timeout, Logger: g.kafkaLog(),
 	})
 	if err != nil {

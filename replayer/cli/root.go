@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,7 +23,7 @@ import (
 
 // globals are the flags every command shares, defaulted from the environment.
 type globals struct {
-	brokers     string
+	brokers     []string
 	databaseURL string
 	output      string
 	actor       string
@@ -60,7 +59,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetGlobalNormalizationFunc(kafkaToolNames)
 	f := root.PersistentFlags()
-	f.StringVar(&g.brokers, "brokers", "127.0.0.1:9092", "Kafka seed brokers, comma-separated; alias --bootstrap-server")
+	g.brokers = []string{"127.0.0.1:9092"}
+	f.Var(envflag.NewList(&g.brokers), "brokers", "Kafka seed brokers, comma-separated; alias --bootstrap-server")
 	f.StringVar(&g.databaseURL, "database-url", "postgres://postgres@127.0.0.1:55432/recall?sslmode=disable", "PostgreSQL URL: ops_log, projections, event store")
 	f.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	f.StringVar(&g.actor, "actor", "", "who runs this, recorded in ops_log; empty: the OS user")
@@ -85,7 +85,7 @@ func (g *globals) validate() error {
 	if g.output != "table" && g.output != "json" {
 		errs = append(errs, fmt.Errorf("--output %q: want table or json", g.output))
 	}
-	if strings.TrimSpace(g.brokers) == "" {
+	if len(g.brokers) == 0 {
 		errs = append(errs, errors.New("--brokers is empty"))
 	}
 	if g.actor == "" {
@@ -98,7 +98,7 @@ func (g *globals) validate() error {
 }
 
 func (g *globals) kafka() (*kgo.Client, *kadm.Client, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(g.brokers, ",")...), kgo.RequestTimeoutOverhead(g.timeout),
+	cl, err := kgo.NewClient(kgo.SeedBrokers(g.brokers...), kgo.RequestTimeoutOverhead(g.timeout),
 		kgo.WithLogger(kslog.New(g.kafkaLog())))
 	if err != nil {
 		return nil, nil, fmt.Errorf("kafka client: %w", err)

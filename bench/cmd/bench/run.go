@@ -82,6 +82,8 @@ func save(res report.Result, jsonPath, docPath string, log io.Writer) error {
 	return nil
 }
 
+// env is the harness's own envOr: bench is a developer tool on the standard flag package,
+// not a Recall binary, so it has no envflag twins (its RECALL_BENCH_* names are listed in -h).
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/recall-events/recall/bench/internal/rig"
+	"github.com/recall-events/recall/ops"
 )
 
 // Cost is what a run cost the machine: PostgreSQL transactions per command (from
@@ -36,7 +37,7 @@ type costMeter struct {
 
 // startCost waits for the statistics to settle and takes the counters.
 func startCost(ctx context.Context, r *rig.Rig) (*costMeter, error) {
-	if err := sleep(ctx, statsSettle); err != nil {
+	if err := ops.Sleep(ctx, statsSettle); err != nil {
 		return nil, err
 	}
 	x, err := xactCommits(ctx, r)
@@ -55,7 +56,7 @@ func (m *costMeter) stop(ctx context.Context, commands int, own func() int64) (C
 	for name, d := range cpu {
 		c.CPU[name] = (d - m.cpu[name]).Seconds() / wall.Seconds()
 	}
-	if err := sleep(ctx, statsSettle); err != nil {
+	if err := ops.Sleep(ctx, statsSettle); err != nil {
 		return c, err
 	}
 	x, err := xactCommits(ctx, m.r)
@@ -70,15 +71,6 @@ func (m *costMeter) stop(ctx context.Context, commands int, own func() int64) (C
 		c.TxPerCommand = float64(c.Transactions) / float64(commands)
 	}
 	return c, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
 }
 
 func xactCommits(ctx context.Context, r *rig.Rig) (int64, error) {

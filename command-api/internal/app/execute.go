@@ -12,6 +12,7 @@ import (
 
 	"github.com/recall-events/recall/command-api/internal/user"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/ops"
 )
 
 // plan is what distinguishes one command from another: its decision and the rows it
@@ -44,7 +45,7 @@ func (s *Service) execute(ctx context.Context, env Envelope, p plan) (Result, er
 		if attempt > s.opts.MaxConflictRetries {
 			return Result{}, fmt.Errorf("%w: %w", ErrTooManyConflicts, err)
 		}
-		if err := sleep(ctx, s.backoff(attempt)); err != nil {
+		if err := ops.Sleep(ctx, s.backoff(attempt)); err != nil {
 			return Result{}, err
 		}
 	}
@@ -259,16 +260,5 @@ func (s *Service) snapshotter(u *user.User, events []user.Event) func([]eventsto
 			AggregateID: u.ID(), AggregateType: user.AggregateType, Revision: last.Revision,
 			StateVersion: user.StateVersion, State: state, AsOf: last.RecordedAt,
 		}, nil
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

@@ -51,8 +51,9 @@ func (l *streamLocks) drop(id uuid.UUID, e *streamLock) {
 	l.mu.Unlock()
 }
 
-// jitter is the backoff before retry attempt n (1-based): uniform in [0, 2ms·2^n], capped
-// at 50 ms, so writers that just collided spread out instead of colliding again.
+// jitter is the backoff before retry attempt n (1-based): 1 ms plus a uniform draw below
+// 2ms·2^n, capped at 50 ms, so writers that just collided spread out instead of colliding again. Its own on
+// purpose: milliseconds inside a user's request, full jitter, not an outage's seconds.
 func jitter(n int) time.Duration {
 	ceiling := min(2*time.Millisecond<<min(n, 5), 50*time.Millisecond)
 	return rand.N(ceiling) + time.Millisecond
