@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -136,34 +137,56 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 }
 
 // portFlags names the flag and env twin that move each of the stack's ports.
-var portFlags = map[string]string{
-	stack.PortPostgres: "--pg-port / RECALL_PG_PORT", stack.PortKafka: "--kafka-addr / RECALL_KAFKA_ADDR",
-	stack.PortRegistry: "--registry-addr / RECALL_REGISTRY_ADDR", stack.PortAPI: "--api-addr / RECALL_API_ADDR",
-	stack.PortRelay: "--relay-listen / RECALL_RELAY_LISTEN", stack.PortProjector: "--projector-listen / RECALL_PROJECTOR_LISTEN",
+var portFlags = map[string][2]string{
+	stack.PortPostgres: {"--pg-port", "RECALL_PG_PORT"}, stack.PortKafka: {"--kafka-addr", "RECALL_KAFKA_ADDR"},
+	stack.PortRegistry: {"--registry-addr", "RECALL_REGISTRY_ADDR"}, stack.PortAPI: {"--api-addr", "RECALL_API_ADDR"},
+	stack.PortRelay: {"--relay-listen", "RECALL_RELAY_LISTEN"}, stack.PortProjector: {"--projector-listen", "RECALL_PROJECTOR_LISTEN"},
 }
 
 // explainPorts turns the stack's busy-port errors into one line per port naming what
-// moves it, e.g. `make run RECALL_API_ADDR=127.0.0.1:18080`; other errors pass unchanged.
+// moves it, and a make run line with free ports nearby; other errors pass unchanged.
 func explainPorts(err error) error {
-	var busy []*stack.BusyPortError
 	errs := []error{err}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		errs = j.Unwrap()
 	}
+	var b, try strings.Builder
 	for _, e := range errs {
-		var b *stack.BusyPortError
-		if !errors.As(e, &b) {
+		var p *stack.BusyPortError
+		if !errors.As(e, &p) {
 			return err
 		}
-		busy = append(busy, b)
+		f := portFlags[p.Port]
+		fmt.Fprintf(&b, "\n  %-15s busy, move it with %s / %s", p.Addr, f[0], f[1])
+		if free := freeNear(p.Addr); free != "" {
+			if p.Port == stack.PortPostgres {
+				_, free, _ = net.SplitHostPort(free)
+			}
+			fmt.Fprintf(&try, " %s=%s", f[1], free)
+		}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d port(s) in use; stop what holds them or move Recall's:", len(busy))
-	for _, p := range busy {
-		fmt.Fprintf(&b, "\n  %-15s busy, move it with %s", p.Addr, portFlags[p.Port])
+	msg := fmt.Sprintf("%d port(s) in use; stop what holds them or move Recall's:%s", len(errs), b.String())
+	if try.Len() > 0 {
+		msg += "\n  e.g. make run" + try.String()
 	}
-	b.WriteString("\n(e.g. make run RECALL_API_ADDR=127.0.0.1:18080 RECALL_PG_PORT=55433)")
-	return errors.New(b.String())
+	return errors.New(msg)
+}
+
+// freeNear is the first free address on the next 100 ports after addr's, or "".
+func freeNear(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	n, _ := strconv.Atoi(port)
+	for p := n + 1; p <= min(n+100, 65535); p++ {
+		a := net.JoinHostPort(host, strconv.Itoa(p))
+		if l, err := net.Listen("tcp", a); err == nil {
+			l.Close()
+			return a
+		}
+	}
+	return ""
 }
 
 func banner(out io.Writer, s *stack.Stack, dir, password string) {

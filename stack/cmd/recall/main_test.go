@@ -101,6 +101,9 @@ func TestBusyPortsAreAllNamedWithWhatMovesThem(t *testing.T) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
+	if !strings.Contains(err.Error(), "e.g. make run RECALL_") {
+		t.Errorf("error suggests no free ports:\n%v", err)
+	}
 	if strings.Contains(err.Error(), "--pg-port") {
 		t.Errorf("error names a free port:\n%v", err)
 	}
