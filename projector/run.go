@@ -64,6 +64,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	p := &process{cfg: cfg, log: log, pool: pool, admin: admin, decoder: schemas.NewDecoder(srcl),
 		metrics: projection.NewMetrics(reg), users: map[int]*running{}}
+	reg.MustRegister(&projection.OpenDeadLetters{DB: pool, Names: p.names, Logger: log})
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("projector: listen %s: %w", cfg.ListenAddr, err)
@@ -240,6 +241,20 @@ func (p *process) stopAll() {
 	for _, r := range all {
 		<-r.done
 	}
+}
+
+// names are the projections this process runs, for the dead-letter gauge.
+func (p *process) names() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]string, 0, len(p.users)+1)
+	for v := range p.users {
+		out = append(out, users.Name+".v"+strconv.Itoa(v))
+	}
+	if p.welcome != nil {
+		out = append(out, welcome.Name)
+	}
+	return out
 }
 
 // ready reports whether every runner has joined its group.

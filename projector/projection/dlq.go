@@ -11,6 +11,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/recall-events/recall/readmodel"
+	"github.com/recall-events/recall/schemas"
 )
 
 // Headers added to a dead-lettered record, besides its own.
@@ -34,12 +37,13 @@ const maxErrorLen = 2000
 func (r *Runner) deadLetter(ctx context.Context, cl *kgo.Client, rec *kgo.Record, cause error) error {
 	msg := clean(cause.Error())
 	aggregate, revision := clean(string(rec.Key)), headerInt(rec, "recall_revision")
-	_, err := r.cfg.Pool.Exec(ctx, `
-INSERT INTO projector_dead_letters (projection, topic, partition, record_offset, aggregate_id, revision, error)
-VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-		r.cfg.Name, rec.Topic, rec.Partition, rec.Offset, aggregate, revision, msg)
+	err := readmodel.InsertDeadLetter(ctx, r.cfg.Pool, readmodel.DeadLetter{
+		Projection: r.cfg.Name, Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset,
+		AggregateID: strings.ToLower(aggregate), Revision: revision, Error: msg, Kind: ErrorKind(cause),
+		Attempts: attemptsOf(cause), Key: rec.Key, Value: rec.Value, Headers: recordHeaders(rec),
+	})
 	if err != nil {
-		return fmt.Errorf("record dead letter: %w", err)
+		return err
 	}
 	out := &kgo.Record{
 		Topic:   r.cfg.DLQTopic,
@@ -54,6 +58,50 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
 	r.log.Error("record dead-lettered", "partition", rec.Partition, "offset", rec.Offset,
 		"aggregate_id", aggregate, "revision", revision, "dlq", r.cfg.DLQTopic, "err", msg)
 	return nil
+}
+
+// ErrorKind is the fixed kind of a dead letter's cause, for the table and the
+// metrics: decode, apply, attempts or blocked.
+func ErrorKind(cause error) string {
+	var gap *GapError
+	var ae *attemptsError
+	switch {
+	case errors.As(cause, &gap):
+		return readmodel.KindBlocked
+	case errors.As(cause, &ae):
+		return readmodel.KindAttempts
+	case errors.Is(cause, schemas.ErrFraming), errors.Is(cause, schemas.ErrMalformed),
+		errors.Is(cause, schemas.ErrUnsupportedSchema), errors.Is(cause, schemas.ErrUnknownSchema),
+		errors.Is(cause, schemas.ErrInvalidData), errors.Is(cause, schemas.ErrInvalidEvent):
+		return readmodel.KindDecode
+	}
+	return readmodel.KindApply
+}
+
+// attemptsError is a record error that failed every attempt.
+type attemptsError struct {
+	n   int
+	err error
+}
+
+func (e *attemptsError) Error() string { return fmt.Sprintf("after %d attempts: %v", e.n, e.err) }
+func (e *attemptsError) Unwrap() error { return e.err }
+
+func attemptsOf(err error) int {
+	if ae, ok := errors.AsType[*attemptsError](err); ok {
+		return ae.n
+	}
+	return 1
+}
+
+// recordHeaders keeps rec's own headers (traceparent among them) with the
+// dead letter, valid UTF-8 so they can be shown.
+func recordHeaders(rec *kgo.Record) []readmodel.Header {
+	out := make([]readmodel.Header, 0, len(rec.Headers))
+	for _, h := range rec.Headers {
+		out = append(out, readmodel.Header{Key: clean(h.Key), Value: clean(string(h.Value))})
+	}
+	return out
 }
 
 func dlqHeaders(r *Runner, rec *kgo.Record, msg string) []kgo.RecordHeader {

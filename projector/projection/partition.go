@@ -125,7 +125,7 @@ func (r *Runner) judge(ctx context.Context, rec *kgo.Record, err error) (Class, 
 		attempts := st.attempts
 		r.mu.Unlock()
 		if attempts >= r.cfg.MaxAttempts {
-			return Poisoned, fmt.Errorf("after %d attempts: %w", attempts, err)
+			return Poisoned, &attemptsError{n: attempts, err: err}
 		}
 	}
 	return class, err

@@ -154,6 +154,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(r.cfg.ShutdownGrace, cancel) })
 	defer stop()
+	lctx, stopListen := context.WithCancel(ctx)
+	defer stopListen()
+	go r.listenResolved(lctx)
 	r.log.Info("projection started", "topic", r.cfg.Topic)
 	for {
 		fetches := cl.PollFetches(ctx)
