@@ -215,3 +215,21 @@ WHERE resolved_at IS NULL GROUP BY 1, 2`)
 	}
 	return out, nil
 }
+
+// UserRowJSON returns the row of aggregate id in users version v as JSON, or
+// nil when it has none: what ops compare a dead letter against.
+func UserRowJSON(ctx context.Context, db DB, v int, id string) (json.RawMessage, error) {
+	if !UsersSupported(v) {
+		return nil, fmt.Errorf("readmodel: users version %d unknown", v)
+	}
+	var b []byte
+	err := db.QueryRow(ctx, `SELECT row_to_json(t) FROM `+pgx.Identifier{UsersTable(v)}.Sanitize()+` t WHERE id::text = $1`,
+		strings.ToLower(id)).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("readmodel: %s row: %w", UsersTable(v), err)
+	}
+	return b, nil
+}

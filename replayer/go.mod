@@ -63,6 +63,7 @@ require (
 	github.com/recall-events/recall/eventstore v0.0.0
 	github.com/recall-events/recall/ops v0.0.0
 	github.com/recall-events/recall/pgmigrate v0.0.0
+	github.com/recall-events/recall/projector v0.0.0
 	github.com/recall-events/recall/readmodel v0.0.0
 	github.com/recall-events/recall/relay v0.0.0
 	github.com/recall-events/recall/schemas v0.0.0

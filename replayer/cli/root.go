@@ -74,6 +74,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newProjectionCmd(g))
 	root.AddCommand(newRepublishCmd(g))
 	root.AddCommand(newStreamCmd(g))
+	root.AddCommand(newDLQCmd(g))
 	return root
 }
 
