@@ -124,6 +124,7 @@ func TestDashboardCoversTheIssue(t *testing.T) {
 		"consumer lag":         "recall_projector_consumer_lag",
 		"end-to-end latency":   "recall_projector_end_to_end_seconds_bucket",
 		"DLQ":                  "recall_projector_dead_letters_total",
+		"open dead letters":    "recall_projector_dead_letters_open",
 		"relay connected":      "recall_relay_connected",
 		"HTTP errors by route": `status_class="5xx"`,
 	} {
@@ -149,7 +150,7 @@ func TestAlertMetricsAreRegistered(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"RecallRelayDisconnected", "RecallRelaySlotLagHigh", "RecallConsumerLagHigh", "RecallDeadLettersGrowing"} {
+	for _, want := range []string{"RecallRelayDisconnected", "RecallRelaySlotLagHigh", "RecallConsumerLagHigh", "RecallDeadLettersGrowing", "RecallDeadLettersOpen"} {
 		if !alerts[want] {
 			t.Errorf("alert %s missing", want)
 		}
