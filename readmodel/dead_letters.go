@@ -110,9 +110,9 @@ const deadLetterColumns = `id, projection, topic, partition, record_offset, aggr
     coalesce(record_headers, '[]'), resolved_at, coalesce(resolution, ''), coalesce(resolved_by, ''),
     coalesce(resolve_reason, '')`
 
-// DeadLetters returns the dead letters f selects, by projection, aggregate and
+// ListDeadLetters returns the dead letters f selects, by projection, aggregate and
 // revision: the order a retry applies them in.
-func DeadLetters(ctx context.Context, db DB, f DeadLetterFilter) ([]DeadLetter, error) {
+func ListDeadLetters(ctx context.Context, db DB, f DeadLetterFilter) ([]DeadLetter, error) {
 	var where []string
 	var args []any
 	arg := func(cond string, v any) {
@@ -151,7 +151,7 @@ func DeadLetters(ctx context.Context, db DB, f DeadLetterFilter) ([]DeadLetter, 
 
 // DeadLetterByID returns one dead letter or ErrDeadLetterNotFound.
 func DeadLetterByID(ctx context.Context, db DB, id int64) (DeadLetter, error) {
-	ds, err := DeadLetters(ctx, db, DeadLetterFilter{IDs: []int64{id}})
+	ds, err := ListDeadLetters(ctx, db, DeadLetterFilter{IDs: []int64{id}})
 	if err != nil {
 		return DeadLetter{}, err
 	}

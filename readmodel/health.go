@@ -24,7 +24,8 @@ type VersionHealth struct {
 	NewestEvent *time.Time
 }
 
-// DeadLetters counts what one projection (its projections-table name and version, e.g.
+// DeadLetters counts the open dead letters (not yet retried or discarded) of one
+// projection (its projections-table name and version, e.g.
 // users.v1, or a side effect such as welcome-email) dead-lettered.
 type DeadLetters struct {
 	Projection string
@@ -82,8 +83,8 @@ func (s *Store) versionHealth(ctx context.Context, v versions.Version) (VersionH
 }
 
 func (s *Store) deadLetters(ctx context.Context) ([]DeadLetters, error) {
-	rows, err := s.pool.Query(ctx, `SELECT projection, count(*), max(dead_at) FROM projector_dead_letters
-		GROUP BY projection ORDER BY projection`)
+	rows, err := s.pool.Query(ctx, `SELECT projection, count(*), max(last_failed_at) FROM projector_dead_letters
+		WHERE resolved_at IS NULL GROUP BY projection ORDER BY projection`)
 	if err != nil {
 		return nil, fmt.Errorf("readmodel: dead letters: %w", err)
 	}

@@ -34,7 +34,7 @@ func (w *Works) PlanDiscard(ctx context.Context, s Selection, force bool) (Disca
 		plan.IDs = append(plan.IDs, d.ID)
 	}
 	for _, d := range picked {
-		later, err := readmodel.DeadLetters(ctx, w.pool, readmodel.DeadLetterFilter{Projection: d.Projection, AggregateID: d.AggregateID, OpenOnly: true})
+		later, err := readmodel.ListDeadLetters(ctx, w.pool, readmodel.DeadLetterFilter{Projection: d.Projection, AggregateID: d.AggregateID, OpenOnly: true})
 		if err != nil {
 			return plan, err
 		}

@@ -68,7 +68,7 @@ type Listing struct {
 
 // List returns the dead letters f selects and a summary per error kind.
 func (w *Works) List(ctx context.Context, f readmodel.DeadLetterFilter) (Listing, error) {
-	ds, err := readmodel.DeadLetters(ctx, w.pool, f)
+	ds, err := readmodel.ListDeadLetters(ctx, w.pool, f)
 	if err != nil {
 		return Listing{}, err
 	}
@@ -111,7 +111,7 @@ func (w *Works) selected(ctx context.Context, s Selection) ([]readmodel.DeadLett
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	ds, err := readmodel.DeadLetters(ctx, w.pool, readmodel.DeadLetterFilter{IDs: s.IDs, AggregateID: s.AggregateID,
+	ds, err := readmodel.ListDeadLetters(ctx, w.pool, readmodel.DeadLetterFilter{IDs: s.IDs, AggregateID: s.AggregateID,
 		Projection: s.Projection, OpenOnly: true})
 	if err != nil {
 		return nil, err

@@ -49,7 +49,7 @@ func (w *Works) PlanRetry(ctx context.Context, s Selection) (RetryPlan, error) {
 }
 
 func (w *Works) group(ctx context.Context, proj, aggregate string) (Group, error) {
-	ds, err := readmodel.DeadLetters(ctx, w.pool, readmodel.DeadLetterFilter{Projection: proj, AggregateID: aggregate, OpenOnly: true})
+	ds, err := readmodel.ListDeadLetters(ctx, w.pool, readmodel.DeadLetterFilter{Projection: proj, AggregateID: aggregate, OpenOnly: true})
 	g := Group{Projection: proj, AggregateID: aggregate}
 	for _, d := range ds {
 		g.IDs, g.Revisions = append(g.IDs, d.ID), append(g.Revisions, d.Revision)
@@ -97,7 +97,7 @@ func (w *Works) retryGroup(ctx context.Context, g Group, actor string) ([]Outcom
 	if err != nil {
 		return nil, err
 	}
-	ds, err := readmodel.DeadLetters(ctx, w.pool, readmodel.DeadLetterFilter{Projection: g.Projection, AggregateID: g.AggregateID, OpenOnly: true})
+	ds, err := readmodel.ListDeadLetters(ctx, w.pool, readmodel.DeadLetterFilter{Projection: g.Projection, AggregateID: g.AggregateID, OpenOnly: true})
 	if err != nil || len(ds) == 0 {
 		return nil, err
 	}

@@ -26,11 +26,7 @@ COMMENT ON COLUMN projector_dead_letters.dead_at IS 'first failure';
 CREATE UNIQUE INDEX projector_dead_letters_id ON projector_dead_letters (id);
 CREATE INDEX projector_dead_letters_open ON projector_dead_letters (projection, error_kind) WHERE resolved_at IS NULL;
 
--- The console (command-api) reads dead letters as recall_api.
-GRANT SELECT ON projector_dead_letters TO recall_api;
-
 ---- create above / drop below ----
-REVOKE SELECT ON projector_dead_letters FROM recall_api;
 DROP INDEX projector_dead_letters_open;
 DROP INDEX projector_dead_letters_id;
 ALTER TABLE projector_dead_letters
