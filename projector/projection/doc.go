@@ -46,7 +46,12 @@
 // offset, the error, the projection and the group, and recorded in
 // projector_dead_letters; then the partition moves on. The DLQ write is
 // acknowledged before the offset commit, so a crash may dead-letter a record
-// twice but never loses one.
+// twice but never loses one. The row keeps the record itself and a fixed
+// error kind (ErrorKind); ops work the rows with `replayer dlq` (list, show,
+// retry through this projection's Handler, discard), and OpenDeadLetters
+// exports the unresolved ones. When rows are resolved the replayer notifies
+// readmodel.DeadLetterChannel, and a Runner with a partition paused on a gap
+// retries it at once rather than at the end of its backoff.
 //
 // Backoff is exponential with jitter: retry n waits a random duration in
 // [Base/2, min(Max, Base·2ⁿ)], and the count resets when the partition makes

@@ -39,6 +39,9 @@ func (w *Works) PlanRetry(ctx context.Context, s Selection) (RetryPlan, error) {
 			continue
 		}
 		seen[k] = true
+		if _, err := usersVersion(d.Projection); err != nil {
+			return RetryPlan{}, fmt.Errorf("%w (dead letter %d; narrow the selection with --projection, or discard it)", err, d.ID)
+		}
 		g, err := w.group(ctx, d.Projection, d.AggregateID)
 		if err != nil {
 			return RetryPlan{}, err
