@@ -38,7 +38,7 @@ func TestAuthentication(t *testing.T) {
 		}
 	}
 	// A token signed with another secret is refused.
-	other := start(t, "", func(c *commandapi.Config) { c.JWTSecret = strings.Repeat("another-secret-", 3) })
+	other := start(t, "", func(c *commandapi.Config) { c.JWTSecret, _ = commandapi.NewJWTSecret() })
 	a.do("GET", "/v1/users/"+id+"/history", other.admin, nil, nil).problem(t, 401, "unauthenticated")
 }
 

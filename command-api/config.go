@@ -15,14 +15,9 @@ import (
 
 	"github.com/recall-events/recall/ops/envflag"
 
-	"github.com/recall-events/recall/command-api/internal/auth"
 	"github.com/recall-events/recall/command-api/internal/credentials"
 	"github.com/recall-events/recall/command-api/internal/httpapi"
 )
-
-// EmbeddedJWTSecret signs tokens of the embedded (make run) default only: Validate refuses
-// it, and any short secret, unless Embedded is set.
-const EmbeddedJWTSecret = "recall-embedded-dev-secret-not-for-production!"
 
 // EmbeddedAdminPassword is the bootstrap admin's password of the embedded run.
 const EmbeddedAdminPassword = "recall-admin"
@@ -35,10 +30,12 @@ type Config struct {
 	// ReadDatabaseURL is where the projector's read models live (projections, users_vN),
 	// read by GET /v1/users[/{id}]. Empty: the same database and pool as DatabaseURL.
 	ReadDatabaseURL string // RECALL_READ_DATABASE_URL
-	// Embedded marks the one-machine default (make run): it allows the embedded JWT
-	// secret and admin password. Never set it in production.
+	// Embedded marks the one-machine default (make run): it allows the embedded admin
+	// password and an empty JWTSecret (a random one per process; make run keeps one per
+	// data directory), and refuses a listen address other than loopback. Never set it in
+	// production.
 	Embedded      bool          // RECALL_EMBEDDED
-	JWTSecret     string        // RECALL_JWT_SECRET, ≥ 32 bytes
+	JWTSecret     string        // RECALL_JWT_SECRET, ≥ 32 bytes, generated (checkJWTSecret)
 	TokenTTL      time.Duration // RECALL_TOKEN_TTL, default 15m
 	AdminUsername string        // RECALL_ADMIN_USERNAME, default admin
 	AdminPassword string        // RECALL_ADMIN_PASSWORD; empty: no bootstrap (embedded: recall-admin)
@@ -129,9 +126,13 @@ func (c Config) Validate() error {
 	_, _, err := net.SplitHostPort(c.ListenAddr)
 	add(err == nil, "listen address %q: want host:port", c.ListenAddr)
 	add(c.DatabaseURL != "", "DATABASE_URL is empty")
-	add(c.Embedded || len(c.JWTSecret) >= auth.MinSecretLen,
-		"RECALL_JWT_SECRET must be at least %d bytes (only the embedded run may omit it)", auth.MinSecretLen)
-	add(c.Embedded || c.JWTSecret != EmbeddedJWTSecret, "RECALL_JWT_SECRET is the embedded default; set your own")
+	if c.JWTSecret != "" || !c.Embedded {
+		if err := checkJWTSecret(c.JWTSecret); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	add(!c.Embedded || isLoopback(c.ListenAddr),
+		"listen address %q: the embedded run (RECALL_EMBEDDED) serves loopback only", c.ListenAddr)
 	add(c.Embedded || c.AdminPassword != EmbeddedAdminPassword, "RECALL_ADMIN_PASSWORD is the embedded default; set your own")
 	add(c.AdminPassword == "" || len(c.AdminPassword) >= 8, "RECALL_ADMIN_PASSWORD must be at least 8 characters")
 	add(c.TokenTTL >= time.Minute && c.TokenTTL <= 24*time.Hour, "RECALL_TOKEN_TTL %s outside 1m..24h", c.TokenTTL)
@@ -157,12 +158,14 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// secret is the JWT secret to use: the embedded default when embedded and unset.
-func (c Config) secret() []byte {
+// secret is the JWT secret to use: when embedded and unset, a random one for this
+// process alone (its tokens die with it).
+func (c Config) secret() ([]byte, error) {
 	if c.JWTSecret == "" && c.Embedded {
-		return []byte(EmbeddedJWTSecret)
+		s, err := NewJWTSecret()
+		return []byte(s), err
 	}
-	return []byte(c.JWTSecret)
+	return []byte(c.JWTSecret), nil
 }
 
 // Flags binds c's fields to fs, c's current values being the defaults, each flag with its
@@ -173,7 +176,7 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "event store")
 	fs.StringVar(&c.ReadDatabaseURL, "read-database-url", c.ReadDatabaseURL, "where the projector's read models live; empty: --database-url's pool")
 	fs.Var(roleValue{&c.DBRole}, "db-role", "role the runtime pools assume (SET ROLE); none or empty: the login user's")
-	fs.BoolVar(&c.Embedded, "embedded", c.Embedded, "allow the embedded JWT secret and admin password; never in production")
+	fs.BoolVar(&c.Embedded, "embedded", c.Embedded, "one-machine run: loopback only, embedded admin password, random JWT secret when unset; never in production")
 	fs.StringVar(&c.JWTSecret, "jwt-secret", c.JWTSecret, "HS256 key, at least 32 bytes; prefer the environment variable")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", c.TokenTTL, "access-token lifetime (1m..24h)")
 	fs.StringVar(&c.AdminUsername, "admin-username", c.AdminUsername, "bootstrap admin")

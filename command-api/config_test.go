@@ -59,6 +59,47 @@ func TestConfigValidateListsEveryProblem(t *testing.T) {
 	}
 }
 
+// Issue 12, High 2: no mode accepts a secret published in the repository or one a person
+// typed; the embedded run serves loopback only.
+func TestConfigRefusesKnownAndWeakJWTSecrets(t *testing.T) {
+	for _, secret := range []string{
+		"compose-only-jwt-secret-change-me-0123456789",   // docker-compose's old fallback
+		"recall-embedded-dev-secret-not-for-production!", // the old embedded constant
+		"test-secret-test-secret-test-secret-0123",       // test fixtures
+		strings.Repeat("ab", 24),                         // low entropy
+		"0123456789012345678901234567890123456789",       // low entropy
+		"my-password-for-the-recall-api-in-prod-2026",    // a placeholder word
+	} {
+		for _, embedded := range []bool{false, true} {
+			cfg := commandapi.DefaultConfig()
+			cfg.JWTSecret, cfg.Embedded = secret, embedded
+			if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "RECALL_JWT_SECRET") {
+				t.Errorf("secret %q (embedded %v) accepted: %v", secret, embedded, err)
+			}
+		}
+	}
+	generated, err := commandapi.NewJWTSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{generated, "5f2b8e0c9a1d4f7b3e6a8c0d2f4b6a8e", "q3Jt9Vx2LmP8sKd4Rz7NwB1yHc6GfT0uAeXo5Ii"} {
+		cfg := commandapi.DefaultConfig()
+		cfg.JWTSecret = secret
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("generated secret %q refused: %v", secret, err)
+		}
+	}
+	cfg := commandapi.DefaultConfig()
+	cfg.Embedded = true
+	for addr, ok := range map[string]bool{"127.0.0.1:8080": true, "[::1]:8080": true, "localhost:8080": true,
+		":8080": false, "0.0.0.0:8080": false, "10.1.2.3:8080": false} {
+		cfg.ListenAddr = addr
+		if err := cfg.Validate(); (err == nil) != ok {
+			t.Errorf("embedded on %s: %v", addr, err)
+		}
+	}
+}
+
 func TestConfigReadDatabase(t *testing.T) {
 	env := map[string]string{"RECALL_EMBEDDED": "true", "RECALL_READ_DATABASE_URL": "postgres://reader@replica/recall"}
 	cfg, err := parse(t, nil, env)

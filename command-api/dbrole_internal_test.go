@@ -18,7 +18,7 @@ func TestRuntimePoolsAssumeTheAPIRole(t *testing.T) {
 	ctx := context.Background()
 	cfg := DefaultConfig()
 	cfg.DatabaseURL, cfg.ReadDatabaseURL = pgtest.Database(t), pgtest.Database(t)
-	cfg.JWTSecret = "test-secret-test-secret-test-secret-0123"
+	cfg.JWTSecret, _ = NewJWTSecret()
 	p, err := build(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestRuntimePoolsAssumeTheAPIRole(t *testing.T) {
 func TestUnassumableRoleFailsTheStart(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DatabaseURL = pgtest.Database(t)
-	cfg.JWTSecret = "test-secret-test-secret-test-secret-0123"
+	cfg.JWTSecret, _ = NewJWTSecret()
 	cfg.DBRole = "recall_no_such_role"
 	if p, err := build(context.Background(), cfg); err == nil {
 		p.close()

@@ -66,11 +66,21 @@ type api struct {
 	admin  string // admin token
 }
 
+// testJWTSecret is generated per test run: every secret written into the repository is
+// refused by Validate.
+var testJWTSecret = func() string {
+	s, err := commandapi.NewJWTSecret()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
+
 func testConfig(url string) commandapi.Config {
 	cfg := commandapi.DefaultConfig()
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.DatabaseURL = url
-	cfg.JWTSecret = "test-secret-test-secret-test-secret-0123"
+	cfg.JWTSecret = testJWTSecret
 	cfg.AdminUsername = "admin"
 	cfg.AdminPassword = adminPassword
 	cfg.Argon2 = fastArgon2

@@ -189,11 +189,15 @@ func (p *process) wire(cfg Config) error {
 		return err
 	}
 	p.svc, p.handlers = svc, decorate(svc.Handlers(), p.log, m)
-	tokens := auth.NewTokens(cfg.secret(), cfg.TokenTTL)
+	secret, err := cfg.secret()
+	if err != nil {
+		return err
+	}
+	tokens := auth.NewTokens(secret, cfg.TokenTTL)
 	p.http = httpapi.New(httpapi.Deps{
 		Service: svc, Handlers: p.handlers, Tokens: tokens, Metrics: m, Gatherer: reg, Logger: p.log,
 		Draining: p.draining.Load, MaxBodyBytes: cfg.MaxBodyBytes, RequireIfMatch: cfg.RequireIfMatch,
-		IdempotencyKey: idempotencyKey(cfg.secret()), IdempotencyTTL: cfg.IdempotencyTTL, ReadModel: p.reads,
+		IdempotencyKey: idempotencyKey(secret), IdempotencyTTL: cfg.IdempotencyTTL, ReadModel: p.reads,
 		Limits: cfg.Login.httpLimits(), TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
 		MaxReadWaits: cfg.MaxReadWaits, MaxReadWaitsPerCaller: cfg.MaxReadWaitsPerCaller,
 	})

@@ -12,24 +12,50 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
+// composeEnv is the least environment compose needs: the secrets it refuses to default.
+var composeEnv = types.Mapping{
+	"RECALL_JWT_SECRET":     "generated-in-deploytest-Zq8Xv2Lm9Pk4Rt7Nw1By6Hc3Gf0Ua5",
+	"RECALL_ADMIN_PASSWORD": "deploytest-admin-pw",
+}
+
 // loadCompose loads docker-compose.yml the way `docker compose` does
-// (compose-go: interpolation, schema validation, normalization) with an empty
-// environment, so the file's own defaults are what is checked.
+// (compose-go: interpolation, schema validation, normalization) with only
+// composeEnv, so the file's own defaults are what is checked.
 func loadCompose(t *testing.T) *types.Project {
 	t.Helper()
-	dir, err := filepath.Abs(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
-		WorkingDir:  dir,
-		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, "docker-compose.yml")}},
-		Environment: types.Mapping{},
-	}, func(o *loader.Options) { o.SetProjectName("recall", true) })
+	p, err := loadComposeEnv(composeEnv)
 	if err != nil {
 		t.Fatalf("compose-go rejects docker-compose.yml: %v", err)
 	}
 	return p
+}
+
+// Issue 12, High 2: compose has no fallback JWT secret or admin password; it fails,
+// naming what to set.
+func TestComposeRequiresSecrets(t *testing.T) {
+	for _, name := range []string{"RECALL_JWT_SECRET", "RECALL_ADMIN_PASSWORD"} {
+		env := types.Mapping{}
+		for k, v := range composeEnv {
+			if k != name {
+				env[k] = v
+			}
+		}
+		if _, err := loadComposeEnv(env); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("compose without %s: %v, want an error naming it", name, err)
+		}
+	}
+}
+
+func loadComposeEnv(env types.Mapping) (*types.Project, error) {
+	dir, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	return loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		WorkingDir:  dir,
+		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, "docker-compose.yml")}},
+		Environment: env,
+	}, func(o *loader.Options) { o.SetProjectName("recall", true) })
 }
 
 // pinnedImage: a registry path and an explicit version tag (not latest, not a

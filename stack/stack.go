@@ -91,6 +91,9 @@ type Stack struct {
 	ProjectorURL string // health and metrics of the projector
 	Brokers      []string
 	RegistryURL  string
+	// JWTSecret signs command-api's tokens: generated per data directory (file
+	// jwt-secret, mode 0600), so no two installations share one.
+	JWTSecret string
 
 	opts     Options
 	tempDir  string
@@ -143,6 +146,10 @@ func (s *Stack) startDependencies(ctx context.Context) error {
 		s.tempDir = dir
 		_ = os.Chmod(dir, 0o755) // the postgres user must reach its folder inside
 	}
+	var err error
+	if s.JWTSecret, err = loadOrCreateSecret(dir); err != nil {
+		return err
+	}
 	pg, err := postgres.Start(ctx, postgres.Options{Dir: filepath.Join(dir, "postgres"), Port: s.opts.PostgresPort})
 	if err != nil {
 		return err
@@ -192,7 +199,7 @@ func (s *Stack) startServices() {
 	}
 	if !s.without("command-api") {
 		cfg := commandapi.DefaultConfig()
-		cfg.Embedded, cfg.JWTSecret = true, commandapi.EmbeddedJWTSecret
+		cfg.Embedded, cfg.JWTSecret = true, s.JWTSecret
 		cfg.DatabaseURL, cfg.ListenAddr = s.DatabaseURL, s.opts.APIAddr
 		cfg.AdminPassword, cfg.Logger = s.opts.AdminPassword, s.logger("command-api")
 		s.add("command-api", func(ctx context.Context) error { return commandapi.Run(ctx, cfg) })

@@ -19,7 +19,14 @@ type inProcessAPI struct {
 
 func (r *Rig) startAPI(ctx context.Context) error {
 	cfg := commandapi.DefaultConfig()
-	cfg.Embedded, cfg.JWTSecret = true, commandapi.EmbeddedJWTSecret
+	if r.jwtSecret == "" { // one per rig: tokens outlive RestartAPI
+		secret, err := commandapi.NewJWTSecret()
+		if err != nil {
+			return err
+		}
+		r.jwtSecret = secret
+	}
+	cfg.Embedded, cfg.JWTSecret = true, r.jwtSecret
 	cfg.DatabaseURL, cfg.ListenAddr = r.DatabaseURL, r.APIURL[len("http://"):]
 	cfg.AdminPassword, cfg.LogOutput = r.AdminPassword, r.opts.Logs
 	cfg.MaxConns = r.opts.APIMaxConns

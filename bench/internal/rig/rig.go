@@ -48,6 +48,7 @@ type Rig struct {
 	Store *eventstore.Store
 
 	opts      Options
+	jwtSecret string
 	dir       string
 	stack     *stack.Stack
 	kafkaAddr string
