@@ -12,16 +12,41 @@ import (
 // fetching each writer schema from the registry once by its id. Safe for
 // concurrent use.
 type Decoder struct {
-	cl *sr.Client
+	cl       *sr.Client
+	verifier *Keyring
 
 	mu    sync.RWMutex
 	byID  map[int]*Codec
 	fetch sync.Mutex // one registry round trip at a time; hits skip it
 }
 
+// DecoderOption configures a Decoder.
+type DecoderOption func(*Decoder)
+
+// Verifier makes DecodeRecord check every record's signature with k (records the relay
+// signed, see Keyring): an unsigned or badly signed record is an error wrapping
+// ErrSignature, and is not decoded. nil verifies nothing.
+func Verifier(k *Keyring) DecoderOption { return func(d *Decoder) { d.verifier = k } }
+
 // NewDecoder returns a Decoder that resolves schema ids through cl.
-func NewDecoder(cl *sr.Client) *Decoder {
-	return &Decoder{cl: cl, byID: map[int]*Codec{}}
+func NewDecoder(cl *sr.Client, opts ...DecoderOption) *Decoder {
+	d := &Decoder{cl: cl, byID: map[int]*Codec{}}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
+}
+
+// DecodeRecord verifies a whole record when the Decoder has a Verifier, then decodes its
+// value. Consumers that hold the signing key use it rather than Decode, which sees the
+// value alone.
+func (d *Decoder) DecodeRecord(ctx context.Context, key, value []byte, headers []Header) (Event, error) {
+	if d.verifier != nil {
+		if err := d.verifier.Verify(key, value, headers); err != nil {
+			return Event{}, err
+		}
+	}
+	return d.Decode(ctx, value)
 }
 
 // Decode decodes one framed record value. ctx bounds the registry lookup the
