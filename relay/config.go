@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/schemas"
 
 	"github.com/recall-events/recall/relay/publish"
 	"github.com/recall-events/recall/relay/record"
@@ -38,6 +39,10 @@ type Config struct {
 	Compression       string
 	RetryMax          time.Duration // the longest wait between attempts (standby, reconnects)
 	LogLevel          slog.Level
+	// RecordKeys is the record-signing keyring, "id=base64key,…" (env only:
+	// RECALL_RECORD_KEYS); RecordKeyID names the key that signs. Empty: records go
+	// unsigned, and consumers that verify dead-letter them.
+	RecordKeys, RecordKeyID string
 
 	Logger   *slog.Logger         // nil: JSON to stderr at LogLevel
 	Registry *prometheus.Registry // nil: a new registry with the Go and process collectors
@@ -86,6 +91,8 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.StatusInterval, "status-interval", c.StatusInterval, "standby status and checkpoint period")
 	fs.DurationVar(&c.RetryMax, "retry-max", c.RetryMax, "longest wait between attempts (standby, reconnects)")
 	fs.Var(envflag.NewLevel(&c.LogLevel), "log-level", "debug, info, warn, error")
+	fs.StringVar(&c.RecordKeyID, "record-key-id", c.RecordKeyID, "id of the record-signing key in RECALL_RECORD_KEYS; empty: records are not signed")
+	envflag.Secret(fs, &c.RecordKeys, "record-keys", "RECALL_RECORD_KEYS")
 	envflag.Alias(fs, "kafka-brokers", "brokers")
 	for flag, env := range map[string]string{
 		"database-url": "DATABASE_URL", "brokers": "RECALL_KAFKA_BROKERS", "schema-registry-url": "RECALL_SCHEMA_REGISTRY_URL",
@@ -94,6 +101,7 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 		"replication-factor": "RECALL_TOPIC_REPLICATION_FACTOR", "compression": "RECALL_RELAY_COMPRESSION",
 		"linger": "RECALL_RELAY_LINGER", "max-in-flight": "RECALL_RELAY_MAX_IN_FLIGHT",
 		"status-interval": "RECALL_RELAY_STATUS_INTERVAL", "retry-max": "RECALL_RELAY_RETRY_MAX", "log-level": "RECALL_LOG_LEVEL",
+		"record-key-id": "RECALL_RECORD_KEY_ID",
 	} {
 		envflag.Bind(fs, flag, env)
 	}
@@ -150,7 +158,21 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("retry max %v: want > 0", c.RetryMax))
 	}
 	errs = append(errs, c.replicationOptions().Validate())
+	if _, err := c.signer(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// signer is the keyring signing records, nil when RecordKeyID is unset.
+func (c Config) signer() (*schemas.Keyring, error) {
+	if c.RecordKeyID == "" && c.RecordKeys == "" {
+		return nil, nil
+	}
+	if c.RecordKeyID == "" {
+		return nil, errors.New("RECALL_RECORD_KEYS is set but RECALL_RECORD_KEY_ID names no signing key")
+	}
+	return schemas.ParseKeyring(c.RecordKeyID, c.RecordKeys)
 }
 
 func (c Config) replicationOptions() replication.Options {

@@ -111,7 +111,11 @@ func (r *relay) setUp(ctx context.Context) (*publish.Publisher, error) {
 		regs = append(regs, reg)
 		r.log.Info("schemas registered", "topic", topic, "schemas", len(reg.Entries))
 	}
-	b := record.NewBuilder(record.Options{TopicPrefix: r.cfg.TopicPrefix, Source: r.cfg.Source}, regs...)
+	signer, err := r.cfg.signer()
+	if err != nil {
+		return nil, err
+	}
+	b := record.NewBuilder(record.Options{TopicPrefix: r.cfg.TopicPrefix, Source: r.cfg.Source, Signer: signer}, regs...)
 	pub, err := publish.New(publish.Options{
 		Brokers: r.cfg.KafkaBrokers, Partitions: int32(r.cfg.Partitions), ReplicationFactor: int16(r.cfg.ReplicationFactor),
 		Linger: r.cfg.Linger, Compression: r.cfg.Compression, MaxBuffered: r.cfg.MaxInFlight * 2,

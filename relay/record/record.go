@@ -42,6 +42,9 @@ var ErrNoTopic = errors.New("record: no schemas registered for the event's topic
 type Options struct {
 	TopicPrefix string // DefaultTopicPrefix
 	Source      string // ce_source; DefaultSource
+	// Signer, when set, signs every record with its active key (headers
+	// recall_signature_key and recall_signature, see schemas.Keyring).
+	Signer *schemas.Keyring
 }
 
 // Topic is the topic of an aggregate type: <prefix>.<aggregate_type>.events.
@@ -86,16 +89,35 @@ func (b *Builder) Build(e schemas.Event, commitLSN string) (*kgo.Record, error) 
 	if err != nil {
 		return nil, fmt.Errorf("record: event %s: %w", e.EventID, err)
 	}
-	return &kgo.Record{
+	r := &kgo.Record{
 		Topic:   topic,
 		Key:     []byte(e.AggregateID),
 		Value:   value,
 		Headers: b.headers(e, commitLSN),
-	}, nil
+	}
+	if b.opts.Signer != nil {
+		sig, err := b.opts.Signer.Sign(r.Key, r.Value, Headers(r))
+		if err != nil {
+			return nil, fmt.Errorf("record: sign event %s: %w", e.EventID, err)
+		}
+		for _, h := range sig {
+			r.Headers = append(r.Headers, kgo.RecordHeader{Key: h.Key, Value: h.Value})
+		}
+	}
+	return r, nil
+}
+
+// Headers converts r's headers for schemas.Keyring (signing and verifying).
+func Headers(r *kgo.Record) []schemas.Header {
+	out := make([]schemas.Header, len(r.Headers))
+	for i, h := range r.Headers {
+		out[i] = schemas.Header{Key: h.Key, Value: h.Value}
+	}
+	return out
 }
 
 func (b *Builder) headers(e schemas.Event, commitLSN string) []kgo.RecordHeader {
-	h := make([]kgo.RecordHeader, 0, 11)
+	h := make([]kgo.RecordHeader, 0, 13)
 	h = append(h,
 		kgo.RecordHeader{Key: HeaderSpecVersion, Value: []byte("1.0")},
 		kgo.RecordHeader{Key: HeaderID, Value: []byte(e.EventID)},

@@ -3,6 +3,7 @@ package record_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -75,5 +76,26 @@ func TestBuild(t *testing.T) {
 	e.AggregateType = "order"
 	if _, err := b.Build(e, "0/1"); err == nil {
 		t.Fatal("built a record for an unregistered topic")
+	}
+
+	// Signed: the two signature headers, verified by the decoder holding the key.
+	ring, err := schemas.ParseKeyring("k1", "k1=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.AggregateType = "user"
+	signed, err := record.NewBuilder(record.Options{Signer: ring}, regd).Build(e, "16/B374D848")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(record.Header(signed, schemas.HeaderSignatureKey)) != "k1" || len(record.Header(signed, schemas.HeaderSignature)) != 64 {
+		t.Fatalf("signature headers: %v", signed.Headers)
+	}
+	dec := schemas.NewDecoder(cl, schemas.Verifier(ring))
+	if _, err := dec.DecodeRecord(ctx, signed.Key, signed.Value, record.Headers(signed)); err != nil {
+		t.Fatalf("verify the relay's record: %v", err)
+	}
+	if _, err := dec.DecodeRecord(ctx, r.Key, r.Value, record.Headers(r)); !errors.Is(err, schemas.ErrSignature) {
+		t.Fatalf("unsigned record: %v, want ErrSignature", err)
 	}
 }
