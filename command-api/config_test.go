@@ -20,13 +20,13 @@ func parse(t *testing.T, args []string, env map[string]string) (commandapi.Confi
 }
 
 func TestFlagsOverEnvironment(t *testing.T) {
-	env := map[string]string{"RECALL_LISTEN_ADDR": "0.0.0.0:9000", "RECALL_SNAPSHOT_EVERY": "50", "RECALL_EMBEDDED": "true",
+	env := map[string]string{"RECALL_LISTEN_ADDR": "127.0.0.1:9000", "RECALL_SNAPSHOT_EVERY": "50", "RECALL_EMBEDDED": "true",
 		"RECALL_MAX_CONFLICT_RETRIES": "9"}
 	cfg, err := parse(t, []string{"--max-conflict-retries", "3"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.ListenAddr != "0.0.0.0:9000" || cfg.SnapshotEvery != 50 || cfg.MaxConflictRetries != 3 || !cfg.Embedded || cfg.Validate() != nil {
+	if cfg.ListenAddr != "127.0.0.1:9000" || cfg.SnapshotEvery != 50 || cfg.MaxConflictRetries != 3 || !cfg.Embedded || cfg.Validate() != nil {
 		t.Fatalf("config %+v: %v", cfg, cfg.Validate())
 	}
 	_, err = parse(t, nil, map[string]string{"RECALL_TOKEN_TTL": "soon", "RECALL_DB_MAX_CONNS": "many", "RECALL_ARGON2_THREADS": "300"})
