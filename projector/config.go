@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/projector/welcome"
+	"github.com/recall-events/recall/schemas"
 )
 
 // Config is the projector's configuration: DefaultConfig (the embedded run's
@@ -43,6 +46,14 @@ type Config struct {
 	SMTPFrom     string // RECALL_SMTP_FROM
 	SMTPUsername string // RECALL_SMTP_USERNAME
 	SMTPPassword string // RECALL_SMTP_PASSWORD
+	// SMTPTLS is starttls (default), implicit, or none; AUTH in cleartext only to a
+	// loopback server.
+	SMTPTLS string // RECALL_SMTP_TLS
+
+	// RecordKeys is the record-verifying keyring, "id=base64key,…" (env only:
+	// RECALL_RECORD_KEYS, the relay's keys). Set, every record must carry a valid
+	// signature: others go to the DLQ unapplied.
+	RecordKeys string
 
 	// Not from flags: injected by callers (devstack, tests).
 	Logger   *slog.Logger         // default: JSON on stderr at LogLevel
@@ -66,7 +77,8 @@ func DefaultConfig() Config {
 		ShutdownGrace:     30 * time.Second,
 		SessionTimeout:    45 * time.Second,
 		WelcomeEmail:      true,
-		SMTPPort:          25,
+		SMTPPort:          587,
+		SMTPTLS:           string(welcome.TLSStartTLS),
 		SMTPFrom:          "Recall <noreply@recall.invalid>",
 		LogLevel:          slog.LevelInfo,
 	}
@@ -108,10 +120,32 @@ func (c Config) Validate() error {
 	if c.SMTPHost != "" && (c.SMTPPort < 1 || c.SMTPPort > 65535) {
 		bad("SMTP port %d is out of range", c.SMTPPort)
 	}
+	if c.SMTPHost != "" {
+		if err := c.smtpSender().Check(); err != nil {
+			bad("RECALL_SMTP_TLS: %v", err)
+		}
+	}
 	if c.WelcomeEmail && !strings.Contains(c.SMTPFrom, "@") {
 		bad("SMTP from %q has no address", c.SMTPFrom)
 	}
+	if _, err := c.verifier(); err != nil {
+		bad("RECALL_RECORD_KEYS: %v", err)
+	}
 	return errors.Join(errs...)
+}
+
+// smtpSender is the welcome mails' SMTP client.
+func (c Config) smtpSender() *welcome.SMTPSender {
+	return &welcome.SMTPSender{Addr: net.JoinHostPort(c.SMTPHost, strconv.Itoa(c.SMTPPort)),
+		Username: c.SMTPUsername, Password: c.SMTPPassword, TLS: welcome.TLSMode(c.SMTPTLS)}
+}
+
+// verifier is the keyring checking record signatures, nil when RecordKeys is unset.
+func (c Config) verifier() (*schemas.Keyring, error) {
+	if c.RecordKeys == "" {
+		return nil, nil
+	}
+	return schemas.ParseKeyring("", c.RecordKeys)
 }
 
 // Flags binds c's fields to fs, c's current values being the defaults, each flag with its
@@ -134,8 +168,10 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.SMTPPort, "smtp-port", c.SMTPPort, "SMTP port")
 	fs.StringVar(&c.SMTPFrom, "smtp-from", c.SMTPFrom, "sender of welcome mails")
 	fs.StringVar(&c.SMTPUsername, "smtp-username", c.SMTPUsername, "SMTP AUTH user")
+	fs.StringVar(&c.SMTPTLS, "smtp-tls", c.SMTPTLS, "starttls, implicit (port 465) or none (AUTH only to a loopback server)")
 	fs.Var(envflag.NewLevel(&c.LogLevel), "log-level", "debug, info, warn, error")
 	envflag.Secret(fs, &c.SMTPPassword, "smtp-password", "RECALL_SMTP_PASSWORD")
+	envflag.Secret(fs, &c.RecordKeys, "record-keys", "RECALL_RECORD_KEYS")
 	for flag, env := range map[string]string{
 		"database-url": "DATABASE_URL", "brokers": "RECALL_KAFKA_BROKERS", "schema-registry-url": "RECALL_SCHEMA_REGISTRY_URL",
 		"topic": "RECALL_TOPIC", "users-version": "RECALL_USERS_VERSION", "reconcile-interval": "RECALL_PROJECTOR_RECONCILE",
@@ -143,7 +179,7 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 		"backoff-max": "RECALL_PROJECTOR_BACKOFF_MAX", "shutdown-grace": "RECALL_PROJECTOR_SHUTDOWN_GRACE",
 		"session-timeout": "RECALL_PROJECTOR_SESSION_TIMEOUT", "welcome-email": "RECALL_WELCOME_EMAIL",
 		"smtp-host": "RECALL_SMTP_HOST", "smtp-port": "RECALL_SMTP_PORT", "smtp-from": "RECALL_SMTP_FROM",
-		"smtp-username": "RECALL_SMTP_USERNAME", "log-level": "RECALL_LOG_LEVEL",
+		"smtp-username": "RECALL_SMTP_USERNAME", "smtp-tls": "RECALL_SMTP_TLS", "log-level": "RECALL_LOG_LEVEL",
 	} {
 		envflag.Bind(fs, flag, env)
 	}

@@ -65,6 +65,12 @@ func Run(ctx context.Context, cfg Config) error {
 	p := &process{cfg: cfg, log: log, pool: pool, admin: admin, decoder: schemas.NewDecoder(srcl),
 		metrics: projection.NewMetrics(reg), users: map[int]*running{}}
 	reg.MustRegister(&projection.OpenDeadLetters{DB: pool, Names: p.names, Logger: log})
+	if ring, err := cfg.verifier(); err != nil {
+		return fmt.Errorf("projector: %w", err)
+	} else if ring != nil {
+		p.verifier = ring
+		log.Info("record signatures are verified", "keys", cfg.RecordKeys != "")
+	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("projector: listen %s: %w", cfg.ListenAddr, err)
@@ -85,7 +91,9 @@ type process struct {
 	pool    *pgxpool.Pool
 	admin   *kgo.Client
 	decoder *schemas.Decoder
-	metrics *projection.Metrics
+	// verifier checks record signatures; nil (never a typed nil) verifies nothing.
+	verifier projection.Verifier
+	metrics  *projection.Metrics
 
 	mu      sync.Mutex
 	users   map[int]*running
@@ -185,8 +193,7 @@ func usersProjection(version int) string { return users.Name + ".v" + strconv.It
 func (p *process) startWelcome(ctx context.Context) error {
 	var sender welcome.Sender = welcome.LogSender{Logger: p.log}
 	if p.cfg.SMTPHost != "" {
-		sender = &welcome.SMTPSender{Addr: net.JoinHostPort(p.cfg.SMTPHost, strconv.Itoa(p.cfg.SMTPPort)),
-			Username: p.cfg.SMTPUsername, Password: p.cfg.SMTPPassword}
+		sender = p.cfg.smtpSender()
 	}
 	h := welcome.New(p.pool, sender, welcome.Options{From: p.cfg.SMTPFrom, Logger: p.log})
 	r, err := p.start(ctx, welcome.Name, welcome.Group, versions.DLQTopic(welcome.Group), h)
@@ -205,7 +212,7 @@ func (p *process) start(ctx context.Context, name, group, dlq string, h projecti
 	}
 	r, err := projection.New(projection.Config{
 		Name: name, Group: group, Topic: p.cfg.Topic, DLQTopic: dlq, Brokers: p.cfg.Brokers,
-		Decoder: p.decoder, Handler: h, Pool: p.pool, Metrics: p.metrics, Logger: p.log,
+		Decoder: p.decoder, Verifier: p.verifier, Handler: h, Pool: p.pool, Metrics: p.metrics, Logger: p.log,
 		MaxAttempts: p.cfg.MaxAttempts, ShutdownGrace: p.cfg.ShutdownGrace,
 		Backoff:   projection.Backoff{Base: p.cfg.BackoffBase, Max: p.cfg.BackoffMax},
 		KafkaOpts: []kgo.Opt{kgo.SessionTimeout(p.cfg.SessionTimeout)},

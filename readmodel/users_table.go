@@ -41,6 +41,12 @@ func usersV1(table, name string) []string {
     deleted_at timestamptz,
     revision   bigint NOT NULL
 )`,
+		// The event id of the revision applied last: a record of that revision with
+		// another id is an integrity alarm, never a silent skip. Added after the first
+		// release, hence ALTER (tables made before keep working; their rows gain it on
+		// the next event). text, not uuid: a forged id must reach the comparison, not
+		// fail a cast.
+		`ALTER TABLE ` + table + ` ADD COLUMN IF NOT EXISTS last_event_id text`,
 		// "C" collation: bytewise order, and LIKE 'prefix%' can use the index.
 		`CREATE INDEX IF NOT EXISTS ` + name + `_username_id ON ` + table + ` (username, id)`,
 		`CREATE INDEX IF NOT EXISTS ` + name + `_email ON ` + table + ` (email)`,
@@ -108,7 +114,9 @@ type Row struct {
 	CreatedAt, UpdatedAt                                   time.Time
 	DeletedAt                                              *time.Time
 	Revision                                               int64
-	base                                                   int64 // revision read by Lock; 0 = a new row
+	// LastEventID is the event id of Revision ("" for rows written before the column).
+	LastEventID string
+	base        int64 // revision read by Lock; 0 = a new row
 }
 
 // UsersWriter writes the users table of one version, inside the caller's transaction.
@@ -137,7 +145,8 @@ func (w *UsersWriter) Lock(ctx context.Context, tx pgx.Tx, ids []string) (map[st
 		return out, nil
 	}
 	rows, err := tx.Query(ctx, `SELECT id::text, username, email, first_name, last_name, role, status,
-created_at, updated_at, deleted_at, revision FROM `+w.table+` WHERE id = ANY($1::text[]::uuid[]) FOR UPDATE`, ids)
+created_at, updated_at, deleted_at, revision, coalesce(last_event_id, '') FROM `+w.table+`
+WHERE id = ANY($1::text[]::uuid[]) FOR UPDATE`, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +154,7 @@ created_at, updated_at, deleted_at, revision FROM `+w.table+` WHERE id = ANY($1:
 	for rows.Next() {
 		r := &Row{}
 		if err := rows.Scan(&r.ID, &r.Username, &r.Email, &r.FirstName, &r.LastName, &r.Role, &r.Status,
-			&r.CreatedAt, &r.UpdatedAt, &r.DeletedAt, &r.Revision); err != nil {
+			&r.CreatedAt, &r.UpdatedAt, &r.DeletedAt, &r.Revision, &r.LastEventID); err != nil {
 			return nil, err
 		}
 		r.base = r.Revision
@@ -156,10 +165,10 @@ created_at, updated_at, deleted_at, revision FROM `+w.table+` WHERE id = ANY($1:
 
 // columns holds the changed rows column-wise for unnest.
 type columns struct {
-	id, username, email, first, last, role, status []string
-	created, updated                               []time.Time
-	deleted                                        []*time.Time
-	revision, base                                 []int64
+	id, username, email, first, last, role, status, eventID []string
+	created, updated                                        []time.Time
+	deleted                                                 []*time.Time
+	revision, base                                          []int64
 }
 
 func (c *columns) add(r *Row) {
@@ -167,6 +176,7 @@ func (c *columns) add(r *Row) {
 	c.first, c.last, c.role = append(c.first, r.FirstName), append(c.last, r.LastName), append(c.role, r.Role)
 	c.status, c.created, c.updated = append(c.status, r.Status), append(c.created, r.CreatedAt), append(c.updated, r.UpdatedAt)
 	c.deleted, c.revision, c.base = append(c.deleted, r.DeletedAt), append(c.revision, r.Revision), append(c.base, r.base)
+	c.eventID = append(c.eventID, r.LastEventID)
 }
 
 func (c *columns) changes() []change {
@@ -178,12 +188,12 @@ func (c *columns) changes() []change {
 }
 
 func (c *columns) args() []any {
-	return []any{c.id, c.username, c.email, c.first, c.last, c.role, c.status, c.created, c.updated, c.deleted, c.revision, c.base}
+	return []any{c.id, c.username, c.email, c.first, c.last, c.role, c.status, c.created, c.updated, c.deleted, c.revision, c.base, c.eventID}
 }
 
 const unnest = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::int8[], $12::int8[])
-AS u(id, username, email, first_name, last_name, role, status, created_at, updated_at, deleted_at, revision, base)`
+$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::int8[], $12::int8[], $13::text[])
+AS u(id, username, email, first_name, last_name, role, status, created_at, updated_at, deleted_at, revision, base, last_event_id)`
 
 // Write stores the rows whose revision moved past what Lock read: new rows with one
 // INSERT, existing ones with one UPDATE guarded by the revision read (ErrConcurrentWrite
@@ -203,9 +213,9 @@ func (w *UsersWriter) Write(ctx context.Context, tx pgx.Tx, rows map[string]*Row
 	}
 	if len(ins.id) > 0 {
 		tag, err := tx.Exec(ctx, `INSERT INTO `+w.table+` (id, username, email, first_name, last_name, role, status,
-created_at, updated_at, deleted_at, revision)
-SELECT id::uuid, username, email, first_name, last_name, role, status, created_at, updated_at, deleted_at, revision
-FROM `+unnest+` ON CONFLICT (id) DO NOTHING`, ins.args()...)
+created_at, updated_at, deleted_at, revision, last_event_id)
+SELECT id::uuid, username, email, first_name, last_name, role, status, created_at, updated_at, deleted_at, revision,
+nullif(last_event_id, '') FROM `+unnest+` ON CONFLICT (id) DO NOTHING`, ins.args()...)
 		if err != nil {
 			return err
 		}
@@ -216,7 +226,8 @@ FROM `+unnest+` ON CONFLICT (id) DO NOTHING`, ins.args()...)
 	if len(upd.id) > 0 {
 		tag, err := tx.Exec(ctx, `UPDATE `+w.table+` AS t SET username = u.username, email = u.email,
 first_name = u.first_name, last_name = u.last_name, role = u.role, status = u.status,
-updated_at = u.updated_at, deleted_at = u.deleted_at, revision = u.revision
+updated_at = u.updated_at, deleted_at = u.deleted_at, revision = u.revision,
+last_event_id = nullif(u.last_event_id, '')
 FROM `+unnest+` WHERE t.id = u.id::uuid AND t.revision = u.base`, upd.args()...)
 		if err != nil {
 			return err

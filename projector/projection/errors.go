@@ -31,6 +31,22 @@ func (e *GapError) Error() string {
 	return fmt.Sprintf("projection: gap in %s: stored revision %d, got %d", e.AggregateID, e.Stored, e.Got)
 }
 
+// IntegrityError: a record carries a revision the read model already applied, but
+// with another event id. One of the two was not written by the event store (a forged
+// record, or one replayed from another stream): never skipped, never applied; the
+// partition waits, alarmed, until someone looks.
+type IntegrityError struct {
+	AggregateID     string
+	Revision        int64
+	AppliedEventID  string // the event id the read model applied at Revision
+	ReceivedEventID string
+}
+
+func (e *IntegrityError) Error() string {
+	return fmt.Sprintf("projection: integrity alarm: %s revision %d was applied as event %s, record says event %s",
+		e.AggregateID, e.Revision, e.AppliedEventID, e.ReceivedEventID)
+}
+
 // Class is how the runtime treats a failure.
 type Class int
 
@@ -40,6 +56,9 @@ const (
 	Transient Class = iota
 	// Gap: retry with backoff without limit; counted and logged as a gap.
 	Gap
+	// Integrity: retry with backoff without limit; counted and logged as an
+	// integrity alarm.
+	Integrity
 	// RecordError: retry MaxAttempts times, then dead-letter.
 	RecordError
 	// Poisoned: dead-letter at once.
@@ -47,18 +66,21 @@ const (
 )
 
 func (c Class) String() string {
-	return [...]string{"transient", "gap", "record", "poison"}[c]
+	return [...]string{"transient", "gap", "integrity", "record", "poison"}[c]
 }
 
 // Classify tells how to treat err from decoding or handling a record.
 func Classify(err error) Class {
 	var gap *GapError
+	var integrity *IntegrityError
 	var pe *pgconn.PgError
 	var re *sr.ResponseError
 	switch {
 	case errors.As(err, &gap):
 		return Gap
-	case errors.Is(err, ErrPoison),
+	case errors.As(err, &integrity):
+		return Integrity
+	case errors.Is(err, ErrPoison), errors.Is(err, schemas.ErrSignature),
 		errors.Is(err, schemas.ErrFraming), errors.Is(err, schemas.ErrMalformed),
 		errors.Is(err, schemas.ErrUnsupportedSchema), errors.Is(err, schemas.ErrUnknownSchema),
 		errors.Is(err, schemas.ErrInvalidData), errors.Is(err, schemas.ErrInvalidEvent):

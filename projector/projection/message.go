@@ -32,3 +32,9 @@ type Handler interface {
 type Decoder interface {
 	Decode(ctx context.Context, value []byte) (schemas.Event, error)
 }
+
+// Verifier checks a record's signature (its key, value and headers); *schemas.Keyring
+// is one. Its errors wrap schemas.ErrSignature, which the runtime dead-letters at once.
+type Verifier interface {
+	Verify(key, value []byte, headers []schemas.Header) error
+}

@@ -23,7 +23,12 @@ type Metrics struct {
 	DeadLetters  *prometheus.CounterVec   // records sent to the DLQ
 	Gaps         *prometheus.CounterVec   // gaps met (each retry counts)
 	Paused       *prometheus.GaugeVec     // 1 while a partition waits for a retry
-	reg          prometheus.Registerer    // where each Runner's kprom client metrics go
+	// BadSignatures counts records refused by the Verifier (dead-lettered).
+	BadSignatures *prometheus.CounterVec
+	// IntegrityAlarms counts records whose revision was applied with another event id
+	// (each retry counts): someone wrote to the topic who should not have.
+	IntegrityAlarms *prometheus.CounterVec
+	reg             prometheus.Registerer // where each Runner's kprom client metrics go
 
 	mu   sync.Mutex
 	live map[string]bool // groups whose client has kprom metrics registered
@@ -99,9 +104,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Revision gaps met; the partition pauses until the gap closes."}, p),
 		Paused: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "recall_projector_partition_paused",
 			Help: "1 while a partition is paused waiting for a retry."}, pp),
+		BadSignatures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recall_projector_bad_signatures_total",
+			Help: "Records without a valid signature, dead-lettered unapplied."}, p),
+		IntegrityAlarms: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recall_projector_integrity_alarms_total",
+			Help: "Records whose revision was already applied with another event id; the partition pauses."}, p),
 	}
 	reg.MustRegister(m.Applied, m.Skipped, m.BatchSize, m.ApplyLatency, m.EndToEnd, m.Lag,
-		m.Retries, m.DeadLetters, m.Gaps, m.Paused)
+		m.Retries, m.DeadLetters, m.Gaps, m.Paused, m.BadSignatures, m.IntegrityAlarms)
 	return m
 }
 

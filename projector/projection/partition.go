@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/recall-events/recall/schemas"
 )
 
 var errHandlerStopped = errors.New("projection: handler stopped early without an error")
@@ -54,6 +56,9 @@ func (r *Runner) processPartition(ctx context.Context, cl *kgo.Client, p kgo.Fet
 func (r *Runner) decode(ctx context.Context, recs []*kgo.Record) ([]Message, int, error) {
 	msgs := make([]Message, 0, len(recs))
 	for i, rec := range recs {
+		if err := r.verify(rec); err != nil {
+			return msgs, i, err
+		}
 		ev, err := r.cfg.Decoder.Decode(ctx, rec.Value)
 		if err == nil {
 			err = checkKey(rec, ev.AggregateID)
@@ -64,6 +69,22 @@ func (r *Runner) decode(ctx context.Context, recs []*kgo.Record) ([]Message, int
 		msgs = append(msgs, Message{Record: rec, Event: ev})
 	}
 	return msgs, len(recs), nil
+}
+
+// verify checks rec's signature when a Verifier is configured; a failure is poison.
+func (r *Runner) verify(rec *kgo.Record) error {
+	if r.cfg.Verifier == nil {
+		return nil
+	}
+	headers := make([]schemas.Header, len(rec.Headers))
+	for i, h := range rec.Headers {
+		headers[i] = schemas.Header{Key: h.Key, Value: h.Value}
+	}
+	if err := r.cfg.Verifier.Verify(rec.Key, rec.Value, headers); err != nil {
+		r.cfg.Metrics.BadSignatures.WithLabelValues(r.cfg.Name).Inc()
+		return Poison(fmt.Errorf("verify: %w", err))
+	}
+	return nil
 }
 
 // checkKey refuses a record whose key is not its event's aggregate: per-
@@ -115,6 +136,8 @@ func (r *Runner) judge(ctx context.Context, rec *kgo.Record, err error) (Class, 
 		if blocked {
 			return Poisoned, fmt.Errorf("%w: an earlier revision of %s was dead-lettered", err, gap.AggregateID)
 		}
+	case Integrity:
+		r.cfg.Metrics.IntegrityAlarms.WithLabelValues(r.cfg.Name).Inc()
 	case RecordError:
 		r.mu.Lock()
 		st := r.state(rec.Partition)

@@ -22,6 +22,9 @@ type Config struct {
 	DLQTopic string   // dead-letter topic; must exist (see EnsureTopics)
 	Brokers  []string // seed brokers
 	Decoder  Decoder
+	// Verifier, when set, checks every record's signature before it is decoded:
+	// an unsigned or badly signed record is dead-lettered, never applied or skipped.
+	Verifier Verifier
 	Handler  Handler
 	Pool     *pgxpool.Pool // for projector_dead_letters
 	Metrics  *Metrics
@@ -262,7 +265,7 @@ func (r *Runner) scheduleRetry(cl *kgo.Client, res result) {
 	paused := r.cfg.Metrics.Paused.WithLabelValues(r.cfg.Name, r.cfg.Topic, partLabel(p))
 	paused.Set(1)
 	level := slog.LevelWarn
-	if res.class == Gap {
+	if res.class == Gap || res.class == Integrity {
 		level = slog.LevelError // never self-heals by skipping: someone should look
 	}
 	r.log.Log(context.Background(), level, "partition paused", "class", res.class.String(), "partition", p,

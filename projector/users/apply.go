@@ -54,7 +54,8 @@ func apply(r *readmodel.Row, ev schemas.Event) (*readmodel.Row, error) {
 			return nil, projection.Poison(fmt.Errorf("UserCreated data: %w", err))
 		}
 		return &readmodel.Row{ID: ev.AggregateID, Username: d.Username, Email: d.Email, FirstName: d.FirstName, LastName: d.LastName,
-			Role: d.Role, Status: "active", CreatedAt: ev.RecordedAt, UpdatedAt: ev.RecordedAt, Revision: ev.Revision}, nil
+			Role: d.Role, Status: "active", CreatedAt: ev.RecordedAt, UpdatedAt: ev.RecordedAt, Revision: ev.Revision,
+			LastEventID: ev.EventID}, nil
 	}
 	if r == nil {
 		return nil, projection.Poison(fmt.Errorf("%s at revision %d: %w", ev.EventType, ev.Revision, errNoUser))
@@ -63,7 +64,7 @@ func apply(r *readmodel.Row, ev schemas.Event) (*readmodel.Row, error) {
 	if err := change(&next, ev.EventType, data, ev.RecordedAt); err != nil {
 		return nil, projection.Poison(fmt.Errorf("%s data: %w", ev.EventType, err))
 	}
-	next.UpdatedAt, next.Revision = ev.RecordedAt, ev.Revision
+	next.UpdatedAt, next.Revision, next.LastEventID = ev.RecordedAt, ev.Revision, ev.EventID
 	return &next, nil
 }
 

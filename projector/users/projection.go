@@ -72,6 +72,9 @@ func fold(rows map[string]*readmodel.Row, msgs []projection.Message) (int, error
 			stored = r.Revision
 		}
 		switch {
+		case ev.Revision == stored && r.LastEventID != "" && !strings.EqualFold(r.LastEventID, ev.EventID):
+			return i, &projection.IntegrityError{AggregateID: ev.AggregateID, Revision: stored,
+				AppliedEventID: r.LastEventID, ReceivedEventID: ev.EventID}
 		case ev.Revision <= stored:
 			msgs[i].Skipped = true
 			continue
