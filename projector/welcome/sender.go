@@ -2,6 +2,7 @@ package welcome
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,14 +31,78 @@ type Sender interface {
 	Send(ctx context.Context, m Mail) error
 }
 
+// TLSMode says how an SMTPSender protects its connection.
+type TLSMode string
+
+// The modes. The zero value is TLSStartTLS.
+const (
+	// TLSStartTLS upgrades with STARTTLS after EHLO and refuses a server that
+	// does not offer it (submission, port 587).
+	TLSStartTLS TLSMode = "starttls"
+	// TLSImplicit speaks TLS from the first byte (port 465).
+	TLSImplicit TLSMode = "implicit"
+	// TLSNone sends in cleartext: allowed with AUTH only to a loopback server
+	// (a local relay, as in a one-machine run).
+	TLSNone TLSMode = "none"
+)
+
+// ErrInsecureAuth: credentials would cross the network in cleartext.
+var ErrInsecureAuth = errors.New("welcome: SMTP AUTH without TLS to a server that is not on loopback")
+
 // SMTPSender sends through one SMTP server, one connection per mail (welcome
 // mails are rare; a pool would be idle).
 type SMTPSender struct {
 	Addr     string        // host:port
-	Username string        // optional AUTH PLAIN (needs a TLS-capable server)
+	Username string        // optional AUTH PLAIN, only after TLS (or TLSNone to loopback)
 	Password string        //
 	Timeout  time.Duration // per mail; default 30s
 	Hello    string        // EHLO name; default "localhost"
+	TLS      TLSMode       // default TLSStartTLS
+	// TLSConfig verifies the server; nil: the system roots and Addr's host as the name.
+	TLSConfig *tls.Config
+}
+
+// Check reports a configuration that would send credentials in cleartext, or an
+// unknown mode: Config.Validate calls it, and Send refuses the same.
+func (s *SMTPSender) Check() error {
+	switch s.mode() {
+	case TLSStartTLS, TLSImplicit:
+		return nil
+	case TLSNone:
+		if s.Username != "" && !loopback(s.Addr) {
+			return fmt.Errorf("%w (%s)", ErrInsecureAuth, s.Addr)
+		}
+		return nil
+	}
+	return fmt.Errorf("welcome: SMTP TLS mode %q: want starttls, implicit or none", s.TLS)
+}
+
+func (s *SMTPSender) mode() TLSMode {
+	if s.TLS == "" {
+		return TLSStartTLS
+	}
+	return s.TLS
+}
+
+func (s *SMTPSender) tlsConfig() *tls.Config {
+	if s.TLSConfig != nil {
+		return s.TLSConfig.Clone()
+	}
+	host, _, _ := net.SplitHostPort(s.Addr)
+	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+}
+
+// loopback reports whether addr's host is a loopback address or localhost.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Send delivers m, honouring ctx and Timeout for the whole conversation.
@@ -46,17 +111,34 @@ func (s *SMTPSender) Send(ctx context.Context, m Mail) error {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
+	if err := s.Check(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", s.Addr)
+	var conn net.Conn
+	var err error
+	if s.mode() == TLSImplicit {
+		conn, err = (&tls.Dialer{Config: s.tlsConfig()}).DialContext(ctx, "tcp", s.Addr)
+	} else {
+		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", s.Addr)
+	}
 	if err != nil {
 		return fmt.Errorf("welcome: smtp dial %s: %w", s.Addr, err)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	c := smtp.NewClient(conn)
+	var c *smtp.Client
+	if s.mode() == TLSStartTLS {
+		// Refuses a server that does not offer STARTTLS: never downgrades.
+		if c, err = smtp.NewClientStartTLS(conn, s.tlsConfig()); err != nil {
+			conn.Close()
+			return fmt.Errorf("welcome: smtp %s: STARTTLS: %w", s.Addr, err)
+		}
+	} else {
+		c = smtp.NewClient(conn)
+	}
 	defer c.Close()
 	if err := s.converse(c, m); err != nil {
 		var se *smtp.SMTPError
@@ -73,8 +155,13 @@ func (s *SMTPSender) converse(c *smtp.Client, m Mail) error {
 	if hello == "" {
 		hello = "localhost"
 	}
-	if err := c.Hello(hello); err != nil {
-		return err
+	if s.mode() != TLSStartTLS { // NewClientStartTLS said EHLO already, as localhost
+		if err := c.Hello(hello); err != nil {
+			return err
+		}
+	}
+	if _, isTLS := c.TLSConnectionState(); !isTLS && s.Username != "" && !loopback(s.Addr) {
+		return ErrInsecureAuth // Check forbids it; kept next to AUTH so no path skips it
 	}
 	if s.Username != "" {
 		if err := c.Auth(sasl.NewPlainClient("", s.Username, s.Password)); err != nil {
@@ -123,15 +210,17 @@ func Render(m Mail, now time.Time) []byte {
 	return []byte(b.String())
 }
 
-// LogSender logs mails instead of sending them (the embedded run).
+// LogSender logs that a mail would be sent instead of sending it (the embedded
+// run). The recipient's address is personal data and logs travel far: only the
+// message id is logged, which the welcome table maps back to the user.
 type LogSender struct{ Logger *slog.Logger }
 
-// Send logs m at info level.
+// Send logs m's message id at info level.
 func (s LogSender) Send(ctx context.Context, m Mail) error {
 	log := s.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	log.InfoContext(ctx, "welcome email (logged, not sent)", "message_id", m.MessageID, "to", m.To, "subject", m.Subject)
+	log.InfoContext(ctx, "welcome email (logged, not sent)", "message_id", m.MessageID)
 	return nil
 }

@@ -117,7 +117,7 @@ func setup(t *testing.T) *bundle {
 // run runs the welcome projection until stop is called.
 func (b *bundle) run(t *testing.T) (stop func()) {
 	t.Helper()
-	h := welcome.New(b.pool, &welcome.SMTPSender{Addr: b.mb.addr, Timeout: 5 * time.Second}, welcome.Options{From: "Recall <hello@recall.test>"})
+	h := welcome.New(b.pool, &welcome.SMTPSender{Addr: b.mb.addr, Timeout: 5 * time.Second, TLS: welcome.TLSNone}, welcome.Options{From: "Recall <hello@recall.test>"})
 	r, err := projection.New(projection.Config{
 		Name: welcome.Name, Group: welcome.Group, Topic: stacktest.Topic, DLQTopic: versions.DLQTopic(welcome.Group),
 		Brokers: b.Brokers(), Decoder: schemas.NewDecoder(b.SR), Handler: h, Pool: b.pool, Metrics: b.metrics,
