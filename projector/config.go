@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/ops/kafkaauth"
 	"github.com/recall-events/recall/projector/welcome"
 	"github.com/recall-events/recall/schemas"
 )
@@ -54,6 +55,8 @@ type Config struct {
 	// RECALL_RECORD_KEYS, the relay's keys). Set, every record must carry a valid
 	// signature: others go to the DLQ unapplied.
 	RecordKeys string
+	// Auth secures the brokers' and the registry's connections.
+	Auth kafkaauth.Config
 
 	// Not from flags: injected by callers (devstack, tests).
 	Logger   *slog.Logger         // default: JSON on stderr at LogLevel
@@ -131,6 +134,9 @@ func (c Config) Validate() error {
 	if _, err := c.verifier(); err != nil {
 		bad("RECALL_RECORD_KEYS: %v", err)
 	}
+	if err := c.Auth.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -172,6 +178,7 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.Var(envflag.NewLevel(&c.LogLevel), "log-level", "debug, info, warn, error")
 	envflag.Secret(fs, &c.SMTPPassword, "smtp-password", "RECALL_SMTP_PASSWORD")
 	envflag.Secret(fs, &c.RecordKeys, "record-keys", "RECALL_RECORD_KEYS")
+	c.Auth.Flags(fs)
 	for flag, env := range map[string]string{
 		"database-url": "DATABASE_URL", "brokers": "RECALL_KAFKA_BROKERS", "schema-registry-url": "RECALL_SCHEMA_REGISTRY_URL",
 		"topic": "RECALL_TOPIC", "users-version": "RECALL_USERS_VERSION", "reconcile-interval": "RECALL_PROJECTOR_RECONCILE",

@@ -48,7 +48,15 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("projector: database: %w", err)
 	}
 	defer pool.Close()
-	srcl, err := sr.NewClient(sr.URLs(cfg.RegistryURL))
+	srOpts, err := cfg.Auth.RegistryOpts()
+	if err != nil {
+		return fmt.Errorf("projector: %w", err)
+	}
+	kafkaOpts, err := cfg.Auth.KafkaOpts()
+	if err != nil {
+		return fmt.Errorf("projector: %w", err)
+	}
+	srcl, err := sr.NewClient(append(srOpts, sr.URLs(cfg.RegistryURL))...)
 	if err != nil {
 		return fmt.Errorf("projector: schema registry client: %w", err)
 	}
@@ -56,14 +64,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := versions.Ensure(ctx, pool, first); err != nil {
 		return fmt.Errorf("projector: %w", err)
 	}
-	admin, err := kgo.NewClient(kgo.SeedBrokers(cfg.Brokers...))
+	admin, err := kgo.NewClient(append(kafkaOpts, kgo.SeedBrokers(cfg.Brokers...))...)
 	if err != nil {
 		return fmt.Errorf("projector: kafka admin client: %w", err)
 	}
 	defer admin.Close()
 
 	p := &process{cfg: cfg, log: log, pool: pool, admin: admin, decoder: schemas.NewDecoder(srcl),
-		metrics: projection.NewMetrics(reg), users: map[int]*running{}}
+		metrics: projection.NewMetrics(reg), users: map[int]*running{}, kafkaOpts: kafkaOpts}
 	reg.MustRegister(&projection.OpenDeadLetters{DB: pool, Names: p.names, Logger: log})
 	if ring, err := cfg.verifier(); err != nil {
 		return fmt.Errorf("projector: %w", err)
@@ -91,6 +99,8 @@ type process struct {
 	pool    *pgxpool.Pool
 	admin   *kgo.Client
 	decoder *schemas.Decoder
+	// kafkaOpts secure every client (kafkaauth).
+	kafkaOpts []kgo.Opt
 	// verifier checks record signatures; nil (never a typed nil) verifies nothing.
 	verifier projection.Verifier
 	metrics  *projection.Metrics
@@ -215,7 +225,7 @@ func (p *process) start(ctx context.Context, name, group, dlq string, h projecti
 		Decoder: p.decoder, Verifier: p.verifier, Handler: h, Pool: p.pool, Metrics: p.metrics, Logger: p.log,
 		MaxAttempts: p.cfg.MaxAttempts, ShutdownGrace: p.cfg.ShutdownGrace,
 		Backoff:   projection.Backoff{Base: p.cfg.BackoffBase, Max: p.cfg.BackoffMax},
-		KafkaOpts: []kgo.Opt{kgo.SessionTimeout(p.cfg.SessionTimeout)},
+		KafkaOpts: append([]kgo.Opt{kgo.SessionTimeout(p.cfg.SessionTimeout)}, p.kafkaOpts...),
 	})
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/ops/kafkaauth"
 	"github.com/recall-events/recall/schemas"
 
 	"github.com/recall-events/recall/relay/publish"
@@ -43,6 +44,8 @@ type Config struct {
 	// RECALL_RECORD_KEYS); RecordKeyID names the key that signs. Empty: records go
 	// unsigned, and consumers that verify dead-letter them.
 	RecordKeys, RecordKeyID string
+	// Auth secures the brokers' and the registry's connections.
+	Auth kafkaauth.Config
 
 	Logger   *slog.Logger         // nil: JSON to stderr at LogLevel
 	Registry *prometheus.Registry // nil: a new registry with the Go and process collectors
@@ -93,6 +96,7 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.Var(envflag.NewLevel(&c.LogLevel), "log-level", "debug, info, warn, error")
 	fs.StringVar(&c.RecordKeyID, "record-key-id", c.RecordKeyID, "id of the record-signing key in RECALL_RECORD_KEYS; empty: records are not signed")
 	envflag.Secret(fs, &c.RecordKeys, "record-keys", "RECALL_RECORD_KEYS")
+	c.Auth.Flags(fs)
 	envflag.Alias(fs, "kafka-brokers", "brokers")
 	for flag, env := range map[string]string{
 		"database-url": "DATABASE_URL", "brokers": "RECALL_KAFKA_BROKERS", "schema-registry-url": "RECALL_SCHEMA_REGISTRY_URL",
@@ -161,6 +165,7 @@ func (c Config) Validate() error {
 	if _, err := c.signer(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.Auth.Validate())
 	return errors.Join(errs...)
 }
 

@@ -95,7 +95,15 @@ func (r *relay) setUp(ctx context.Context) (*publish.Publisher, error) {
 	}); err != nil {
 		return nil, err
 	}
-	srCl, err := sr.NewClient(sr.URLs(r.cfg.SchemaRegistryURL))
+	srOpts, err := r.cfg.Auth.RegistryOpts()
+	if err != nil {
+		return nil, err
+	}
+	kafkaOpts, err := r.cfg.Auth.KafkaOpts()
+	if err != nil {
+		return nil, err
+	}
+	srCl, err := sr.NewClient(append(srOpts, sr.URLs(r.cfg.SchemaRegistryURL))...)
 	if err != nil {
 		return nil, fmt.Errorf("relay: schema registry client: %w", err)
 	}
@@ -119,7 +127,7 @@ func (r *relay) setUp(ctx context.Context) (*publish.Publisher, error) {
 	pub, err := publish.New(publish.Options{
 		Brokers: r.cfg.KafkaBrokers, Partitions: int32(r.cfg.Partitions), ReplicationFactor: int16(r.cfg.ReplicationFactor),
 		Linger: r.cfg.Linger, Compression: r.cfg.Compression, MaxBuffered: r.cfg.MaxInFlight * 2,
-		Logger: r.log, Metrics: r.pubMetrics,
+		Logger: r.log, Metrics: r.pubMetrics, KafkaOpts: kafkaOpts,
 	}, b)
 	if err != nil {
 		return nil, err

@@ -31,6 +31,8 @@ type Options struct {
 	MaxBuffered int
 	Logger      *slog.Logger
 	Metrics     *Metrics
+	// KafkaOpts are appended to the client's options (TLS and SASL, kafkaauth).
+	KafkaOpts []kgo.Opt
 }
 
 // Defaults of Options.
@@ -98,7 +100,7 @@ func New(opts Options, b *record.Builder) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := kgo.NewClient(
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(opts.Brokers...),
 		kgo.RequiredAcks(kgo.AllISRAcks()), // idempotence (the default) requires it
 		kgo.ProducerLinger(opts.Linger),
@@ -109,7 +111,7 @@ func New(opts Options, b *record.Builder) (*Publisher, error) {
 		kgo.ClientID("recall-relay"),
 		kgo.WithLogger(kslog.New(opts.Logger)),
 		kgo.WithHooks(opts.Metrics.client("relay")...),
-	)
+	}, opts.KafkaOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
