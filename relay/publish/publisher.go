@@ -105,7 +105,7 @@ func New(opts Options, b *record.Builder) (*Publisher, error) {
 		kgo.RequiredAcks(kgo.AllISRAcks()), // idempotence (the default) requires it
 		kgo.ProducerLinger(opts.Linger),
 		kgo.ProducerBatchCompression(codec),
-		kgo.ProducerBatchMaxBytes(4<<20),
+		kgo.ProducerBatchMaxBytes(4 << 20),
 		kgo.MaxBufferedRecords(opts.MaxBuffered),
 		kgo.RecordPartitioner(Partitioner()),
 		kgo.ClientID("recall-relay"),
