@@ -13,6 +13,7 @@ import (
 	"github.com/recall-events/recall/relay/record"
 	"github.com/recall-events/recall/replayer/opslog"
 	"github.com/recall-events/recall/replayer/republish"
+	"github.com/recall-events/recall/schemas"
 )
 
 // republishFlags are republish's own flags; the registry, prefix and source say how the
@@ -21,6 +22,8 @@ type republishFlags struct {
 	req          republish.Request
 	fromTime     string
 	registryURL  string
+	recordKeyID  string
+	recordKeys   string
 	topicPrefix  string
 	source       string
 	execute      bool
@@ -65,6 +68,9 @@ run the same command with --resume to continue. It refuses events the relay has 
 	envflag.Bind(fl, "schema-registry-url", "RECALL_SCHEMA_REGISTRY_URL")
 	envflag.Bind(fl, "topic-prefix", "RECALL_TOPIC_PREFIX")
 	envflag.Bind(fl, "source", "RECALL_RELAY_SOURCE")
+	fl.StringVar(&f.recordKeyID, "record-key-id", "", "sign as the relay does with this key of RECALL_RECORD_KEYS; empty: unsigned")
+	envflag.Bind(fl, "record-key-id", "RECALL_RECORD_KEY_ID")
+	envflag.Secret(fl, &f.recordKeys, "record-keys", "RECALL_RECORD_KEYS")
 	fl.DurationVar(&f.progressTick, "progress-every", time.Second, "how often progress is printed")
 	cmd.MarkFlagsMutuallyExclusive("from-position", "from-time")
 	return cmd
@@ -79,9 +85,27 @@ func runRepublish(ctx context.Context, g *globals, f *republishFlags) error {
 		f.req.FromTime = t
 	}
 	f.req.Partitions = f.partitions
+	kafkaOpts, err := g.auth.KafkaOpts()
+	if err != nil {
+		return err
+	}
+	srOpts, err := g.auth.RegistryOpts()
+	if err != nil {
+		return err
+	}
+	var signer *schemas.Keyring
+	if f.recordKeyID != "" || f.recordKeys != "" {
+		if signer, err = schemas.ParseKeyring(f.recordKeyID, f.recordKeys); err != nil {
+			return fmt.Errorf("RECALL_RECORD_KEYS/--record-key-id: %w", err)
+		}
+		if f.recordKeyID == "" {
+			return errors.New("RECALL_RECORD_KEYS is set but --record-key-id names no signing key")
+		}
+	}
 	r, err := republish.New(ctx, republish.Config{
 		DatabaseURL: g.databaseURL, Brokers: g.brokers, RegistryURL: f.registryURL,
 		TopicPrefix: f.topicPrefix, Source: f.source, Timeout: g.timeout, Logger: g.kafkaLog(),
+		KafkaOpts: kafkaOpts, RegistryOpts: srOpts, Signer: signer,
 	})
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/plugin/kslog"
 
 	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/ops/kafkaauth"
 	"github.com/recall-events/recall/replayer/opslog"
 )
 
@@ -28,6 +29,7 @@ type globals struct {
 	output      string
 	actor       string
 	timeout     time.Duration
+	auth        kafkaauth.Config
 	stdout      io.Writer
 	stderr      io.Writer
 }
@@ -70,6 +72,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	envflag.Bind(f, "output", "RECALL_OUTPUT")
 	envflag.Bind(f, "actor", "RECALL_ACTOR")
 	envflag.Bind(f, "timeout", "RECALL_TIMEOUT")
+	g.auth.Flags(f)
 	root.AddCommand(newOffsetsCmd(g))
 	root.AddCommand(newProjectionCmd(g))
 	root.AddCommand(newRepublishCmd(g))
@@ -95,12 +98,17 @@ func (g *globals) validate() error {
 	if g.timeout <= 0 {
 		errs = append(errs, errors.New("--timeout must be positive"))
 	}
+	errs = append(errs, g.auth.Validate())
 	return errors.Join(errs...)
 }
 
 func (g *globals) kafka() (*kgo.Client, *kadm.Client, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(g.brokers...), kgo.RequestTimeoutOverhead(g.timeout),
-		kgo.WithLogger(kslog.New(g.kafkaLog())))
+	auth, err := g.auth.KafkaOpts()
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := kgo.NewClient(append(auth, kgo.SeedBrokers(g.brokers...), kgo.RequestTimeoutOverhead(g.timeout),
+		kgo.WithLogger(kslog.New(g.kafkaLog())))...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kafka client: %w", err)
 	}

@@ -101,7 +101,7 @@ func (r *Republisher) builder(ctx context.Context, plan *Plan) (*record.Builder,
 			}
 		}
 	}
-	return record.NewBuilder(record.Options{TopicPrefix: r.cfg.TopicPrefix, Source: r.cfg.Source}, regs...), nil
+	return record.NewBuilder(record.Options{TopicPrefix: r.cfg.TopicPrefix, Source: r.cfg.Source, Signer: r.cfg.Signer}, regs...), nil
 }
 
 func (r *Republisher) createTopics(ctx context.Context, plan *Plan) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/recall-events/recall/eventstore"
 	"github.com/recall-events/recall/relay/publish"
 	"github.com/recall-events/recall/relay/record"
+	"github.com/recall-events/recall/schemas"
 )
 
 // Config says where everything is and how the relay names and stamps its records.
@@ -32,6 +33,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Registerer, when set, gets the Kafka client's metrics (kprom, client=replayer).
 	Registerer prometheus.Registerer
+	// KafkaOpts and RegistryOpts secure the connections (kafkaauth).
+	KafkaOpts    []kgo.Opt
+	RegistryOpts []sr.ClientOpt
+	// Signer signs the records as the relay does; nil: unsigned (verifying consumers
+	// dead-letter them).
+	Signer *schemas.Keyring
 }
 
 func (c *Config) withDefaults() {
@@ -90,7 +97,7 @@ func New(ctx context.Context, cfg Config) (*Republisher, error) {
 		return nil, err
 	}
 	// As the relay's producer: idempotent (franz-go's default), acks=all, its partitioner.
-	cl, err := kgo.NewClient(
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordPartitioner(publish.Partitioner()),
@@ -100,12 +107,12 @@ func New(ctx context.Context, cfg Config) (*Republisher, error) {
 		kgo.ClientID("recall-replayer"),
 		kgo.WithLogger(kslog.New(cfg.Logger)),
 		kgo.WithHooks(publish.KafkaHooks(cfg.Registerer, "replayer")...),
-	)
+	}, cfg.KafkaOpts...)...)
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("republish: kafka client: %w", err)
 	}
-	srCl, err := sr.NewClient(sr.URLs(cfg.RegistryURL))
+	srCl, err := sr.NewClient(append([]sr.ClientOpt{sr.URLs(cfg.RegistryURL)}, cfg.RegistryOpts...)...)
 	if err != nil {
 		pool.Close()
 		cl.Close()
