@@ -26,6 +26,9 @@ const (
 	HeaderGlobalPosition = "recall_global_position"
 	HeaderCommitLSN      = "recall_commit_lsn"
 	HeaderTraceparent    = "traceparent"
+	// The signature's headers, when Options.Signer is set (schemas.Keyring).
+	HeaderSignatureKey = "recall_signature_key" // = schemas.HeaderSignatureKey (TestBuild checks)
+	HeaderSignature    = "recall_signature"     // = schemas.HeaderSignature
 )
 
 // Defaults of Options.

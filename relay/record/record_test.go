@@ -88,6 +88,9 @@ func TestBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if record.HeaderSignatureKey != schemas.HeaderSignatureKey || record.HeaderSignature != schemas.HeaderSignature {
+		t.Fatal("relay/record's signature header names differ from schemas'")
+	}
 	if string(record.Header(signed, schemas.HeaderSignatureKey)) != "k1" || len(record.Header(signed, schemas.HeaderSignature)) != 64 {
 		t.Fatalf("signature headers: %v", signed.Headers)
 	}
