@@ -198,6 +198,18 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.Uint8Var(&c.Argon2.Threads, "argon2-threads", c.Argon2.Threads, "argon2id lanes")
 	fs.Int32Var(&c.MaxConns, "db-max-conns", c.MaxConns, "pool size (0: pgxpool's max(4, NumCPU))")
 	fs.Var(envflag.NewLevel(&c.LogLevel), "log-level", "debug, info, warn, error")
+	fs.Float64Var(&c.Login.ClientPerMinute, "login-client-per-minute", c.Login.ClientPerMinute, "password checks a minute per client address (0 disables)")
+	fs.IntVar(&c.Login.ClientBurst, "login-client-burst", c.Login.ClientBurst, "burst of password checks per client address")
+	fs.Float64Var(&c.Login.UsernamePerMinute, "login-username-per-minute", c.Login.UsernamePerMinute, "password checks a minute per username (0 disables)")
+	fs.IntVar(&c.Login.UsernameBurst, "login-username-burst", c.Login.UsernameBurst, "burst of password checks per username")
+	fs.IntVar(&c.Login.LockoutThreshold, "lockout-threshold", c.Login.LockoutThreshold, "consecutive failures that lock a username (negative disables)")
+	fs.DurationVar(&c.Login.LockoutBase, "lockout-base", c.Login.LockoutBase, "first lockout, doubling with each further failure")
+	fs.DurationVar(&c.Login.LockoutMax, "lockout-max", c.Login.LockoutMax, "longest lockout")
+	fs.IntVar(&c.Login.HashQueue, "hash-queue", c.Login.HashQueue, "password hashes that may wait for a hashing slot (0: 8 per slot)")
+	fs.Var(envflag.NewList(&c.TrustedProxies), "trusted-proxies", "peers (addresses or CIDRs) whose X-Forwarded-For names the client, comma-separated")
+	fs.Var(envflag.NewList(&c.CORSOrigins), "cors-origins", "browser origins allowed to call the API (exact scheme://host[:port]), comma-separated; none: CORS off")
+	fs.IntVar(&c.MaxReadWaits, "max-read-waits", c.MaxReadWaits, "read-your-writes waits held at once in total, beyond: 503 (0: 4096)")
+	fs.IntVar(&c.MaxReadWaitsPerCaller, "max-read-waits-per-caller", c.MaxReadWaitsPerCaller, "read-your-writes waits held at once per token subject, beyond: 429 (0: 256)")
 	for flag, env := range map[string]string{ // written out so that grep finds every name
 		"listen": "RECALL_LISTEN_ADDR", "database-url": "DATABASE_URL", "read-database-url": "RECALL_READ_DATABASE_URL",
 		"db-role": "RECALL_DB_ROLE", "embedded": "RECALL_EMBEDDED", "jwt-secret": "RECALL_JWT_SECRET",
@@ -210,6 +222,11 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 		"shutdown-delay": "RECALL_SHUTDOWN_DELAY", "shutdown-timeout": "RECALL_SHUTDOWN_TIMEOUT",
 		"argon2-memory-kib": "RECALL_ARGON2_MEMORY_KIB", "argon2-time": "RECALL_ARGON2_TIME",
 		"argon2-threads": "RECALL_ARGON2_THREADS", "db-max-conns": "RECALL_DB_MAX_CONNS", "log-level": "RECALL_LOG_LEVEL",
+		"login-client-per-minute": "RECALL_LOGIN_CLIENT_PER_MINUTE", "login-client-burst": "RECALL_LOGIN_CLIENT_BURST",
+		"login-username-per-minute": "RECALL_LOGIN_USERNAME_PER_MINUTE", "login-username-burst": "RECALL_LOGIN_USERNAME_BURST",
+		"lockout-threshold": "RECALL_LOCKOUT_THRESHOLD", "lockout-base": "RECALL_LOCKOUT_BASE", "lockout-max": "RECALL_LOCKOUT_MAX",
+		"hash-queue": "RECALL_HASH_QUEUE", "trusted-proxies": "RECALL_TRUSTED_PROXIES", "cors-origins": "RECALL_CORS_ORIGINS",
+		"max-read-waits": "RECALL_MAX_READ_WAITS", "max-read-waits-per-caller": "RECALL_MAX_READ_WAITS_PER_CALLER",
 	} {
 		envflag.Bind(fs, flag, env)
 	}

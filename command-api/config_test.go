@@ -145,3 +145,20 @@ func TestConfigDBRole(t *testing.T) {
 		}
 	}
 }
+
+// Issue 12, Low: the limits and lists of Config have flags and variables too.
+func TestSecurityLimitsFromEnvironment(t *testing.T) {
+	cfg, err := parse(t, []string{"--max-read-waits", "100"}, map[string]string{
+		"RECALL_LOGIN_USERNAME_PER_MINUTE": "3", "RECALL_LOCKOUT_MAX": "1h", "RECALL_HASH_QUEUE": "4",
+		"RECALL_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1", "RECALL_CORS_ORIGINS": "https://console.example.com",
+		"RECALL_MAX_READ_WAITS_PER_CALLER": "16",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Login.UsernamePerMinute != 3 || cfg.Login.LockoutMax != time.Hour || cfg.Login.HashQueue != 4 ||
+		len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1] != "192.0.2.1" || len(cfg.CORSOrigins) != 1 ||
+		cfg.MaxReadWaits != 100 || cfg.MaxReadWaitsPerCaller != 16 || cfg.Login.ClientBurst != commandapi.DefaultLoginLimits.ClientBurst {
+		t.Fatalf("config %+v", cfg)
+	}
+}
