@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -166,6 +167,11 @@ func (m *Manager) Drop(ctx context.Context, name string, version int, wait time.
 	if st.State == versions.Live {
 		return st, fmt.Errorf("%w: %s v%d is live; promote another version first", ErrState, name, version)
 	}
+	for _, t := range st.Tables {
+		if err := droppable(name, version, t); err != nil {
+			return st, err
+		}
+	}
 	if err := versions.Retire(ctx, m.pool, name, version); err != nil {
 		return st, err
 	}
@@ -234,3 +240,20 @@ func describeState(v versions.Version) string {
 	}
 	return string(v.State)
 }
+
+// ErrNotProjectionTable: the projections table names a table that this version of the
+// projection did not create (a tampered row could name events: DROP bypasses its
+// immutability trigger). Nothing is dropped.
+var ErrNotProjectionTable = errors.New("rebuild: not a table of this projection version")
+
+// droppable accepts only the table a projection version creates: <name>_v<version>
+// (users_v2), a plain lower-case identifier.
+func droppable(name string, version int, table string) error {
+	want := fmt.Sprintf("%s_v%d", name, version)
+	if table != want || !projectionTable.MatchString(table) {
+		return fmt.Errorf("%w: %s v%d lists %q, want %q", ErrNotProjectionTable, name, version, table, want)
+	}
+	return nil
+}
+
+var projectionTable = regexp.MustCompile(`^[a-z][a-z0-9_]*_v[1-9][0-9]*$`)
