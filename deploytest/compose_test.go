@@ -16,6 +16,7 @@ import (
 var composeEnv = types.Mapping{
 	"RECALL_JWT_SECRET":     "generated-in-deploytest-Zq8Xv2Lm9Pk4Rt7Nw1By6Hc3Gf0Ua5",
 	"RECALL_ADMIN_PASSWORD": "deploytest-admin-pw",
+	"RECALL_RECORD_KEYS":    "k1=c2lnbmluZy1rZXktZm9yLWRlcGxveXRlc3Qtb25seS0wMTI",
 }
 
 // loadCompose loads docker-compose.yml the way `docker compose` does
@@ -33,7 +34,7 @@ func loadCompose(t *testing.T) *types.Project {
 // Issue 12, High 2: compose has no fallback JWT secret or admin password; it fails,
 // naming what to set.
 func TestComposeRequiresSecrets(t *testing.T) {
-	for _, name := range []string{"RECALL_JWT_SECRET", "RECALL_ADMIN_PASSWORD"} {
+	for _, name := range []string{"RECALL_JWT_SECRET", "RECALL_ADMIN_PASSWORD", "RECALL_RECORD_KEYS"} {
 		env := types.Mapping{}
 		for k, v := range composeEnv {
 			if k != name {

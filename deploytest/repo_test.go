@@ -18,6 +18,9 @@ var binaries = map[string]string{
 	"replayer":    "replayer",
 }
 
+// kafkaClients are the binaries that bind ops/kafkaauth's flags.
+var kafkaClients = map[string]bool{"relay": true, "projector": true, "replayer": true}
+
 // serviceModules are the modules whose source may register metrics or read env.
 var serviceModules = []string{"command-api", "relay", "projector", "replayer", "eventstore", "schemas"}
 
@@ -38,6 +41,16 @@ func binaryEnv(t *testing.T) map[string]map[string]bool {
 			if err != nil {
 				envErr = err
 				return
+			}
+			if kafkaClients[bin] { // their Kafka and registry security comes from ops/kafkaauth
+				auth, err := envNames(filepath.Join(root, "ops", "kafkaauth"))
+				if err != nil {
+					envErr = err
+					return
+				}
+				for n := range auth {
+					names[n] = true
+				}
 			}
 			envByBin[bin] = names
 		}
