@@ -40,10 +40,16 @@ func allToggles() map[string]any {
 			"serviceMonitor": map[string]any{"enabled": true, "labels": map[string]any{"release": "kube-prometheus-stack"}},
 			"prometheusRule": map[string]any{"enabled": true},
 		},
-		"replayer": map[string]any{"enabled": true, "args": []any{"offsets", "describe", "--group", "recall.projector.users.v1"}},
-		"jwt":      map[string]any{"existingSecret": "recall-jwt"},
-		"admin":    map[string]any{"existingSecret": "recall-admin"},
-		"database": map[string]any{"existingSecret": "recall-db", "existingSecretKey": "url"},
+		"replayer":      map[string]any{"enabled": true, "args": []any{"offsets", "describe", "--group", "recall.projector.users.v1"}},
+		"jwt":           map[string]any{"existingSecret": "recall-jwt"},
+		"admin":         map[string]any{"existingSecret": "recall-admin"},
+		"database":      map[string]any{"existingSecret": "recall-db", "existingSecretKey": "url"},
+		"recordSigning": map[string]any{"existingSecret": "recall-record-keys"},
+		"kafka": map[string]any{
+			"tls":                map[string]any{"enabled": true, "serverName": "kafka.internal"},
+			"sasl":               map[string]any{"mechanism": "SCRAM-SHA-512", "existingSecret": "recall-kafka-relay"},
+			"schemaRegistryAuth": map[string]any{"existingSecret": "recall-sr"},
+		},
 		"extraEnv": []any{map[string]any{"name": "RECALL_LOG_LEVEL", "value": "debug"}},
 	}
 }
@@ -193,7 +199,7 @@ func TestChartDefaults(t *testing.T) {
 	t.Logf("rendered with default values:\n  %s", strings.Join(kinds, "\n  "))
 
 	want := map[string]int{
-		"ServiceAccount": 1, "Secret": 3, "Deployment": 3, "Service": 3,
+		"ServiceAccount": 1, "Secret": 4, "Deployment": 3, "Service": 3,
 		"HorizontalPodAutoscaler": 1, "PodDisruptionBudget": 2, "Job": 1,
 	}
 	got := map[string]int{}
@@ -514,6 +520,51 @@ func TestChartEnvIsReadByTheBinaries(t *testing.T) {
 			}
 			if !env[bin][e.Name] {
 				t.Errorf("%s: env %s is not read by %s (it reads %v)", c.Name, e.Name, bin, sortedKeys(env[bin]))
+			}
+		}
+	}
+}
+
+// Issue 12, Medium 3: the relay signs and the projector verifies with the keyring from a
+// Secret; Kafka TLS, SASL and registry basic auth come from values and Secrets.
+func TestChartKafkaSecurity(t *testing.T) {
+	env := func(objs []object, comp string) map[string]string {
+		out := map[string]string{}
+		for c, d := range deployments(t, objs) {
+			if c != comp {
+				continue
+			}
+			for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+				switch {
+				case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
+					out[e.Name] = "secret:" + e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key
+				default:
+					out[e.Name] = e.Value
+				}
+			}
+		}
+		return out
+	}
+	objs := mustRender(t, nil)
+	relay, projector := env(objs, "relay"), env(objs, "projector")
+	if relay["RECALL_RECORD_KEY_ID"] != "k1" || relay["RECALL_RECORD_KEYS"] != "secret:prod-recall-record-keys/record-keys" ||
+		projector["RECALL_RECORD_KEYS"] != relay["RECALL_RECORD_KEYS"] {
+		t.Errorf("record keys: relay %v, projector %v", relay, projector)
+	}
+	if _, ok := relay["RECALL_KAFKA_SASL_MECHANISM"]; ok {
+		t.Error("SASL configured by default")
+	}
+	objs = mustRender(t, allToggles())
+	for _, comp := range []string{"relay", "projector"} {
+		e := env(objs, comp)
+		for k, v := range map[string]string{
+			"RECALL_RECORD_KEYS": "secret:recall-record-keys/record-keys", "RECALL_KAFKA_TLS": "true",
+			"RECALL_KAFKA_TLS_SERVER_NAME": "kafka.internal", "RECALL_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+			"RECALL_KAFKA_SASL_USERNAME": "secret:recall-kafka-relay/username", "RECALL_KAFKA_SASL_PASSWORD": "secret:recall-kafka-relay/password",
+			"RECALL_SCHEMA_REGISTRY_USERNAME": "secret:recall-sr/username", "RECALL_SCHEMA_REGISTRY_PASSWORD": "secret:recall-sr/password",
+		} {
+			if e[k] != v {
+				t.Errorf("%s: %s = %q, want %q", comp, k, e[k], v)
 			}
 		}
 	}

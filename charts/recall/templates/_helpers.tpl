@@ -103,6 +103,10 @@ The event topic the projector consumes.
 {{- printf "%s.user.events" .Values.kafka.topicPrefix }}
 {{- end }}
 
+{{- define "recall.recordKeysSecretName" -}}
+{{- default (printf "%s-record-keys" (include "recall.fullname" .)) .Values.recordSigning.existingSecret }}
+{{- end }}
+
 {{- define "recall.jwtSecretName" -}}
 {{- default (printf "%s-jwt" (include "recall.fullname" .)) .Values.jwt.existingSecret }}
 {{- end }}
@@ -152,6 +156,49 @@ Kafka and schema registry settings shared by relay and projector.
   value: {{ .Values.kafka.brokers | quote }}
 - name: RECALL_SCHEMA_REGISTRY_URL
   value: {{ .Values.kafka.schemaRegistryUrl | quote }}
+- name: RECALL_RECORD_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "recall.recordKeysSecretName" . }}
+      key: {{ .Values.recordSigning.existingSecretKey }}
+{{- if .Values.kafka.tls.enabled }}
+- name: RECALL_KAFKA_TLS
+  value: "true"
+{{- with .Values.kafka.tls.serverName }}
+- name: RECALL_KAFKA_TLS_SERVER_NAME
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- with .Values.kafka.sasl }}
+{{- if .mechanism }}
+- name: RECALL_KAFKA_SASL_MECHANISM
+  value: {{ .mechanism | quote }}
+- name: RECALL_KAFKA_SASL_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "kafka.sasl.existingSecret is required with kafka.sasl.mechanism" .existingSecret }}
+      key: {{ .usernameKey }}
+- name: RECALL_KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .passwordKey }}
+{{- end }}
+{{- end }}
+{{- with .Values.kafka.schemaRegistryAuth }}
+{{- if .existingSecret }}
+- name: RECALL_SCHEMA_REGISTRY_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .usernameKey }}
+- name: RECALL_SCHEMA_REGISTRY_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .passwordKey }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
