@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,16 @@ type Config struct {
 	// SessionTimeout is how long the group waits for a silent member (a
 	// killed process) before moving its partitions.
 	SessionTimeout time.Duration // RECALL_PROJECTOR_SESSION_TIMEOUT
+	// InstanceID makes this process a static member of its consumer groups
+	// (KIP-345): restarted after a crash with the same id, it takes its partitions
+	// back at once instead of waiting SessionTimeout for the dead member. One id
+	// per live process (the chart uses the pod name; the default is the host
+	// name); empty: dynamic membership.
+	InstanceID string // RECALL_PROJECTOR_INSTANCE_ID
+	// StallAfter is how long a partition may lag with no committed progress
+	// before /progressz fails and recall_projector_partition_stalled_seconds
+	// crosses the alert's threshold.
+	StallAfter time.Duration // RECALL_PROJECTOR_STALL_AFTER
 
 	WelcomeEmail bool   // RECALL_WELCOME_EMAIL: run the welcome-email projection
 	SMTPHost     string // RECALL_SMTP_HOST; empty: log mails instead of sending
@@ -79,12 +90,31 @@ func DefaultConfig() Config {
 		BackoffMax:        30 * time.Second,
 		ShutdownGrace:     30 * time.Second,
 		SessionTimeout:    45 * time.Second,
+		InstanceID:        "projector-" + HostnamePlaceholder,
+		StallAfter:        time.Minute,
 		WelcomeEmail:      true,
 		SMTPPort:          587,
 		SMTPTLS:           string(welcome.TLSStartTLS),
 		SMTPFrom:          "Recall <noreply@recall.invalid>",
 		LogLevel:          slog.LevelInfo,
 	}
+}
+
+// HostnamePlaceholder in InstanceID is replaced by the host name at Run: the
+// default id is stable across restarts of a process on one machine, of a
+// container in its pod, and of a StatefulSet's pod.
+const HostnamePlaceholder = "{hostname}"
+
+// instanceID is InstanceID with the placeholder expanded.
+func (c Config) instanceID() string {
+	if !strings.Contains(c.InstanceID, HostnamePlaceholder) {
+		return c.InstanceID
+	}
+	h, err := os.Hostname()
+	if err != nil {
+		h = "unknown"
+	}
+	return strings.ReplaceAll(c.InstanceID, HostnamePlaceholder, h)
 }
 
 // Validate reports every problem at once.
@@ -114,7 +144,7 @@ func (c Config) Validate() error {
 	if c.UsersVersion < 1 {
 		bad("users version must be ≥ 1, got %d", c.UsersVersion)
 	}
-	if c.ReconcileInterval <= 0 || c.BackoffBase <= 0 || c.BackoffMax < c.BackoffBase || c.ShutdownGrace <= 0 || c.SessionTimeout <= 0 {
+	if c.ReconcileInterval <= 0 || c.BackoffBase <= 0 || c.BackoffMax < c.BackoffBase || c.ShutdownGrace <= 0 || c.SessionTimeout <= 0 || c.StallAfter <= 0 {
 		bad("durations must be positive and backoff max ≥ base")
 	}
 	if c.MaxAttempts < 1 {
@@ -169,6 +199,8 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.BackoffMax, "backoff-max", c.BackoffMax, "longest retry delay")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "time to finish a batch on shutdown")
 	fs.DurationVar(&c.SessionTimeout, "session-timeout", c.SessionTimeout, "consumer group session timeout")
+	fs.StringVar(&c.InstanceID, "instance-id", c.InstanceID, "static group member id, unique per live process; {hostname} is replaced by the host name; empty: dynamic membership")
+	fs.DurationVar(&c.StallAfter, "stall-after", c.StallAfter, "lag without committed progress for this long fails /progressz")
 	fs.BoolVar(&c.WelcomeEmail, "welcome-email", c.WelcomeEmail, "run the welcome-email projection")
 	fs.StringVar(&c.SMTPHost, "smtp-host", c.SMTPHost, "SMTP server; empty: mails are logged instead")
 	fs.IntVar(&c.SMTPPort, "smtp-port", c.SMTPPort, "SMTP port")
@@ -185,6 +217,7 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 		"max-attempts": "RECALL_PROJECTOR_MAX_ATTEMPTS", "backoff-base": "RECALL_PROJECTOR_BACKOFF_BASE",
 		"backoff-max": "RECALL_PROJECTOR_BACKOFF_MAX", "shutdown-grace": "RECALL_PROJECTOR_SHUTDOWN_GRACE",
 		"session-timeout": "RECALL_PROJECTOR_SESSION_TIMEOUT", "welcome-email": "RECALL_WELCOME_EMAIL",
+		"instance-id": "RECALL_PROJECTOR_INSTANCE_ID", "stall-after": "RECALL_PROJECTOR_STALL_AFTER",
 		"smtp-host": "RECALL_SMTP_HOST", "smtp-port": "RECALL_SMTP_PORT", "smtp-from": "RECALL_SMTP_FROM",
 		"smtp-username": "RECALL_SMTP_USERNAME", "smtp-tls": "RECALL_SMTP_TLS", "log-level": "RECALL_LOG_LEVEL",
 	} {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/recall-events/recall/devstack/pgtest"
@@ -81,7 +82,8 @@ func startProc(t *testing.T, url string, st *stacktest.Stack) *proc {
 		"RECALL_SCHEMA_REGISTRY_URL="+st.Registry.URL(),
 		"RECALL_LISTEN_ADDR="+p.addr,
 		"RECALL_WELCOME_EMAIL=false",
-		"RECALL_PROJECTOR_SESSION_TIMEOUT=6s", // the killed member's partitions move sooner
+		// The production session timeout (45 s): the restart must not wait for it.
+		"RECALL_PROJECTOR_INSTANCE_ID=projector-test-0",
 	)
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
@@ -204,12 +206,17 @@ func TestKilledProjectorEqualsRebuild(t *testing.T) {
 	_ = p.wait()
 	killedAt := count(t, pool, `SELECT coalesce(sum(revision), 0) FROM users_v1`)
 
+	// Static membership: the restart with the same instance id takes the killed
+	// member's partitions back at once, well within the 45 s session timeout a dynamic
+	// member would wait for.
+	restarted := time.Now()
 	p2 := startProc(t, url, st)
 	stream(t, st, prod, byUser, length-2, length)
-	eventually(t, 60*time.Second, "restarted projector caught up", func() bool {
+	eventually(t, 25*time.Second, "restarted projector caught up (well before the 45 s session timeout)", func() bool {
 		return count(t, pool, fmt.Sprintf(`SELECT count(*) FROM users_v1 WHERE revision = %d`, length)) == nUsers
 	})
-	t.Logf("killed with revisions summing to %d of %d", killedAt, nUsers*length*(length+1)/2)
+	t.Logf("killed with revisions summing to %d of %d; caught up %v after the restart", killedAt, nUsers*length*(length+1)/2,
+		time.Since(restarted).Round(time.Millisecond))
 
 	// SIGTERM: finish, commit, leave the group, exit 0.
 	_ = p2.cmd.Process.Signal(syscall.SIGTERM)
@@ -223,6 +230,15 @@ func TestKilledProjectorEqualsRebuild(t *testing.T) {
 	}
 	if !strings.Contains(p2.stderr.String(), "leaving the group") {
 		t.Errorf("no graceful stop in the log:\n%s", p2.stderr)
+	}
+	// A static member does not leave on Close by itself; the projector leaves on SIGTERM
+	// so its partitions do not wait out the session timeout.
+	dg, err := kadm.NewClient(prod).DescribeGroups(ctx, "recall.projector.users.v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(dg["recall.projector.users.v1"].Members); n != 0 {
+		t.Errorf("after SIGTERM the group still has %d members", n)
 	}
 
 	want := rebuild(t, st, nUsers, length)

@@ -85,7 +85,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	log.Info("projector starting", "topic", cfg.Topic)
 	serveOps := func(ctx context.Context) error {
-		return ops.Serve(ctx, ln, p.probes(reg).Handler(), ops.ServeOptions{Logger: log, ShutdownTimeout: cfg.ShutdownGrace})
+		return ops.Serve(ctx, ln, p.opsHandler(reg), ops.ServeOptions{Logger: log, ShutdownTimeout: cfg.ShutdownGrace})
 	}
 	err = ops.Run(ctx, serveOps, p.run)
 	log.Info("projector stopped")
@@ -224,8 +224,9 @@ func (p *process) start(ctx context.Context, name, group, dlq string, h projecti
 		Name: name, Group: group, Topic: p.cfg.Topic, DLQTopic: dlq, Brokers: p.cfg.Brokers,
 		Decoder: p.decoder, Verifier: p.verifier, Handler: h, Pool: p.pool, Metrics: p.metrics, Logger: p.log,
 		MaxAttempts: p.cfg.MaxAttempts, ShutdownGrace: p.cfg.ShutdownGrace,
-		Backoff:   projection.Backoff{Base: p.cfg.BackoffBase, Max: p.cfg.BackoffMax},
-		KafkaOpts: append([]kgo.Opt{kgo.SessionTimeout(p.cfg.SessionTimeout)}, p.kafkaOpts...),
+		Backoff:    projection.Backoff{Base: p.cfg.BackoffBase, Max: p.cfg.BackoffMax},
+		KafkaOpts:  append([]kgo.Opt{kgo.SessionTimeout(p.cfg.SessionTimeout)}, p.kafkaOpts...),
+		InstanceID: p.cfg.instanceID(), StallAfter: p.cfg.StallAfter,
 	})
 	if err != nil {
 		return nil, err
@@ -244,13 +245,7 @@ func (p *process) start(ctx context.Context, name, group, dlq string, h projecti
 // stopAll stops every runner concurrently (each finishes its batch) and waits.
 func (p *process) stopAll() {
 	p.mu.Lock()
-	all := make([]*running, 0, len(p.users)+1)
-	for _, r := range p.users {
-		all = append(all, r)
-	}
-	if p.welcome != nil {
-		all = append(all, p.welcome)
-	}
+	all := p.runners()
 	p.mu.Unlock()
 	for _, r := range all {
 		r.cancel()
@@ -272,6 +267,32 @@ func (p *process) names() []string {
 		out = append(out, welcome.Name)
 	}
 	return out
+}
+
+// stalled names the runners with a partition lagging without committed
+// progress for StallAfter.
+func (p *process) stalled() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, r := range p.runners() {
+		if s := r.runner.Stalled(); len(s) > 0 {
+			out = append(out, fmt.Sprintf("%s: partitions %v", r.runner.Name(), s))
+		}
+	}
+	return out
+}
+
+// runners lists every started runner; p.mu must be held.
+func (p *process) runners() []*running {
+	all := make([]*running, 0, len(p.users)+1)
+	for _, r := range p.users {
+		all = append(all, r)
+	}
+	if p.welcome != nil {
+		all = append(all, p.welcome)
+	}
+	return all
 }
 
 // ready reports whether every runner has joined its group.

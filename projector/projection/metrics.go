@@ -18,7 +18,9 @@ type Metrics struct {
 	BatchSize    *prometheus.HistogramVec // messages per handled partition batch
 	ApplyLatency *prometheus.HistogramVec // seconds per Handle call
 	EndToEnd     *prometheus.HistogramVec // seconds from the event's recorded_at to applied
-	Lag          *prometheus.GaugeVec     // high watermark minus next offset, per partition
+	Lag          *prometheus.GaugeVec     // end offset minus the group's committed offset, per partition
+	Stalled      *prometheus.GaugeVec     // seconds a lagging partition has gone without committed progress
+	Assigned     *prometheus.GaugeVec     // 1 per partition this process holds; absent otherwise
 	Retries      *prometheus.CounterVec   // retries scheduled, by class
 	DeadLetters  *prometheus.CounterVec   // records sent to the DLQ
 	Gaps         *prometheus.CounterVec   // gaps met (each retry counts)
@@ -95,7 +97,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		EndToEnd: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "recall_projector_end_to_end_seconds",
 			Help: "From the event's recorded_at to its application.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}, p),
 		Lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "recall_projector_consumer_lag",
-			Help: "Records between the next offset to process and the partition's high watermark."}, pp),
+			Help: "Records between the group's committed offset and the partition's end offset, as an outside observer sees it (every partition of the topic, whoever holds it)."}, pp),
+		Stalled: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "recall_projector_partition_stalled_seconds",
+			Help: "Seconds a partition has lagged without its group's committed offset moving; 0 when it has no lag."}, pp),
+		Assigned: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "recall_projector_partition_assigned",
+			Help: "1 for each partition this process holds in the projection's group."}, pp),
 		Retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recall_projector_retries_total",
 			Help: "Partition retries scheduled, by failure class."}, []string{"projection", "class"}),
 		DeadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recall_projector_dead_letters_total",
@@ -109,18 +115,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		IntegrityAlarms: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recall_projector_integrity_alarms_total",
 			Help: "Records whose revision was already applied with another event id; the partition pauses."}, p),
 	}
-	reg.MustRegister(m.Applied, m.Skipped, m.BatchSize, m.ApplyLatency, m.EndToEnd, m.Lag,
+	reg.MustRegister(m.Applied, m.Skipped, m.BatchSize, m.ApplyLatency, m.EndToEnd, m.Lag, m.Stalled, m.Assigned,
 		m.Retries, m.DeadLetters, m.Gaps, m.Paused, m.BadSignatures, m.IntegrityAlarms)
 	return m
 }
 
 // Forget deletes every series of projection, for a version that stopped for good
-// (retired): its last consumer lag and paused flags would otherwise stay exported,
-// frozen, and keep alerting on a group nobody consumes.
+// (retired) or a projection this instance stopped: its last consumer lag, stall and
+// paused flags would otherwise stay exported, frozen, and keep alerting on a group
+// nobody consumes.
 func (m *Metrics) Forget(projection string) {
 	only := prometheus.Labels{"projection": projection}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
-		m.Applied, m.Skipped, m.BatchSize, m.ApplyLatency, m.EndToEnd, m.Lag, m.Retries, m.DeadLetters, m.Gaps, m.Paused,
+		m.Applied, m.Skipped, m.BatchSize, m.ApplyLatency, m.EndToEnd, m.Lag, m.Stalled, m.Assigned,
+		m.Retries, m.DeadLetters, m.Gaps, m.Paused, m.BadSignatures, m.IntegrityAlarms,
 	} {
 		v.DeletePartialMatch(only)
 	}

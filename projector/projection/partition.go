@@ -17,7 +17,7 @@ var errHandlerStopped = errors.New("projection: handler stopped early without an
 // to the Handler, and deal with the record that stopped it (dead-letter it and
 // go on, or stop for a retry).
 func (r *Runner) processPartition(ctx context.Context, cl *kgo.Client, p kgo.FetchTopicPartition) result {
-	res := result{partition: p.Partition, hwm: p.HighWatermark}
+	res := result{partition: p.Partition}
 	recs := p.Records
 	for len(recs) > 0 {
 		msgs, failAt, failErr := r.decode(ctx, recs)

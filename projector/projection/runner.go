@@ -39,6 +39,19 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// KafkaOpts are appended to the client options (tests shorten timeouts).
 	KafkaOpts []kgo.Opt
+
+	// InstanceID, when set, makes this member static (KIP-345): a restarted process
+	// with the same id takes its partitions back at once, without waiting for the
+	// killed member's session to expire and without a rebalance. It must be unique
+	// per live process of the group (a second process with the same id fences the
+	// first). Empty: a dynamic member. See the package doc.
+	InstanceID string
+	// WatchInterval is how often the group's committed offsets are compared
+	// with the end offsets (the lag and stall metrics); default 5s.
+	WatchInterval time.Duration
+	// StallAfter is how long a partition may lag without committed progress
+	// before Stalled reports it; default 60s.
+	StallAfter time.Duration
 }
 
 // Validate reports every missing or invalid setting at once.
@@ -70,6 +83,8 @@ type Runner struct {
 
 	mu    sync.Mutex
 	parts map[int32]*partState
+
+	watch watcher
 }
 
 // partState is a partition's retry bookkeeping.
@@ -91,13 +106,19 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 30 * time.Second
 	}
+	if cfg.WatchInterval <= 0 {
+		cfg.WatchInterval = 5 * time.Second
+	}
+	if cfg.StallAfter <= 0 {
+		cfg.StallAfter = time.Minute
+	}
 	cfg.Backoff = cfg.Backoff.withDefaults()
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("projection", cfg.Name, "group", cfg.Group)
-	return &Runner{cfg: cfg, log: log, parts: map[int32]*partState{}}, nil
+	return &Runner{cfg: cfg, log: log, parts: map[int32]*partState{}, watch: watcher{progress: map[int32]progress{}}}, nil
 }
 
 // Ready reports whether the Runner has joined its group.
@@ -126,6 +147,7 @@ func (r *Runner) clientOpts() []kgo.Opt {
 		// partition may move while a poll is being applied.
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsAssigned(r.assigned),
 		kgo.OnPartitionsRevoked(r.forget),
 		kgo.OnPartitionsLost(r.forget),
 		// franz-go's 50 MiB default fetch, decompressed and buffered per client (one per
@@ -135,6 +157,9 @@ func (r *Runner) clientOpts() []kgo.Opt {
 		kgo.FetchMaxPartitionBytes(fetchMaxPartitionBytes),
 		kgo.WithLogger(kslog.New(r.log)),
 		kgo.WithHooks(r.cfg.Metrics.client(r.cfg.Group)...),
+	}
+	if r.cfg.InstanceID != "" {
+		opts = append(opts, kgo.InstanceID(r.cfg.InstanceID))
 	}
 	return append(opts, r.cfg.KafkaOpts...)
 }
@@ -147,10 +172,17 @@ func (r *Runner) Run(ctx context.Context) error {
 		return fmt.Errorf("projection %s: kafka client: %w", r.cfg.Name, err)
 	}
 	r.cl.Store(cl)
+	defer r.cfg.Metrics.Forget(r.cfg.Name)
 	defer func() {
 		r.stopTimers()
-		cl.CloseAllowingRebalance() // leaves the group
+		if ctx.Err() != nil {
+			r.leave(cl) // a static member does not leave on Close by itself
+		}
+		cl.CloseAllowingRebalance() // leaves the group (a dynamic member)
 	}()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go r.watchGroup(watchCtx, cl)
 	// Work outlives ctx by ShutdownGrace, so SIGTERM finishes the batch and
 	// its commit instead of aborting the transaction halfway.
 	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -183,7 +215,6 @@ func (r *Runner) Run(ctx context.Context) error {
 // result is what processing one partition batch decided.
 type result struct {
 	partition int32
-	hwm       int64
 	done      *kgo.Record // last record applied, skipped or dead-lettered: commit it
 	retry     *kgo.Record // first record not handled: rewind here and back off
 	class     Class
@@ -223,18 +254,9 @@ func (r *Runner) processPoll(ctx context.Context, cl *kgo.Client, fetches kgo.Fe
 	}
 }
 
-// account updates lag and schedules a retry or clears the partition's state.
+// account schedules a retry or clears the partition's retry state. Lag is
+// not taken from here: see watchGroup.
 func (r *Runner) account(cl *kgo.Client, res result) {
-	next := int64(-1)
-	switch {
-	case res.retry != nil:
-		next = res.retry.Offset
-	case res.done != nil:
-		next = res.done.Offset + 1
-	}
-	if next >= 0 {
-		r.cfg.Metrics.Lag.WithLabelValues(r.cfg.Name, r.cfg.Topic, partLabel(res.partition)).Set(float64(max(res.hwm-next, 0)))
-	}
 	if res.retry == nil {
 		r.mu.Lock()
 		if st := r.parts[res.partition]; st != nil {
@@ -303,6 +325,7 @@ func (r *Runner) forget(_ context.Context, cl *kgo.Client, lost map[string][]int
 		}
 		delete(r.parts, p)
 		r.cfg.Metrics.Paused.WithLabelValues(r.cfg.Name, r.cfg.Topic, partLabel(p)).Set(0)
+		r.cfg.Metrics.Assigned.DeleteLabelValues(r.cfg.Name, r.cfg.Topic, partLabel(p))
 	}
 	r.mu.Unlock()
 	if len(lost[r.cfg.Topic]) > 0 {
