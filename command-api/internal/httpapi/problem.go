@@ -94,8 +94,11 @@ func writeProblem(c *gin.Context, p *Problem) {
 // errors are 500 with no detail: their text may say more than a client should see.
 func fail(c *gin.Context, err error) {
 	p := problemFor(err)
+	if p.Status == http.StatusInternalServerError && databaseDown(err) {
+		p = unavailableProblem(c.Request.Method, err)
+	}
 	writeProblem(c, p)
-	if p.Status == http.StatusInternalServerError {
+	if p.Status >= http.StatusInternalServerError {
 		_ = c.Error(err) // logged by the access log, never sent
 	}
 }
