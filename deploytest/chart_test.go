@@ -569,3 +569,20 @@ func TestChartKafkaSecurity(t *testing.T) {
 		}
 	}
 }
+
+// Each projector pod is a static member of its groups under its own name (issue 17): a
+// crashed container comes back with the same id and takes its partitions back at once,
+// instead of the group waiting out the dead member's 45 s session.
+func TestChartProjectorInstanceIDIsThePodName(t *testing.T) {
+	d := deployments(t, mustRender(t, nil))["projector"]
+	for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+		if e.Name != "RECALL_PROJECTOR_INSTANCE_ID" {
+			continue
+		}
+		if e.ValueFrom == nil || e.ValueFrom.FieldRef == nil || e.ValueFrom.FieldRef.FieldPath != "metadata.name" {
+			t.Fatalf("RECALL_PROJECTOR_INSTANCE_ID = %+v, want the pod name (fieldRef metadata.name)", e)
+		}
+		return
+	}
+	t.Fatal("the projector has no RECALL_PROJECTOR_INSTANCE_ID")
+}
