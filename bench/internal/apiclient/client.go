@@ -19,6 +19,9 @@ type Client struct {
 	base  string
 	http  *http.Client
 	token string
+	// IdempotencyKeys sends each write's request id as its Idempotency-Key too, so a
+	// retry with the same id is applied at most once.
+	IdempotencyKeys bool
 }
 
 // New returns a client of base (http://host:port) using at most conns connections, all
@@ -137,6 +140,9 @@ func (c *Client) do(ctx context.Context, method, path, requestID string, body, o
 	}
 	if requestID != "" {
 		req.Header.Set("X-Request-ID", requestID)
+		if c.IdempotencyKeys && method != http.MethodGet {
+			req.Header.Set("Idempotency-Key", requestID)
+		}
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

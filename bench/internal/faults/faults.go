@@ -17,6 +17,9 @@ import (
 // Counts (see Failures).
 func Run(ctx context.Context, r *rig.Rig, p Profile, logf func(string, ...any)) (Counts, error) {
 	var c Counts
+	if err := r.KafkaAsProcess(ctx); err != nil { // so the broker can be SIGKILLed
+		return c, err
+	}
 	if err := r.StartRelay(ctx); err != nil {
 		return c, err
 	}
@@ -24,6 +27,7 @@ func Run(ctx context.Context, r *rig.Rig, p Profile, logf func(string, ...any)) 
 		return c, err
 	}
 	api := apiclient.New(r.APIURL, 2*p.Workers)
+	api.IdempotencyKeys = true // retries under the same key apply once
 	if err := api.Login(ctx, r.AdminUser, r.AdminPassword); err != nil {
 		return c, err
 	}
@@ -39,11 +43,16 @@ func Run(ctx context.Context, r *rig.Rig, p Profile, logf func(string, ...any)) 
 	}
 	time.Sleep(time.Until(start.Add(p.Load)))
 	acks := l.stop()
-	c.Sent, c.LoadFailed = l.sent.Load(), l.failed.Load()
+	c.Sent, c.LoadFailed, c.Retried, c.Internal = l.sent.Load(), l.failed.Load(), l.retries.Load(), l.status5.Load()
 	logf("load stopped: %d commands, %d acknowledged, %d failed during outages", c.Sent, len(acks), c.LoadFailed)
 	if err := stillRunning(r); err != nil {
 		return c, err
 	}
+	stopped := time.Now()
+	if err := catchUp(ctx, r, stopped, p, &c); err != nil {
+		logf("read model not caught up: %v", err)
+	}
+	logf("read model caught up %v after the load stopped (bound %v)", c.CatchUp.Round(time.Millisecond), p.CatchUp)
 	return c, check(ctx, r, acks, &c, logf)
 }
 
@@ -79,6 +88,21 @@ func check(ctx context.Context, r *rig.Rig, acks []ack, c *Counts, logf func(str
 		return err
 	}
 	return rebuild(ctx, r, int64(len(store)), c, logf)
+}
+
+// catchUp waits until the read model reflects every committed event and records how
+// long that took after the load stopped; CatchUpLate is set past the profile's bound.
+func catchUp(ctx context.Context, r *rig.Rig, stopped time.Time, p Profile, c *Counts) error {
+	var events int64
+	if err := r.Pool.QueryRow(ctx, `SELECT count(*) FROM events WHERE aggregate_type = 'user'`).Scan(&events); err != nil {
+		return err
+	}
+	err := waitApplied(ctx, r, "users_v1", events)
+	c.CatchUp = time.Since(stopped)
+	if err != nil || c.CatchUp > p.CatchUp {
+		c.CatchUpLate = 1
+	}
+	return err
 }
 
 // rebuild runs users v2 (a new consumer group) from offset zero in a fresh projector

@@ -23,9 +23,9 @@ func TestFaultsLong(t *testing.T) {
 func runProfile(t *testing.T, p Profile) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.Load+5*time.Minute)
 	defer cancel()
-	r, err := rig.Start(ctx, rig.Options{CheapPasswords: true,
-		// A killed projector's partitions move to its successor after this, not 45 s.
-		ProjectorEnv: []string{"RECALL_PROJECTOR_SESSION_TIMEOUT=6s"}})
+	// Production defaults: no shortened session timeout. The projector's default static
+	// instance id (projector-{hostname}) is what lets a restart take its partitions back.
+	r, err := rig.Start(ctx, rig.Options{CheapPasswords: true})
 	if err != nil {
 		t.Fatal(err)
 	}

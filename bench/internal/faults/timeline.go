@@ -29,7 +29,10 @@ func schedule(p Profile) []fault {
 		fs = append(fs, fault{at, "restart PostgreSQL", func(ctx context.Context, r *rig.Rig) error { return r.RestartPostgres(ctx) }})
 	}
 	for _, at := range p.Kafka {
-		fs = append(fs, fault{at, "restart broker", func(ctx context.Context, r *rig.Rig) error { return r.RestartKafka(ctx) }})
+		fs = append(fs, fault{at, "SIGKILL broker", func(ctx context.Context, r *rig.Rig) error { return r.RestartKafka(ctx) }})
+	}
+	for _, at := range p.RelayPauses {
+		fs = append(fs, fault{at, fmt.Sprintf("SIGSTOP relay for %v", p.RelayPause), func(_ context.Context, r *rig.Rig) error { return r.PauseRelay(p.RelayPause) }})
 	}
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].at < fs[j].at })
 	return fs

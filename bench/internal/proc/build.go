@@ -18,6 +18,8 @@ type Binary struct {
 var (
 	Relay     = Binary{Name: "relay", ImportPath: "github.com/recall-events/recall/relay/cmd/relay"}
 	Projector = Binary{Name: "projector", ImportPath: "github.com/recall-events/recall/projector/cmd/projector"}
+	// Kafka is the devstack broker as a process, for drills that SIGKILL it.
+	Kafka = Binary{Name: "kafkad", ImportPath: "github.com/recall-events/recall/bench/internal/rig/kafkad"}
 )
 
 // Build compiles each binary into dir, concurrently, with the go command of PATH run in

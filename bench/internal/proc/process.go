@@ -32,6 +32,12 @@ func Start(path string, env []string, listen string, log io.Writer) (*Process, e
 	return start(path, env, listen, log, StopGrace)
 }
 
+// StartArgs is Start with command-line arguments, for a process with no health server
+// (listen empty: WaitReady and Metrics do not apply).
+func StartArgs(path string, env []string, log io.Writer, args ...string) (*Process, error) {
+	return start(path, env, "", log, StopGrace, args...)
+}
+
 func start(path string, env []string, listen string, log io.Writer, grace time.Duration, args ...string) (*Process, error) {
 	ctx, stop := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, path, args...)
@@ -105,6 +111,9 @@ func (p *Process) Kill() {
 	_ = p.cmd.Process.Kill() // "already finished" when it has exited
 	<-p.done
 }
+
+// Signal sends sig (SIGSTOP and SIGCONT pause and resume it).
+func (p *Process) Signal(sig syscall.Signal) error { return p.cmd.Process.Signal(sig) }
 
 // Stop sends SIGTERM and waits up to StopGrace for a graceful exit, then kills.
 func (p *Process) Stop() {

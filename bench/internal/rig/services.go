@@ -2,12 +2,14 @@ package rig
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/recall-events/recall/bench/internal/proc"
@@ -18,12 +20,13 @@ type services struct {
 	mu        sync.Mutex
 	relay     *proc.Process
 	projector *proc.Process
+	kafka     *proc.Process // the broker, once moved out of the test process (KafkaAsProcess)
 }
 
 func (s *services) stopAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range []*proc.Process{s.relay, s.projector} {
+	for _, p := range []*proc.Process{s.relay, s.projector, s.kafka} {
 		if p != nil {
 			p.Stop()
 		}
@@ -31,7 +34,7 @@ func (s *services) stopAll() {
 }
 
 func (r *Rig) build(ctx context.Context) error {
-	bins, err := proc.Build(ctx, filepath.Join(r.dir, "bin"), proc.Relay, proc.Projector)
+	bins, err := proc.Build(ctx, filepath.Join(r.dir, "bin"), proc.Relay, proc.Projector, proc.Kafka)
 	r.bins = bins
 	return err
 }
@@ -139,6 +142,20 @@ func (r *Rig) StopRelay() {
 // StopProjector stops the projector gracefully (the batch in hand applied and committed).
 func (r *Rig) StopProjector() {
 	r.take(&r.services.projector, (*proc.Process).Stop)
+}
+
+// PauseRelay SIGSTOPs the relay for d, then SIGCONTs it: a process frozen (a GC pause,
+// a throttled container, a stopped VM) with its connections open.
+func (r *Rig) PauseRelay(d time.Duration) error {
+	p := r.Relay()
+	if p == nil {
+		return errors.New("rig: no relay to pause")
+	}
+	if err := p.Signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	time.Sleep(d)
+	return p.Signal(syscall.SIGCONT)
 }
 
 // KillRelay SIGKILLs the relay: a crash with records in flight.
