@@ -1,7 +1,11 @@
-// Package faults proves that Recall loses nothing when its parts crash: under a steady
-// command load over HTTP it SIGKILLs and restarts the relay every few seconds, SIGKILLs
-// and restarts the projector, restarts PostgreSQL and restarts the broker; once the load
-// stops and the pipeline drains, it checks the delivery invariants (README, "Kafka topic reference"):
+// Package faults proves that Recall loses nothing when its parts crash, with production
+// defaults (no shortened session timeout): under a closed-loop command load over HTTP
+// (503s and broken connections retried under the same Idempotency-Key) it SIGKILLs and
+// restarts the relay every few seconds, SIGKILLs and restarts the projector, restarts
+// PostgreSQL, SIGKILLs the broker process and restarts it on its data, and SIGSTOPs the
+// relay for a few seconds; once the load stops it requires the read model to reflect
+// every committed event within the profile's bound (10 s), no answer 5xx other than 503,
+// and checks the delivery invariants (README, "Kafka topic reference"):
 //
 //   - every committed event (the events table) is in Kafka, deduplicated by ce_id, and
 //     Kafka holds no event the store does not;
