@@ -135,3 +135,13 @@ func (m *Metrics) Forget(projection string) {
 }
 
 func partLabel(p int32) string { return strconv.Itoa(int(p)) }
+
+// forget drops a stopped runner's per-partition gauges (a stopped projection's lag and
+// stall must not linger as if it still mattered); its counters stay, since a runner of the
+// same projection may start again in this process and they must keep counting.
+func (m *Metrics) forget(projection string) {
+	l := prometheus.Labels{"projection": projection}
+	for _, v := range []*prometheus.GaugeVec{m.Lag, m.Stalled, m.Assigned, m.Paused} {
+		v.DeletePartialMatch(l)
+	}
+}

@@ -172,7 +172,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		return fmt.Errorf("projection %s: kafka client: %w", r.cfg.Name, err)
 	}
 	r.cl.Store(cl)
-	defer r.cfg.Metrics.Forget(r.cfg.Name)
+	defer r.cfg.Metrics.forget(r.cfg.Name)
 	defer func() {
 		r.stopTimers()
 		if ctx.Err() != nil {
