@@ -14,7 +14,7 @@ func TestApplyFollowsTheStream(t *testing.T) {
 		UserUpdated{FirstName: ptr("Augusta"), Email: ptr("augusta@example.com")}, // +1m
 		RoleChanged{Role: RoleAdmin, PreviousRole: RoleUser},                      // +2m
 		PasswordChanged{}, // +3m
-		UserDeleted{}, // +4m
+		UserDeleted{},     // +4m
 	)
 	want := State{
 		Version: StateVersion, ID: testID, Username: "ada", Email: "augusta@example.com",

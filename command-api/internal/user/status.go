@@ -10,7 +10,7 @@ type Status struct{ name string }
 
 // The statuses.
 var (
-	StatusActive  = Status{"active"}
+	StatusActive    = Status{"active"}
 	StatusDeleted   = Status{"deleted"}
 	StatusForgotten = Status{"forgotten"}
 )
