@@ -92,6 +92,16 @@ func rowAAD(subject uuid.UUID, keyID string) string {
 // subject's first event, so the key exists exactly when the events sealed with it do.
 // A subject that already has a key gets ErrExists.
 func (k *Keyring) Create(ctx context.Context, db DB, subject uuid.UUID) (Key, error) {
+	key, err := Generate()
+	if err != nil {
+		return Key{}, err
+	}
+	return key, k.Insert(ctx, db, subject, key)
+}
+
+// Generate makes a new random data key, not stored yet: seal with it, then Insert it in
+// the transaction of the events it sealed.
+func Generate() (Key, error) {
 	raw := make([]byte, DataKeySize)
 	if _, err := rand.Read(raw); err != nil {
 		return Key{}, err
@@ -100,20 +110,25 @@ func (k *Keyring) Create(ctx context.Context, db DB, subject uuid.UUID) (Key, er
 	if err != nil {
 		return Key{}, err
 	}
-	key := Key{ID: id.String(), Raw: raw}
-	wrapped, err := k.kek.wrap(raw, rowAAD(subject, key.ID))
+	return Key{ID: id.String(), Raw: raw}, nil
+}
+
+// Insert stores key as subject's, wrapped, on db; ErrExists when the subject has (or
+// had) one.
+func (k *Keyring) Insert(ctx context.Context, db DB, subject uuid.UUID, key Key) error {
+	wrapped, err := k.kek.wrap(key.Raw, rowAAD(subject, key.ID))
 	if err != nil {
-		return Key{}, err
+		return err
 	}
 	tag, err := db.Exec(ctx, `INSERT INTO subject_keys (subject_id, key_id, wrapped, kek_id) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (subject_id) DO NOTHING`, subject, id, wrapped, k.kek.ID())
+		ON CONFLICT (subject_id) DO NOTHING`, subject, key.ID, wrapped, k.kek.ID())
 	if err != nil {
-		return Key{}, fmt.Errorf("subjectkeys: create %s: %w", subject, err)
+		return fmt.Errorf("subjectkeys: create %s: %w", subject, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return Key{}, fmt.Errorf("%w: %s", ErrExists, subject)
+		return fmt.Errorf("%w: %s", ErrExists, subject)
 	}
-	return key, nil
+	return nil
 }
 
 // ErrExists: Create for a subject that has (or had, and was forgotten) a key.
