@@ -81,6 +81,7 @@ func startProc(t *testing.T, url string, st *stacktest.Stack) *proc {
 		"RECALL_SCHEMA_REGISTRY_URL="+st.Registry.URL(),
 		"RECALL_LISTEN_ADDR="+p.addr,
 		"RECALL_WELCOME_EMAIL=false",
+		"RECALL_KEK="+stacktest.KEK,
 		"RECALL_PROJECTOR_SESSION_TIMEOUT=6s", // the killed member's partitions move sooner
 	)
 	p.cmd.Stderr = p.stderr
@@ -249,7 +250,7 @@ func rebuild(t *testing.T, st *stacktest.Stack, nUsers, length int) []string {
 	if err := readmodel.SetupUsers(ctx, pool, 1); err != nil {
 		t.Fatal(err)
 	}
-	h, _ := users.New(pool, 1)
+	h, _ := users.New(pool, 1, nil)
 	if err := projection.EnsureTopics(ctx, st.Client(t), "rebuild.dlq"); err != nil {
 		t.Fatal(err)
 	}

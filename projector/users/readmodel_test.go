@@ -49,7 +49,7 @@ func setup(t *testing.T, vs ...int) *bundle {
 		if err := versions.Ensure(ctx, pool, versions.For(users.Name, v, stacktest.Topic, readmodel.UsersTable(v))); err != nil {
 			t.Fatal(err)
 		}
-		p, err := users.New(pool, v)
+		p, err := users.New(pool, v, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
