@@ -99,7 +99,8 @@ func Run(ctx context.Context, cfg Config) error {
 }
 
 // openKeys opens the keyring on the event store's database (the read models' pool when
-// they share it). The keys migration runs here too, so the projector may start first.
+// they share it). command-api migrates subject_keys; until it has, reading a key fails
+// and the record is retried.
 func openKeys(ctx context.Context, cfg Config, pool *pgxpool.Pool) (*subjectkeys.Keyring, func(), error) {
 	kek, err := subjectkeys.ParseKEK(cfg.KEK)
 	if err != nil {
@@ -108,9 +109,6 @@ func openKeys(ctx context.Context, cfg Config, pool *pgxpool.Pool) (*subjectkeys
 	url, keysPool, closeFn := cfg.KeysDatabaseURL, pool, func() {}
 	if url == "" {
 		url = cfg.DatabaseURL
-	}
-	if err := pgmigrate.Up(ctx, url, subjectkeys.Migrations); err != nil {
-		return nil, nil, fmt.Errorf("projector: %w", err)
 	}
 	if url != cfg.DatabaseURL {
 		if keysPool, err = pgxpool.New(ctx, url); err != nil {

@@ -1,6 +1,7 @@
 package users
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -77,13 +78,18 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 	return n, stopErr
 }
 
-// prefetch loads the data keys of the batch's people in one query.
+// prefetch loads the data keys of the batch's people with sealed events in one query;
+// events written in plaintext need none.
 func (p *Projection) prefetch(ctx context.Context, msgs []projection.Message) error {
 	if p.keys == nil {
 		return nil
 	}
 	ids := make([]uuid.UUID, 0, len(msgs))
 	for _, m := range msgs {
+		data, reason := schemas.SealedFields(m.Event.EventType, m.Event.SchemaVersion)
+		if len(data) == 0 && !(reason && bytes.Contains(m.Event.Metadata, []byte(`"reason_sealed"`))) {
+			continue
+		}
 		if id, err := uuid.Parse(m.Event.AggregateID); err == nil {
 			ids = append(ids, id)
 		}
