@@ -42,6 +42,7 @@ func allToggles() map[string]any {
 		},
 		"replayer":      map[string]any{"enabled": true, "args": []any{"offsets", "describe", "--group", "recall.projector.users.v1"}},
 		"jwt":           map[string]any{"existingSecret": "recall-jwt"},
+		"kek":           map[string]any{"existingSecret": "recall-kek"},
 		"admin":         map[string]any{"existingSecret": "recall-admin"},
 		"database":      map[string]any{"existingSecret": "recall-db", "existingSecretKey": "url"},
 		"recordSigning": map[string]any{"existingSecret": "recall-record-keys"},
