@@ -152,3 +152,31 @@ func BenchmarkSealOpen(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOpenUpdated is what the projector pays per sealed event (UserUpdated v2 with
+// one changed name and a sealed reason), against BenchmarkDecodePlainUpdated, the
+// Avro decode every event costs anyway.
+func BenchmarkOpenUpdated(b *testing.B) {
+	k, raw := testKey(b, "0193a3b0-0000-7000-8000-0000000000k1", 7)
+	data, _ := SealData(k, "user", aggID, "UserUpdated", 2, json.RawMessage(`{"first_name":null,"last_name":"King","email":null}`))
+	reason, _ := k.Seal("user", aggID, "reason_sealed", "married name")
+	meta, _ := json.Marshal(map[string]string{"actor_id": "0193a3b0-0000-7000-8000-000000000001", "actor_role": "admin", "reason_sealed": reason})
+	o := Opener{Keys: mapKeys{k.ID(): raw}}
+	for b.Loop() {
+		if _, err := o.Open(context.Background(), "user", aggID, "UserUpdated", 2, data, meta); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodePlainUpdated(b *testing.B) {
+	v, err := Encode(sampleEvent(b, "UserUpdated", 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Decode(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
