@@ -43,7 +43,7 @@ type Config struct {
 	// KEK wraps every person's data key (subject_keys) and the claim key: base64 of 32
 	// random bytes, from a secret store. Required; make run generates one per data
 	// directory. Losing it loses every person's data.
-	KEK string // --kek / RECALL_KEK (prefer the environment: flags show in ps)
+	KEK string // RECALL_KEK (environment only)
 
 	SnapshotEvery      int64         // RECALL_SNAPSHOT_EVERY, default 100
 	MaxConflictRetries int           // RECALL_MAX_CONFLICT_RETRIES, default 5
@@ -218,7 +218,8 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.Var(envflag.NewList(&c.CORSOrigins), "cors-origins", "browser origins allowed to call the API (exact scheme://host[:port]), comma-separated; none: CORS off")
 	fs.IntVar(&c.MaxReadWaits, "max-read-waits", c.MaxReadWaits, "read-your-writes waits held at once in total, beyond: 503 (0: 4096)")
 	fs.IntVar(&c.MaxReadWaitsPerCaller, "max-read-waits-per-caller", c.MaxReadWaitsPerCaller, "read-your-writes waits held at once per token subject, beyond: 429 (0: 256)")
-	fs.StringVar(&c.KEK, "kek", c.KEK, "key-encryption key of the people's data keys, base64 of 32 bytes; prefer the environment variable")
+	// Environment only: flags show up in ps.
+	envflag.Secret(fs, &c.KEK, "kek", "RECALL_KEK")
 	for flag, env := range map[string]string{ // written out so that grep finds every name
 		"listen": "RECALL_LISTEN_ADDR", "database-url": "DATABASE_URL", "read-database-url": "RECALL_READ_DATABASE_URL",
 		"db-role": "RECALL_DB_ROLE", "embedded": "RECALL_EMBEDDED", "jwt-secret": "RECALL_JWT_SECRET",
@@ -236,7 +237,6 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 		"lockout-threshold": "RECALL_LOCKOUT_THRESHOLD", "lockout-base": "RECALL_LOCKOUT_BASE", "lockout-max": "RECALL_LOCKOUT_MAX",
 		"hash-queue": "RECALL_HASH_QUEUE", "trusted-proxies": "RECALL_TRUSTED_PROXIES", "cors-origins": "RECALL_CORS_ORIGINS",
 		"max-read-waits": "RECALL_MAX_READ_WAITS", "max-read-waits-per-caller": "RECALL_MAX_READ_WAITS_PER_CALLER",
-		"kek": "RECALL_KEK",
 	} {
 		envflag.Bind(fs, flag, env)
 	}
