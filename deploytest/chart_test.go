@@ -200,7 +200,7 @@ func TestChartDefaults(t *testing.T) {
 	t.Logf("rendered with default values:\n  %s", strings.Join(kinds, "\n  "))
 
 	want := map[string]int{
-		"ServiceAccount": 1, "Secret": 4, "Deployment": 3, "Service": 3,
+		"ServiceAccount": 1, "Secret": 5, "Deployment": 3, "Service": 3,
 		"HorizontalPodAutoscaler": 1, "PodDisruptionBudget": 2, "Job": 1,
 	}
 	got := map[string]int{}
