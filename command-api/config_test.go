@@ -88,13 +88,13 @@ func TestConfigRefusesKnownAndWeakJWTSecrets(t *testing.T) {
 	}
 	for _, secret := range []string{generated, "5f2b8e0c9a1d4f7b3e6a8c0d2f4b6a8e", "q3Jt9Vx2LmP8sKd4Rz7NwB1yHc6GfT0uAeXo5Ii"} {
 		cfg := commandapi.DefaultConfig()
-		cfg.JWTSecret = secret
+		cfg.JWTSecret, cfg.KEK = secret, testKEK
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("generated secret %q refused: %v", secret, err)
 		}
 	}
 	cfg := commandapi.DefaultConfig()
-	cfg.Embedded = true
+	cfg.Embedded, cfg.KEK = true, testKEK
 	for addr, ok := range map[string]bool{"127.0.0.1:8080": true, "[::1]:8080": true, "localhost:8080": true,
 		":8080": false, "0.0.0.0:8080": false, "10.1.2.3:8080": false} {
 		cfg.ListenAddr = addr
