@@ -17,6 +17,7 @@ import (
 
 	"github.com/recall-events/recall/command-api/internal/credentials"
 	"github.com/recall-events/recall/command-api/internal/httpapi"
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 )
 
 // EmbeddedAdminPassword is the bootstrap admin's password of the embedded run.
@@ -39,6 +40,10 @@ type Config struct {
 	TokenTTL      time.Duration // RECALL_TOKEN_TTL, default 15m
 	AdminUsername string        // RECALL_ADMIN_USERNAME, default admin
 	AdminPassword string        // RECALL_ADMIN_PASSWORD; empty: no bootstrap (embedded: recall-admin)
+	// KEK wraps every person's data key (subject_keys) and the claim key: base64 of 32
+	// random bytes, from a secret store. Required; make run generates one per data
+	// directory. Losing it loses every person's data.
+	KEK string // RECALL_KEK (environment only)
 
 	SnapshotEvery      int64         // RECALL_SNAPSHOT_EVERY, default 100
 	MaxConflictRetries int           // RECALL_MAX_CONFLICT_RETRIES, default 5
@@ -155,6 +160,9 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.Login.validate())
+	if _, err := subjectkeys.ParseKEK(c.KEK); err != nil {
+		errs = append(errs, fmt.Errorf("RECALL_KEK: %w (generate one: head -c32 /dev/urandom | base64)", err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -210,6 +218,8 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.Var(envflag.NewList(&c.CORSOrigins), "cors-origins", "browser origins allowed to call the API (exact scheme://host[:port]), comma-separated; none: CORS off")
 	fs.IntVar(&c.MaxReadWaits, "max-read-waits", c.MaxReadWaits, "read-your-writes waits held at once in total, beyond: 503 (0: 4096)")
 	fs.IntVar(&c.MaxReadWaitsPerCaller, "max-read-waits-per-caller", c.MaxReadWaitsPerCaller, "read-your-writes waits held at once per token subject, beyond: 429 (0: 256)")
+	// Environment only: flags show up in ps.
+	envflag.Secret(fs, &c.KEK, "kek", "RECALL_KEK")
 	for flag, env := range map[string]string{ // written out so that grep finds every name
 		"listen": "RECALL_LISTEN_ADDR", "database-url": "DATABASE_URL", "read-database-url": "RECALL_READ_DATABASE_URL",
 		"db-role": "RECALL_DB_ROLE", "embedded": "RECALL_EMBEDDED", "jwt-secret": "RECALL_JWT_SECRET",

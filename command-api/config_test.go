@@ -21,7 +21,7 @@ func parse(t *testing.T, args []string, env map[string]string) (commandapi.Confi
 
 func TestFlagsOverEnvironment(t *testing.T) {
 	env := map[string]string{"RECALL_LISTEN_ADDR": "127.0.0.1:9000", "RECALL_SNAPSHOT_EVERY": "50", "RECALL_EMBEDDED": "true",
-		"RECALL_MAX_CONFLICT_RETRIES": "9"}
+		"RECALL_MAX_CONFLICT_RETRIES": "9", "RECALL_KEK": testKEK}
 	cfg, err := parse(t, []string{"--max-conflict-retries", "3"}, env)
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +54,10 @@ func TestConfigValidateListsEveryProblem(t *testing.T) {
 		t.Fatalf("empty secret outside embedded: %v", err)
 	}
 	cfg.Embedded = true
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "RECALL_KEK") {
+		t.Fatalf("no KEK: %v", err)
+	}
+	cfg.KEK = testKEK
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("embedded defaults: %v", err)
 	}
@@ -84,13 +88,13 @@ func TestConfigRefusesKnownAndWeakJWTSecrets(t *testing.T) {
 	}
 	for _, secret := range []string{generated, "5f2b8e0c9a1d4f7b3e6a8c0d2f4b6a8e", "q3Jt9Vx2LmP8sKd4Rz7NwB1yHc6GfT0uAeXo5Ii"} {
 		cfg := commandapi.DefaultConfig()
-		cfg.JWTSecret = secret
+		cfg.JWTSecret, cfg.KEK = secret, testKEK
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("generated secret %q refused: %v", secret, err)
 		}
 	}
 	cfg := commandapi.DefaultConfig()
-	cfg.Embedded = true
+	cfg.Embedded, cfg.KEK = true, testKEK
 	for addr, ok := range map[string]bool{"127.0.0.1:8080": true, "[::1]:8080": true, "localhost:8080": true,
 		":8080": false, "0.0.0.0:8080": false, "10.1.2.3:8080": false} {
 		cfg.ListenAddr = addr
@@ -101,7 +105,7 @@ func TestConfigRefusesKnownAndWeakJWTSecrets(t *testing.T) {
 }
 
 func TestConfigReadDatabase(t *testing.T) {
-	env := map[string]string{"RECALL_EMBEDDED": "true", "RECALL_READ_DATABASE_URL": "postgres://reader@replica/recall"}
+	env := map[string]string{"RECALL_EMBEDDED": "true", "RECALL_READ_DATABASE_URL": "postgres://reader@replica/recall", "RECALL_KEK": testKEK}
 	cfg, err := parse(t, nil, env)
 	if err != nil || cfg.ReadDatabaseURL != env["RECALL_READ_DATABASE_URL"] || cfg.Validate() != nil {
 		t.Fatalf("config %+v: %v, %v", cfg, err, cfg.Validate())
@@ -119,7 +123,7 @@ func TestConfigReadDatabase(t *testing.T) {
 func TestConfigDBRole(t *testing.T) {
 	read := func(env map[string]string, args ...string) commandapi.Config {
 		t.Helper()
-		env["RECALL_EMBEDDED"] = "true"
+		env["RECALL_EMBEDDED"], env["RECALL_KEK"] = "true", testKEK
 		cfg, err := parse(t, args, env)
 		if err != nil {
 			t.Fatal(err)

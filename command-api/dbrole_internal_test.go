@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/recall-events/recall/devstack/pgtest"
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 )
 
 // The runtime pools run as recall_api: events can be appended and read (every other test
@@ -19,6 +20,7 @@ func TestRuntimePoolsAssumeTheAPIRole(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DatabaseURL, cfg.ReadDatabaseURL = pgtest.Database(t), pgtest.Database(t)
 	cfg.JWTSecret, _ = NewJWTSecret()
+	cfg.KEK, _ = subjectkeys.GenerateKEK()
 	p, err := build(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +57,7 @@ func TestUnassumableRoleFailsTheStart(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DatabaseURL = pgtest.Database(t)
 	cfg.JWTSecret, _ = NewJWTSecret()
+	cfg.KEK, _ = subjectkeys.GenerateKEK()
 	cfg.DBRole = "recall_no_such_role"
 	if p, err := build(context.Background(), cfg); err == nil {
 		p.close()

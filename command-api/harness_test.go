@@ -22,6 +22,7 @@ import (
 	"github.com/recall-events/recall/command-api/internal/credentials"
 	"github.com/recall-events/recall/command-api/internal/httpapi"
 	"github.com/recall-events/recall/devstack/pgtest"
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 )
 
 // Test passwords: every test checks none of them leaks into events, responses or logs.
@@ -76,11 +77,21 @@ var testJWTSecret = func() string {
 	return s
 }()
 
+// testKEK is the key-encryption key of every test database, generated per run too.
+var testKEK = func() string {
+	s, err := subjectkeys.GenerateKEK()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
+
 func testConfig(url string) commandapi.Config {
 	cfg := commandapi.DefaultConfig()
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.DatabaseURL = url
 	cfg.JWTSecret = testJWTSecret
+	cfg.KEK = testKEK
 	cfg.AdminUsername = "admin"
 	cfg.AdminPassword = adminPassword
 	cfg.Argon2 = fastArgon2

@@ -111,7 +111,9 @@ func TestRecoverAdmin(t *testing.T) {
 func (a *api) adminID() string {
 	a.t.Helper()
 	var id string
-	a.query(`SELECT user_id::text FROM credentials WHERE username = 'admin' AND active`, &id)
+	// credentials keep the username's keyed hash, not the name: the bootstrap admin is
+	// the first admin row.
+	a.query(`SELECT user_id::text FROM credentials WHERE role = 'admin' AND active ORDER BY updated_at LIMIT 1`, &id)
 	return id
 }
 

@@ -12,9 +12,11 @@ import (
 
 	"github.com/recall-events/recall/command-api/internal/user"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/readmodel"
 	"github.com/recall-events/recall/readmodel/versions"
+	"github.com/recall-events/recall/schemas"
 )
 
 // projector stands in for the projector: it writes the users read model (version 1,
@@ -28,6 +30,7 @@ type projector struct {
 	events *eventstore.Store
 	pool   *pgxpool.Pool
 	users  *readmodel.UsersWriter
+	keys   *subjectkeys.Keyring // opens the sealed fields, as the projector does
 }
 
 // startProjector migrates the projector's tables into a's database and makes users v1
@@ -58,7 +61,12 @@ func startProjectorOn(t testing.TB, a *api, readURL string) *projector {
 	if readURL != a.dbURL {
 		events = openPool(t, a.dbURL)
 	}
-	return &projector{t: t, events: eventstore.New(events), pool: pool, users: w}
+	kek, err := subjectkeys.ParseKEK(testKEK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &projector{t: t, events: eventstore.New(events), pool: pool, users: w,
+		keys: subjectkeys.New(events, kek, subjectkeys.Options{CacheTTL: -1})}
 }
 
 // projectorPool migrates the projector's own tables (projections, ...) into the
@@ -143,8 +151,17 @@ func (p *projector) try(evs []eventstore.Event) error {
 			return err
 		}
 		recs := make([]user.RecordedEvent, len(full))
+		opener := schemas.Opener{Keys: p.keys, Erased: []byte(`""`)}
 		for i, e := range full {
-			ev, err := user.Unmarshal(e.EventType, e.SchemaVersion, e.Data)
+			op, err := opener.Open(ctx, e.AggregateType, e.AggregateID.String(), e.EventType, e.SchemaVersion, e.Data, nil)
+			if err != nil {
+				return err
+			}
+			unmarshal := user.Unmarshal
+			if len(op.Erased) > 0 {
+				unmarshal = user.UnmarshalErased
+			}
+			ev, err := unmarshal(e.EventType, e.SchemaVersion, op.Data)
 			if err != nil {
 				return err
 			}

@@ -24,7 +24,9 @@ import (
 	"github.com/recall-events/recall/command-api/internal/credentials"
 	"github.com/recall-events/recall/command-api/internal/httpapi"
 	"github.com/recall-events/recall/command-api/internal/metrics"
+	"github.com/recall-events/recall/command-api/internal/user"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/ops"
 	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/readmodel"
@@ -104,11 +106,43 @@ func build(ctx context.Context, cfg Config) (*process, error) {
 		p.close()
 		return nil, err
 	}
-	if err := p.wire(cfg); err != nil {
+	if err := p.wire(ctx, cfg); err != nil {
 		p.close()
 		return nil, err
 	}
 	return p, nil
+}
+
+// keys opens the keyring and reads (or creates) the claim key.
+func (p *process) keys(ctx context.Context, cfg Config) (*subjectkeys.Keyring, []byte, error) {
+	kek, err := subjectkeys.ParseKEK(cfg.KEK)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := subjectkeys.New(p.pool, kek, subjectkeys.Options{})
+	claimKey, err := keys.ClaimKey(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("commandapi: %w", err)
+	}
+	return keys, claimKey, nil
+}
+
+// eraseLegacy removes what an older release kept in plaintext beside the events: claims
+// become keyed hashes, snapshots of the plaintext state format are deleted (the sealed
+// format replaces them as users are loaded).
+func (p *process) eraseLegacy(ctx context.Context, store *eventstore.Store) error {
+	n, err := p.svc.HashLegacyClaims(ctx)
+	if err != nil {
+		return fmt.Errorf("commandapi: hash legacy claims: %w", err)
+	}
+	m, err := store.DeleteSnapshotsBelow(ctx, user.AggregateType, user.StateVersion)
+	if err != nil {
+		return fmt.Errorf("commandapi: delete plaintext snapshots: %w", err)
+	}
+	if n > 0 || m > 0 {
+		p.log.Info("erased plaintext left by an older release", slog.Int("claims_hashed", n), slog.Int64("snapshots_deleted", m))
+	}
+	return nil
 }
 
 // openReads opens the read-model store: on the write pool unless ReadDatabaseURL names
@@ -139,7 +173,7 @@ func (p *process) close() {
 }
 
 func migrate(ctx context.Context, url string) error {
-	if err := pgmigrate.Up(ctx, url, eventstore.Migrations, credentials.Migrations); err != nil {
+	if err := pgmigrate.Up(ctx, url, eventstore.Migrations, subjectkeys.Migrations, credentials.Migrations); err != nil {
 		return fmt.Errorf("commandapi: %w", err)
 	}
 	return nil
@@ -172,7 +206,7 @@ func openPool(ctx context.Context, what, url string, maxConns int32, role string
 	return pool, nil
 }
 
-func (p *process) wire(cfg Config) error {
+func (p *process) wire(ctx context.Context, cfg Config) error {
 	reg := cfg.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -181,11 +215,21 @@ func (p *process) wire(cfg Config) error {
 	m := metrics.New(reg)
 	hasher := cfg.Login.hasher(cfg.Argon2, runtime.GOMAXPROCS(0))
 	metrics.HashQueue(reg, hasher.Waiting)
-	svc, err := app.NewService(eventstore.New(p.pool), app.Options{
+	keys, claimKey, err := p.keys(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	store := eventstore.New(p.pool)
+	svc, err := app.NewService(store, app.Options{
 		SnapshotEvery: cfg.SnapshotEvery, MaxConflictRetries: cfg.MaxConflictRetries,
 		Hasher: hasher, Metrics: m, Validate: validateEvent, Lockout: cfg.Login.lockout(),
+		Keys: keys, ClaimKey: claimKey,
 	})
 	if err != nil {
+		return err
+	}
+	p.svc = svc
+	if err := p.eraseLegacy(ctx, store); err != nil {
 		return err
 	}
 	p.svc, p.handlers = svc, decorate(svc.Handlers(), p.log, m)
@@ -214,6 +258,7 @@ func decorate(h app.Handlers, log *slog.Logger, m *metrics.Metrics) app.Handlers
 		CreateUser: app.Decorate(h.CreateUser, log, m), UpdateUser: app.Decorate(h.UpdateUser, log, m),
 		ChangePassword: app.Decorate(h.ChangePassword, log, m), ChangeRole: app.Decorate(h.ChangeRole, log, m),
 		DeleteUser: app.Decorate(h.DeleteUser, log, m), RestoreUser: app.Decorate(h.RestoreUser, log, m),
+		ForgetUser: app.Decorate(h.ForgetUser, log, m),
 	}
 }
 

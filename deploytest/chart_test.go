@@ -42,6 +42,7 @@ func allToggles() map[string]any {
 		},
 		"replayer":      map[string]any{"enabled": true, "args": []any{"offsets", "describe", "--group", "recall.projector.users.v1"}},
 		"jwt":           map[string]any{"existingSecret": "recall-jwt"},
+		"kek":           map[string]any{"existingSecret": "recall-kek"},
 		"admin":         map[string]any{"existingSecret": "recall-admin"},
 		"database":      map[string]any{"existingSecret": "recall-db", "existingSecretKey": "url"},
 		"recordSigning": map[string]any{"existingSecret": "recall-record-keys"},
@@ -199,7 +200,7 @@ func TestChartDefaults(t *testing.T) {
 	t.Logf("rendered with default values:\n  %s", strings.Join(kinds, "\n  "))
 
 	want := map[string]int{
-		"ServiceAccount": 1, "Secret": 4, "Deployment": 3, "Service": 3,
+		"ServiceAccount": 1, "Secret": 5, "Deployment": 3, "Service": 3,
 		"HorizontalPodAutoscaler": 1, "PodDisruptionBudget": 2, "Job": 1,
 	}
 	got := map[string]int{}

@@ -17,6 +17,7 @@ var composeEnv = types.Mapping{
 	"RECALL_JWT_SECRET":     "generated-in-deploytest-Zq8Xv2Lm9Pk4Rt7Nw1By6Hc3Gf0Ua5",
 	"RECALL_ADMIN_PASSWORD": "deploytest-admin-pw",
 	"RECALL_RECORD_KEYS":    "k1=c2lnbmluZy1rZXktZm9yLWRlcGxveXRlc3Qtb25seS0wMTI",
+	"RECALL_KEK":            "a2V5LWVuY3J5cHRpb24ta2V5LWRlcGxveXRlc3QtMDE=",
 }
 
 // loadCompose loads docker-compose.yml the way `docker compose` does
@@ -34,7 +35,7 @@ func loadCompose(t *testing.T) *types.Project {
 // Issue 12, High 2: compose has no fallback JWT secret or admin password; it fails,
 // naming what to set.
 func TestComposeRequiresSecrets(t *testing.T) {
-	for _, name := range []string{"RECALL_JWT_SECRET", "RECALL_ADMIN_PASSWORD", "RECALL_RECORD_KEYS"} {
+	for _, name := range []string{"RECALL_JWT_SECRET", "RECALL_ADMIN_PASSWORD", "RECALL_RECORD_KEYS", "RECALL_KEK"} {
 		env := types.Mapping{}
 		for k, v := range composeEnv {
 			if k != name {

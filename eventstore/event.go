@@ -34,9 +34,13 @@ type NewEvent struct {
 // Metadata says who caused an event and why. The actor comes from the authenticated
 // caller, never from a request body.
 type Metadata struct {
-	ActorID        string `json:"actor_id,omitempty"`
-	ActorRole      string `json:"actor_role,omitempty"`
-	Reason         string `json:"reason,omitempty"`
+	ActorID   string `json:"actor_id,omitempty"`
+	ActorRole string `json:"actor_role,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	// ReasonSealed is Reason sealed with the person's data key (free text may name
+	// them); events written since the sealed schema versions carry this, not Reason,
+	// except UserForgotten, whose reason outlives the person.
+	ReasonSealed   string `json:"reason_sealed,omitempty"`
 	CorrelationID  string `json:"correlation_id,omitempty"`
 	CausationID    string `json:"causation_id,omitempty"`
 	RequestID      string `json:"request_id,omitempty"`

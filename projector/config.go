@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/ops/envflag"
 	"github.com/recall-events/recall/ops/kafkaauth"
 	"github.com/recall-events/recall/projector/welcome"
@@ -23,12 +24,18 @@ import (
 // Config is the projector's configuration: DefaultConfig (the embedded run's
 // defaults), then Flags (flags with environment twins), then Validate.
 type Config struct {
-	DatabaseURL string     // DATABASE_URL
-	Brokers     []string   // RECALL_KAFKA_BROKERS, comma-separated
-	RegistryURL string     // RECALL_SCHEMA_REGISTRY_URL
-	Topic       string     // RECALL_TOPIC
-	ListenAddr  string     // RECALL_LISTEN_ADDR (formerly RECALL_PROJECTOR_LISTEN): health and metrics
-	LogLevel    slog.Level // RECALL_LOG_LEVEL
+	DatabaseURL string // DATABASE_URL
+	// KEK unwraps the people's data keys (subject_keys, in the event store's database)
+	// to open sealed personal fields; the same key command-api has. Required.
+	KEK string // RECALL_KEK (environment only)
+	// KeysDatabaseURL is the event store's database, where subject_keys lives; empty:
+	// DatabaseURL (the embedded run keeps everything in one database).
+	KeysDatabaseURL string     // RECALL_KEYS_DATABASE_URL
+	Brokers         []string   // RECALL_KAFKA_BROKERS, comma-separated
+	RegistryURL     string     // RECALL_SCHEMA_REGISTRY_URL
+	Topic           string     // RECALL_TOPIC
+	ListenAddr      string     // RECALL_LISTEN_ADDR (formerly RECALL_PROJECTOR_LISTEN): health and metrics
+	LogLevel        slog.Level // RECALL_LOG_LEVEL
 
 	// UsersVersion is registered in the projections table at start (live if
 	// no version is); the versions actually run are those building or live.
@@ -167,6 +174,9 @@ func (c Config) Validate() error {
 	if err := c.Auth.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := subjectkeys.ParseKEK(c.KEK); err != nil {
+		bad("RECALL_KEK: %v", err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -211,6 +221,8 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	envflag.Secret(fs, &c.SMTPPassword, "smtp-password", "RECALL_SMTP_PASSWORD")
 	envflag.Secret(fs, &c.RecordKeys, "record-keys", "RECALL_RECORD_KEYS")
 	c.Auth.Flags(fs)
+	envflag.Secret(fs, &c.KEK, "kek", "RECALL_KEK")
+	fs.StringVar(&c.KeysDatabaseURL, "keys-database-url", c.KeysDatabaseURL, "event store database holding subject_keys; empty: --database-url")
 	for flag, env := range map[string]string{
 		"database-url": "DATABASE_URL", "brokers": "RECALL_KAFKA_BROKERS", "schema-registry-url": "RECALL_SCHEMA_REGISTRY_URL",
 		"topic": "RECALL_TOPIC", "users-version": "RECALL_USERS_VERSION", "reconcile-interval": "RECALL_PROJECTOR_RECONCILE",
@@ -220,6 +232,7 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 		"instance-id": "RECALL_PROJECTOR_INSTANCE_ID", "stall-after": "RECALL_PROJECTOR_STALL_AFTER",
 		"smtp-host": "RECALL_SMTP_HOST", "smtp-port": "RECALL_SMTP_PORT", "smtp-from": "RECALL_SMTP_FROM",
 		"smtp-username": "RECALL_SMTP_USERNAME", "smtp-tls": "RECALL_SMTP_TLS", "log-level": "RECALL_LOG_LEVEL",
+		"keys-database-url": "RECALL_KEYS_DATABASE_URL",
 	} {
 		envflag.Bind(fs, flag, env)
 	}

@@ -23,7 +23,6 @@ require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/go-viper/mapstructure/v2 v2.4.0 // indirect
 	github.com/golang/snappy v1.0.0 // indirect
-	github.com/google/uuid v1.6.0 // indirect
 	github.com/hamba/avro/v2 v2.31.0 // indirect
 	github.com/huandu/xstrings v1.5.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
@@ -57,7 +56,9 @@ require (
 )
 
 require (
+	github.com/google/uuid v1.6.0
 	github.com/recall-events/recall/devstack v0.0.0
+	github.com/recall-events/recall/eventstore v0.0.0
 	github.com/recall-events/recall/ops v0.0.0
 	github.com/recall-events/recall/pgmigrate v0.0.0
 	github.com/recall-events/recall/readmodel v0.0.0
@@ -73,3 +74,5 @@ replace (
 	github.com/recall-events/recall/readmodel => ../readmodel
 	github.com/recall-events/recall/schemas => ../schemas
 )
+
+replace github.com/recall-events/recall/eventstore => ../eventstore

@@ -45,7 +45,7 @@ func startIntegrityRig(t *testing.T, verifier projection.Verifier) *integrityRig
 	if err := readmodel.SetupUsers(ctx, pool, 1); err != nil {
 		t.Fatal(err)
 	}
-	h, _ := users.New(pool, 1)
+	h, _ := users.New(pool, 1, nil)
 	cl := st.Client(t)
 	if err := projection.EnsureTopics(ctx, cl, "users.dlq"); err != nil {
 		t.Fatal(err)

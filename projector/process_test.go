@@ -84,6 +84,7 @@ func startProc(t *testing.T, url string, st *stacktest.Stack) *proc {
 		"RECALL_WELCOME_EMAIL=false",
 		// The production session timeout (45 s): the restart must not wait for it.
 		"RECALL_PROJECTOR_INSTANCE_ID=projector-test-0",
+		"RECALL_KEK="+stacktest.KEK,
 	)
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
@@ -265,7 +266,7 @@ func rebuild(t *testing.T, st *stacktest.Stack, nUsers, length int) []string {
 	if err := readmodel.SetupUsers(ctx, pool, 1); err != nil {
 		t.Fatal(err)
 	}
-	h, _ := users.New(pool, 1)
+	h, _ := users.New(pool, 1, nil)
 	if err := projection.EnsureTopics(ctx, st.Client(t), "rebuild.dlq"); err != nil {
 		t.Fatal(err)
 	}
@@ -286,4 +287,46 @@ func rebuild(t *testing.T, st *stacktest.Stack, nUsers, length int) []string {
 		t.Fatal(err)
 	}
 	return snapshot(t, pool, "users_v1")
+}
+
+// TestKilledBetweenErasureAndApplication: the key is deleted and UserForgotten is on the
+// topic, but the projector is SIGKILLed before it applies it. After the restart the read
+// model is erased, and nothing of the person is in the database.
+func TestKilledBetweenErasureAndApplication(t *testing.T) {
+	st := stacktest.Start(t, stacktest.Options{Partitions: 2})
+	url := pgtest.Database(t)
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	seal := stacktest.NewSealer(t, stacktest.Keys(t, url, pool), pool)
+	prod := st.Client(t)
+	id := stacktest.NewID()
+	st.Produce(t, prod, st.Record(t, seal.Event(id, 1, "UserCreated", map[string]string{"username": "ganondorf",
+		"email": "ganon@gerudo.example", "first_name": "Ganondorfio", "last_name": "Dragmire", "role": "user"})))
+
+	p := startProc(t, url, st)
+	eventually(t, 30*time.Second, "the person projected", func() bool {
+		return count(t, pool, `SELECT count(*) FROM users_v1 WHERE first_name = 'Ganondorfio'`) == 1
+	})
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	_ = p.wait()
+	// The erasure commits (key deleted, UserForgotten relayed) while no projector runs.
+	st.Produce(t, prod, st.Record(t, seal.Forget(id, 2, "ticket 12")))
+
+	startProc(t, url, st)
+	eventually(t, 60*time.Second, "the restarted projector erased the person", func() bool {
+		return count(t, pool, `SELECT count(*) FROM users_v1 WHERE status = 'forgotten' AND username = '' AND first_name = ''`) == 1
+	})
+	dump, err := exec.Command("/usr/lib/postgresql/15/bin/pg_dump", "--dbname", url).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"ganondorf", "ganon@gerudo.example", "Ganondorfio", "Dragmire"} {
+		if strings.Contains(strings.ToLower(string(dump)), strings.ToLower(v)) {
+			t.Errorf("the database holds %q after the erasure", v)
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/ops"
 	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector/projection"
@@ -70,8 +71,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer admin.Close()
 
+	keys, closeKeys, err := openKeys(ctx, cfg, pool)
+	if err != nil {
+		return err
+	}
+	defer closeKeys()
 	p := &process{cfg: cfg, log: log, pool: pool, admin: admin, decoder: schemas.NewDecoder(srcl),
-		metrics: projection.NewMetrics(reg), users: map[int]*running{}, kafkaOpts: kafkaOpts}
+		metrics: projection.NewMetrics(reg), users: map[int]*running{}, kafkaOpts: kafkaOpts, keys: keys}
 	reg.MustRegister(&projection.OpenDeadLetters{DB: pool, Names: p.names, Logger: log})
 	if ring, err := cfg.verifier(); err != nil {
 		return fmt.Errorf("projector: %w", err)
@@ -92,6 +98,27 @@ func Run(ctx context.Context, cfg Config) error {
 	return err
 }
 
+// openKeys opens the keyring on the event store's database (the read models' pool when
+// they share it). command-api migrates subject_keys; until it has, reading a key fails
+// and the record is retried.
+func openKeys(ctx context.Context, cfg Config, pool *pgxpool.Pool) (*subjectkeys.Keyring, func(), error) {
+	kek, err := subjectkeys.ParseKEK(cfg.KEK)
+	if err != nil {
+		return nil, nil, fmt.Errorf("projector: %w", err)
+	}
+	url, keysPool, closeFn := cfg.KeysDatabaseURL, pool, func() {}
+	if url == "" {
+		url = cfg.DatabaseURL
+	}
+	if url != cfg.DatabaseURL {
+		if keysPool, err = pgxpool.New(ctx, url); err != nil {
+			return nil, nil, fmt.Errorf("projector: keys database: %w", err)
+		}
+		closeFn = keysPool.Close
+	}
+	return subjectkeys.New(keysPool, kek, subjectkeys.Options{}), closeFn, nil
+}
+
 // process holds Run's long-lived parts.
 type process struct {
 	cfg     Config
@@ -104,6 +131,7 @@ type process struct {
 	// verifier checks record signatures; nil (never a typed nil) verifies nothing.
 	verifier projection.Verifier
 	metrics  *projection.Metrics
+	keys     *subjectkeys.Keyring
 
 	mu      sync.Mutex
 	users   map[int]*running
@@ -190,7 +218,7 @@ func (p *process) startUsers(ctx context.Context, v versions.Version) (*running,
 	if err := readmodel.SetupUsers(ctx, p.pool, v.Version); err != nil {
 		return nil, err
 	}
-	h, err := users.New(p.pool, v.Version)
+	h, err := users.New(p.pool, v.Version, p.keys)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +233,7 @@ func (p *process) startWelcome(ctx context.Context) error {
 	if p.cfg.SMTPHost != "" {
 		sender = p.cfg.smtpSender()
 	}
-	h := welcome.New(p.pool, sender, welcome.Options{From: p.cfg.SMTPFrom, Logger: p.log})
+	h := welcome.New(p.pool, sender, welcome.Options{From: p.cfg.SMTPFrom, Logger: p.log, Keys: p.keys})
 	r, err := p.start(ctx, welcome.Name, welcome.Group, versions.DLQTopic(welcome.Group), h)
 	if err != nil {
 		return err

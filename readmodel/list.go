@@ -113,6 +113,8 @@ func listQuery(table string, p ListParams, after *cursor, limit int) (string, []
 	}
 	if p.Status != "" {
 		add(`status = ?`, p.Status)
+	} else {
+		add(`status <> ?`, StatusForgotten)
 	}
 	if p.Role != "" {
 		add(`role = ?`, p.Role)

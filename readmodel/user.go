@@ -54,10 +54,14 @@ type User struct {
 const (
 	StatusActive  = "active"
 	StatusDeleted = "deleted"
-	RoleAdmin     = "admin"
-	RoleAuditor   = "auditor"
-	RoleService   = "service"
-	RoleUser      = "user"
+	// StatusForgotten: the person was forgotten. The row stays as a tombstone (id,
+	// revision, times) so GET answers 410 forgotten; it holds no personal data, and
+	// lists never show it.
+	StatusForgotten = "forgotten"
+	RoleAdmin       = "admin"
+	RoleAuditor     = "auditor"
+	RoleService     = "service"
+	RoleUser        = "user"
 )
 
 // isUUID reports the canonical 8-4-4-4-12 hex form; anything else cannot be an

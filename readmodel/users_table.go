@@ -249,3 +249,32 @@ func (w *UsersWriter) notify(ctx context.Context, tx pgx.Tx, changes []change) e
 	_, err := tx.Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, NotifyChannel, notifyPayloads(w.name, changes))
 	return err
 }
+
+// Changed reports whether the row moved past what Lock read (Write will store it).
+func (r *Row) Changed() bool { return r.base != r.Revision }
+
+// ScrubUser erases the personal fields of user id in the users table of every version
+// but except that exists (retired ones included), inside the projection's transaction,
+// and marks the row forgotten. Their own projections, if they run, reach the same row
+// when they apply UserForgotten; a rebuild never brings the data back, since the key is
+// gone.
+func ScrubUser(ctx context.Context, tx pgx.Tx, id string, except int) error {
+	for _, v := range UsersVersions() {
+		if v == except {
+			continue
+		}
+		name := UsersTable(v)
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
+			return fmt.Errorf("readmodel: scrub %s: %w", name, err)
+		}
+		if !exists {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE `+pgx.Identifier{name}.Sanitize()+` SET username = '', email = '', first_name = '',
+last_name = '', status = $2 WHERE id = $1`, id, StatusForgotten); err != nil {
+			return fmt.Errorf("readmodel: scrub %s: %w", name, err)
+		}
+	}
+	return nil
+}

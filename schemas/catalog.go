@@ -42,6 +42,14 @@ type catalog struct {
 	list    []Schema
 	byKey   map[schemaKey]int
 	current map[string]int
+	sealed  map[schemaKey]sealing
+}
+
+// sealing is what a schema marks "recall.sealed": its sealed data fields and whether
+// its metadata has reason_sealed.
+type sealing struct {
+	data   []string
+	reason bool
 }
 
 // loadCatalog reads the embedded files once. A malformed embedded file is a
@@ -59,7 +67,7 @@ func readCatalog(fsys fs.FS) (*catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schemas: list embedded schemas: %w", err)
 	}
-	c := &catalog{byKey: map[schemaKey]int{}, current: map[string]int{}}
+	c := &catalog{byKey: map[schemaKey]int{}, current: map[string]int{}, sealed: map[schemaKey]sealing{}}
 	for _, p := range files {
 		s, err := readSchemaFile(fsys, p)
 		if err != nil {
@@ -84,6 +92,11 @@ func readCatalog(fsys fs.FS) (*catalog, error) {
 		}
 		c.byKey[k] = i
 		c.current[s.EventType] = max(c.current[s.EventType], s.Version)
+		sl, err := readSealing(s)
+		if err != nil {
+			return nil, err
+		}
+		c.sealed[k] = sl
 	}
 	return c, nil
 }
@@ -141,3 +154,48 @@ func Lookup(eventType string, version int) (Schema, error) {
 func CurrentVersion(eventType string) int { return loadCatalog().current[eventType] }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// readSealing finds the fields a schema marks "recall.sealed": true. Only strings (or
+// null-or-string) may be sealed, and only data fields and metadata.reason_sealed.
+func readSealing(s Schema) (sealing, error) {
+	type field struct {
+		Name   string          `json:"name"`
+		Type   json.RawMessage `json:"type"`
+		Sealed bool            `json:"recall.sealed"`
+	}
+	var rec struct {
+		Fields []struct {
+			Name string          `json:"name"`
+			Type json.RawMessage `json:"type"`
+		} `json:"fields"`
+	}
+	var out sealing
+	if err := json.Unmarshal([]byte(s.Text), &rec); err != nil {
+		return out, fmt.Errorf("schemas: %s: %w", s.Path, err)
+	}
+	for _, top := range rec.Fields {
+		var sub struct {
+			Fields []field `json:"fields"`
+		}
+		if top.Name != "data" && top.Name != "metadata" || json.Unmarshal(top.Type, &sub) != nil {
+			continue
+		}
+		for _, f := range sub.Fields {
+			if !f.Sealed {
+				continue
+			}
+			if k := kindOf(f.Type); k != kindString && k != kindNullableString {
+				return out, fmt.Errorf("schemas: %s: sealed field %s is not a string", s.Path, f.Name)
+			}
+			switch {
+			case top.Name == "data":
+				out.data = append(out.data, f.Name)
+			case top.Name == "metadata" && f.Name == "reason_sealed":
+				out.reason = true
+			default:
+				return out, fmt.Errorf("schemas: %s: %s.%s cannot be sealed", s.Path, top.Name, f.Name)
+			}
+		}
+	}
+	return out, nil
+}

@@ -11,12 +11,19 @@ func TestCatalogOrderIsFixed(t *testing.T) {
 	// registry. Append new versions; never reorder.
 	want := []string{
 		"user PasswordChanged v1 recall.user.PasswordChanged avro/user/PasswordChanged.v1.avsc",
+		"user PasswordChanged v2 recall.user.PasswordChanged avro/user/PasswordChanged.v2.avsc",
 		"user RoleChanged v1 recall.user.RoleChanged avro/user/RoleChanged.v1.avsc",
+		"user RoleChanged v2 recall.user.RoleChanged avro/user/RoleChanged.v2.avsc",
 		"user UserCreated v1 recall.user.UserCreated avro/user/UserCreated.v1.avsc",
 		"user UserCreated v2 recall.user.UserCreated avro/user/UserCreated.v2.avsc",
+		"user UserCreated v3 recall.user.UserCreated avro/user/UserCreated.v3.avsc",
 		"user UserDeleted v1 recall.user.UserDeleted avro/user/UserDeleted.v1.avsc",
+		"user UserDeleted v2 recall.user.UserDeleted avro/user/UserDeleted.v2.avsc",
+		"user UserForgotten v1 recall.user.UserForgotten avro/user/UserForgotten.v1.avsc",
 		"user UserRestored v1 recall.user.UserRestored avro/user/UserRestored.v1.avsc",
+		"user UserRestored v2 recall.user.UserRestored avro/user/UserRestored.v2.avsc",
 		"user UserUpdated v1 recall.user.UserUpdated avro/user/UserUpdated.v1.avsc",
+		"user UserUpdated v2 recall.user.UserUpdated avro/user/UserUpdated.v2.avsc",
 	}
 	got := Catalog()
 	if len(got) != len(want) {
@@ -53,7 +60,9 @@ func TestLookup(t *testing.T) {
 		{"UserCreated", 1, nil},
 		{"UserCreated", 2, nil},
 		{"UserUpdated", 1, nil},
-		{"UserCreated", 3, ErrUnknownSchema},
+		{"UserCreated", 3, nil},
+		{"UserForgotten", 1, nil},
+		{"UserCreated", 4, ErrUnknownSchema},
 		{"UserCreated", 0, ErrUnknownSchema},
 		{"NoSuchEvent", 1, ErrUnknownSchema},
 	}
@@ -72,12 +81,13 @@ func TestLookup(t *testing.T) {
 
 func TestCurrentVersion(t *testing.T) {
 	tests := map[string]int{
-		"UserCreated":     2,
-		"UserUpdated":     1,
-		"PasswordChanged": 1,
-		"RoleChanged":     1,
-		"UserDeleted":     1,
-		"UserRestored":    1,
+		"UserCreated":     3,
+		"UserUpdated":     2,
+		"PasswordChanged": 2,
+		"RoleChanged":     2,
+		"UserDeleted":     2,
+		"UserRestored":    2,
+		"UserForgotten":   1,
 		"Unknown":         0,
 	}
 	for eventType, want := range tests {

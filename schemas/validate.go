@@ -22,12 +22,12 @@ func Validate(eventType string, version int, data json.RawMessage) error {
 	return nil
 }
 
-// ValidateMetadata checks metadata JSON against the Metadata record (the same
-// in every schema). Missing keys take their defaults, as empty ones are
+// ValidateMetadata checks metadata JSON against the Metadata record of the
+// current versions (the same in every current schema). Missing keys take their defaults, as empty ones are
 // omitted from the stored JSON.
 func ValidateMetadata(metadata json.RawMessage) error {
 	s := loadCatalog().list[0]
-	c, err := CodecFor(s.EventType, s.Version)
+	c, err := CodecFor(s.EventType, CurrentVersion(s.EventType))
 	if err != nil {
 		return err
 	}

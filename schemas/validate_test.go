@@ -21,7 +21,7 @@ func TestValidate(t *testing.T) {
 		{"whitespace", "RoleChanged", 1, " {\"role\" : \"admin\",\n\"previous_role\":\"user\"}\n", nil},
 
 		{"unknown type", "UserExploded", 1, `{}`, ErrUnknownSchema},
-		{"unknown version", "UserCreated", 3, `{}`, ErrUnknownSchema},
+		{"unknown version", "UserCreated", 4, `{}`, ErrUnknownSchema},
 		{"missing required", "UserDeleted", 1, `{"username":"a"}`, ErrInvalidData},
 		{"updated key missing", "UserUpdated", 1, `{"first_name":null,"last_name":null}`, ErrInvalidData},
 		{"wrong type string", "UserDeleted", 1, `{"username":1,"email":"e"}`, ErrInvalidData},

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/recall-events/recall/devstack"
 	"github.com/recall-events/recall/devstack/postgres"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector"
 	"github.com/recall-events/recall/relay"
@@ -85,7 +87,10 @@ type Stack struct {
 	Kafka    *devstack.Kafka
 	Registry *devstack.Registry
 
-	DatabaseURL  string
+	DatabaseURL string
+	// KEK is the key-encryption key of the people's data keys (RECALL_KEK): read from
+	// kek in the data directory, generated there (mode 0600) on the first run.
+	KEK          string
 	APIURL       string // http://host:port of command-api
 	RelayURL     string // health and metrics of the relay
 	ProjectorURL string // health and metrics of the projector
@@ -123,7 +128,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		s.stopDependencies()
 		return nil, err
 	}
-	if err := pgmigrate.Up(ctx, s.DatabaseURL, eventstore.Migrations); err != nil {
+	if err := pgmigrate.Up(ctx, s.DatabaseURL, eventstore.Migrations, subjectkeys.Migrations); err != nil {
 		s.stopDependencies()
 		return nil, err
 	}
@@ -148,6 +153,9 @@ func (s *Stack) startDependencies(ctx context.Context) error {
 	}
 	var err error
 	if s.JWTSecret, err = loadOrCreateSecret(dir); err != nil {
+		return err
+	}
+	if s.KEK, err = dataDirKEK(dir); err != nil {
 		return err
 	}
 	pg, err := postgres.Start(ctx, postgres.Options{Dir: filepath.Join(dir, "postgres"), Port: s.opts.PostgresPort})
@@ -194,12 +202,12 @@ func (s *Stack) startServices() {
 	if !s.without("projector") {
 		cfg := projector.DefaultConfig()
 		cfg.DatabaseURL, cfg.Brokers, cfg.RegistryURL = s.DatabaseURL, s.Brokers, s.RegistryURL
-		cfg.ListenAddr, cfg.Logger = s.opts.ProjectorListen, s.logger("projector")
+		cfg.ListenAddr, cfg.Logger, cfg.KEK = s.opts.ProjectorListen, s.logger("projector"), s.KEK
 		s.add("projector", func(ctx context.Context) error { return projector.Run(ctx, cfg) })
 	}
 	if !s.without("command-api") {
 		cfg := commandapi.DefaultConfig()
-		cfg.Embedded, cfg.JWTSecret = true, s.JWTSecret
+		cfg.Embedded, cfg.JWTSecret, cfg.KEK = true, s.JWTSecret, s.KEK
 		cfg.DatabaseURL, cfg.ListenAddr = s.DatabaseURL, s.opts.APIAddr
 		cfg.AdminPassword, cfg.Logger = s.opts.AdminPassword, s.logger("command-api")
 		s.add("command-api", func(ctx context.Context) error { return commandapi.Run(ctx, cfg) })
@@ -358,4 +366,27 @@ func freeAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// dataDirKEK reads the KEK kept in dir/kek, or generates one there, readable by its
+// owner only (0600): the embedded run's key-encryption key is per data directory, never
+// shipped. Losing the file loses every person's data in that directory.
+func dataDirKEK(dir string) (string, error) {
+	path := filepath.Join(dir, "kek")
+	if b, err := os.ReadFile(path); err == nil {
+		if _, err := subjectkeys.ParseKEK(string(b)); err != nil {
+			return "", fmt.Errorf("stack: %s: %w", path, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("stack: %w", err)
+	}
+	kek, err := subjectkeys.GenerateKEK()
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(kek+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("stack: write %s: %w", path, err)
+	}
+	return kek, nil
 }

@@ -60,8 +60,13 @@ func TestPipeline(t *testing.T) {
 	if events[0].EventType != "UserCreated" || events[1].EventType != "UserUpdated" || events[1].Revision != 2 {
 		t.Fatalf("kafka events: %+v", events)
 	}
-	if !strings.Contains(string(events[1].Metadata), "married name") {
-		t.Fatalf("reason missing from metadata: %s", events[1].Metadata)
+	// The reason travels sealed; a consumer with the person's data key opens it.
+	if strings.Contains(string(events[1].Metadata), "married name") {
+		t.Fatalf("the reason is on Kafka in plaintext: %s", events[1].Metadata)
+	}
+	opened, err := (schemas.Opener{Keys: apiKeys{t: t, api: s.APIURL, token: token}}).OpenEvent(ctx, events[1])
+	if err != nil || !strings.Contains(string(opened.Metadata), "married name") {
+		t.Fatalf("opened metadata %s, %v", opened.Metadata, err)
 	}
 	if err := s.Err(); err != nil {
 		t.Fatalf("a service failed: %v", err)

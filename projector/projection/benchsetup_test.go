@@ -39,7 +39,7 @@ func setupB(b *testing.B) *benchBundle {
 	if err := readmodel.SetupUsers(ctx, pool, 1); err != nil {
 		b.Fatal(err)
 	}
-	h, _ := users.New(pool, 1)
+	h, _ := users.New(pool, 1, nil)
 	if err := projection.EnsureTopics(ctx, st.Client(b), "bench.dlq"); err != nil {
 		b.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func (b *bundle) usersConfig(t *testing.T, v int) projection.Config {
 	if err := versions.Ensure(ctx, b.pool, vv); err != nil {
 		t.Fatal(err)
 	}
-	h, err := users.New(b.pool, v)
+	h, err := users.New(b.pool, v, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,11 +32,6 @@ type roleData struct {
 	Role string `json:"role"`
 }
 
-type claimsData struct {
-	Username string `json:"username"`
-	Email    string `json:"email"`
-}
-
 // apply folds ev (already checked to be the next revision) into r, which is
 // nil when the user has no row yet, and returns the new row. Errors are
 // poison: the event can never apply.
@@ -88,12 +83,12 @@ func change(r *readmodel.Row, eventType string, data []byte, at time.Time) error
 	case "UserDeleted":
 		r.Status, r.DeletedAt = "deleted", &at
 	case "UserRestored":
-		var d claimsData
-		if err := json.Unmarshal(data, &d); err != nil {
-			return err
-		}
+		// v1 copied username and email; the row kept them through the deletion.
 		r.Status, r.DeletedAt = "active", nil
-		r.Username, r.Email = d.Username, d.Email
+	case "UserForgotten":
+		// A tombstone: GET answers 410 forgotten, lists skip it, nothing personal stays.
+		r.Status = readmodel.StatusForgotten
+		r.Username, r.Email, r.FirstName, r.LastName = "", "", "", ""
 	case "PasswordChanged":
 		// Nothing of it is in the read model; updated_at and the revision move.
 	default:

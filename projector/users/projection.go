@@ -1,13 +1,17 @@
 package users
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/projector/projection"
 	"github.com/recall-events/recall/readmodel"
 	"github.com/recall-events/recall/schemas"
@@ -21,15 +25,23 @@ type Projection struct {
 	pool    *pgxpool.Pool
 	version int
 	writer  *readmodel.UsersWriter
+	keys    *subjectkeys.Keyring
+	opener  schemas.Opener
 }
 
-// New returns the projection of version v; Setup must have created its table.
-func New(pool *pgxpool.Pool, v int) (*Projection, error) {
+// New returns the projection of version v; Setup must have created its table. keys opens
+// the sealed personal fields; a field whose key is gone (the person was forgotten) is
+// projected as "". Nil keys can only project plaintext events (tests).
+func New(pool *pgxpool.Pool, v int, keys *subjectkeys.Keyring) (*Projection, error) {
 	w, err := readmodel.NewUsersWriter(v)
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
-	return &Projection{pool: pool, version: v, writer: w}, nil
+	p := &Projection{pool: pool, version: v, writer: w, keys: keys, opener: schemas.Opener{Erased: []byte(`""`)}}
+	if keys != nil {
+		p.opener.Keys = keys
+	}
+	return p, nil
 }
 
 // Handle applies msgs in one transaction; see the package doc.
@@ -41,6 +53,9 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 			break
 		}
 	}
+	if err := p.prefetch(ctx, msgs[:limit]); err != nil {
+		return 0, err
+	}
 	var n int
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		rows, err := p.load(ctx, tx, msgs[:limit])
@@ -48,11 +63,14 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 			return err
 		}
 		var foldErr error
-		n, foldErr = fold(rows, msgs[:limit])
+		n, foldErr = p.fold(ctx, rows, msgs[:limit])
 		if foldErr != nil {
 			stopErr = foldErr
 		}
-		return p.writer.Write(ctx, tx, rows)
+		if err := p.writer.Write(ctx, tx, rows); err != nil {
+			return err
+		}
+		return p.scrub(ctx, tx, rows)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("users: apply batch: %w", err)
@@ -60,9 +78,45 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 	return n, stopErr
 }
 
+// prefetch loads the data keys of the batch's people with sealed events in one query;
+// events written in plaintext need none.
+func (p *Projection) prefetch(ctx context.Context, msgs []projection.Message) error {
+	if p.keys == nil {
+		return nil
+	}
+	ids := make([]uuid.UUID, 0, len(msgs))
+	for _, m := range msgs {
+		data, reason := schemas.SealedFields(m.Event.EventType, m.Event.SchemaVersion)
+		if len(data) == 0 && !(reason && bytes.Contains(m.Event.Metadata, []byte(`"reason_sealed"`))) {
+			continue
+		}
+		if id, err := uuid.Parse(m.Event.AggregateID); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return p.keys.Prefetch(ctx, ids)
+}
+
+// scrub erases forgotten people from the users tables of the other versions too (a
+// retired table not dropped yet, a version not running): every read-model version
+// forgets them, whichever applies UserForgotten first.
+func (p *Projection) scrub(ctx context.Context, tx pgx.Tx, rows map[string]*readmodel.Row) error {
+	for id, r := range rows {
+		if r.Status == readmodel.StatusForgotten && r.Changed() {
+			if err := readmodel.ScrubUser(ctx, tx, id, p.version); err != nil {
+				return err
+			}
+			if p.keys != nil {
+				p.keys.Erased(uuid.MustParse(id))
+			}
+		}
+	}
+	return nil
+}
+
 // fold applies msgs in order to rows (keyed by id) until the first event that
 // cannot apply, and returns how many were handled.
-func fold(rows map[string]*readmodel.Row, msgs []projection.Message) (int, error) {
+func (p *Projection) fold(ctx context.Context, rows map[string]*readmodel.Row, msgs []projection.Message) (int, error) {
 	for i := range msgs {
 		ev := msgs[i].Event
 		ev.AggregateID = strings.ToLower(ev.AggregateID) // rows are keyed as PostgreSQL prints uuids
@@ -81,7 +135,14 @@ func fold(rows map[string]*readmodel.Row, msgs []projection.Message) (int, error
 		case ev.Revision != stored+1:
 			return i, &projection.GapError{AggregateID: ev.AggregateID, Stored: stored, Got: ev.Revision}
 		}
-		next, err := apply(r, ev)
+		opened, err := p.opener.OpenEvent(ctx, ev)
+		if err != nil {
+			if errors.Is(err, schemas.ErrSealed) || errors.Is(err, schemas.ErrInvalidData) {
+				return i, projection.Poison(err)
+			}
+			return i, err // the keys database: transient
+		}
+		next, err := apply(r, opened)
 		if err != nil {
 			return i, err
 		}

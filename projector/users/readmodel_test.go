@@ -24,6 +24,7 @@ import (
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 type bundle struct {
+	url  string
 	pool *pgxpool.Pool
 	proj map[int]*users.Projection
 }
@@ -41,7 +42,7 @@ func setup(t *testing.T, vs ...int) *bundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	b := &bundle{pool: pool, proj: map[int]*users.Projection{}}
+	b := &bundle{url: url, pool: pool, proj: map[int]*users.Projection{}}
 	for _, v := range vs {
 		if err := readmodel.SetupUsers(ctx, pool, v); err != nil {
 			t.Fatal(err)
@@ -49,7 +50,7 @@ func setup(t *testing.T, vs ...int) *bundle {
 		if err := versions.Ensure(ctx, pool, versions.For(users.Name, v, stacktest.Topic, readmodel.UsersTable(v))); err != nil {
 			t.Fatal(err)
 		}
-		p, err := users.New(pool, v)
+		p, err := users.New(pool, v, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/projector/projection"
+	"github.com/recall-events/recall/schemas"
 	"github.com/recall-events/recall/schemas/upcast"
 )
 
@@ -29,6 +31,9 @@ type Options struct {
 	From   string        // sender; default "Recall <noreply@recall.invalid>"
 	Lease  time.Duration // after this a claim without a mark is re-sent; default 2m
 	Logger *slog.Logger
+	// Keys opens the sealed address and names; a forgotten person gets no mail. Nil
+	// reads plaintext events only (tests).
+	Keys *subjectkeys.Keyring
 }
 
 // Projection sends the welcome mails; a projection.Handler.
@@ -67,7 +72,22 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 			msgs[i].Skipped = true
 			continue
 		}
-		_, data, err := upcast.Data(ev.EventType, ev.SchemaVersion, ev.Data)
+		o := schemas.Opener{}
+		if p.opts.Keys != nil {
+			o.Keys = p.opts.Keys
+		}
+		op, err := o.Open(ctx, ev.AggregateType, ev.AggregateID, ev.EventType, ev.SchemaVersion, ev.Data, nil)
+		if err != nil {
+			if errors.Is(err, schemas.ErrSealed) || errors.Is(err, schemas.ErrInvalidData) {
+				return i, projection.Poison(err)
+			}
+			return i, err
+		}
+		if len(op.Erased) > 0 {
+			msgs[i].Skipped = true // forgotten before their welcome: no mail
+			continue
+		}
+		_, data, err := upcast.Data(ev.EventType, ev.SchemaVersion, op.Data)
 		if err != nil {
 			return i, projection.Poison(err)
 		}
@@ -86,7 +106,7 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 
 // deliver claims, sends and marks one mail; false when it was already done.
 func (p *Projection) deliver(ctx context.Context, eventID, userID string, d created) (bool, error) {
-	ok, err := p.claim(ctx, eventID, userID, d.Email)
+	ok, err := p.claim(ctx, eventID, userID)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -111,9 +131,9 @@ func (p *Projection) deliver(ctx context.Context, eventID, userID string, d crea
 
 // claim takes the right to send: a new row, or a stale claim (see the package
 // doc for why stale claims are re-sent).
-func (p *Projection) claim(ctx context.Context, eventID, userID, email string) (bool, error) {
-	tag, err := p.pool.Exec(ctx, `INSERT INTO welcome_emails (event_id, user_id, email, state)
-VALUES ($1, $2, $3, 'claimed') ON CONFLICT DO NOTHING`, eventID, userID, email)
+func (p *Projection) claim(ctx context.Context, eventID, userID string) (bool, error) {
+	tag, err := p.pool.Exec(ctx, `INSERT INTO welcome_emails (event_id, user_id, state)
+VALUES ($1, $2, 'claimed') ON CONFLICT DO NOTHING`, eventID, userID)
 	if err != nil {
 		return false, fmt.Errorf("welcome: claim: %w", err)
 	}

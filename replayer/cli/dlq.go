@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/ops/envflag"
 	"github.com/recall-events/recall/readmodel"
 	"github.com/recall-events/recall/replayer/dlq"
@@ -61,10 +63,22 @@ func (g *globals) withDLQ(f *dlqFlags, run func(context.Context, *dlq.Works, *pg
 			}
 			dec = schemas.NewDecoder(cl)
 		}
+		var w *dlq.Works
 		if dec == nil {
-			return run(ctx, dlq.New(pool, nil), pool)
+			w = dlq.New(pool, nil)
+		} else {
+			w = dlq.New(pool, dec)
 		}
-		return run(ctx, dlq.New(pool, dec), pool)
+		// Retries of sealed events open them with the people's keys, as the projector
+		// does; the KEK is a secret, so it comes from the environment only.
+		if v := os.Getenv("RECALL_KEK"); v != "" {
+			kek, err := subjectkeys.ParseKEK(v)
+			if err != nil {
+				return fmt.Errorf("RECALL_KEK: %w", err)
+			}
+			w.WithKeys(subjectkeys.New(pool, kek, subjectkeys.Options{}))
+		}
+		return run(ctx, w, pool)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/projector/projection"
 	"github.com/recall-events/recall/projector/users"
 	"github.com/recall-events/recall/readmodel"
@@ -46,7 +47,12 @@ func (s Selection) validate() error {
 type Works struct {
 	pool    *pgxpool.Pool
 	decoder projection.Decoder
+	keys    *subjectkeys.Keyring
 }
+
+// WithKeys lets a retry open sealed personal fields (as the projector does) with keys;
+// without them, a dead letter of a sealed event cannot be retried.
+func (w *Works) WithKeys(keys *subjectkeys.Keyring) *Works { w.keys = keys; return w }
 
 // New returns Works on pool, decoding record values with d (nil: show and
 // retry cannot decode).
@@ -141,5 +147,5 @@ func (w *Works) handler(name string) (projection.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return users.New(w.pool, v)
+	return users.New(w.pool, v, w.keys)
 }

@@ -26,7 +26,7 @@ func (r *Rig) startAPI(ctx context.Context) error {
 		}
 		r.jwtSecret = secret
 	}
-	cfg.Embedded, cfg.JWTSecret = true, r.jwtSecret
+	cfg.Embedded, cfg.JWTSecret, cfg.KEK = true, r.jwtSecret, r.KEK
 	cfg.DatabaseURL, cfg.ListenAddr = r.DatabaseURL, r.APIURL[len("http://"):]
 	cfg.AdminPassword, cfg.LogOutput = r.AdminPassword, r.opts.Logs
 	cfg.MaxConns = r.opts.APIMaxConns

@@ -41,6 +41,7 @@ type Rig struct {
 	APIURL        string
 	RegistryURL   string
 	Brokers       []string
+	KEK           string // the key-encryption key of the stack's data directory
 	AdminUser     string
 	AdminPassword string
 
@@ -105,7 +106,7 @@ func (r *Rig) startStack(ctx context.Context) error {
 		return fmt.Errorf("rig: %w", err)
 	}
 	r.stack, r.kafkaAddr = s, ports[1]
-	r.DatabaseURL, r.RegistryURL, r.Brokers = s.DatabaseURL, s.RegistryURL, s.Brokers
+	r.DatabaseURL, r.RegistryURL, r.Brokers, r.KEK = s.DatabaseURL, s.RegistryURL, s.Brokers, s.KEK
 	r.APIURL = "http://" + ports[3]
 	return nil
 }

@@ -41,7 +41,7 @@ func (r *Rig) build(ctx context.Context) error {
 
 func (r *Rig) common() []string {
 	env := []string{"DATABASE_URL=" + r.DatabaseURL, "RECALL_KAFKA_BROKERS=" + r.Brokers[0],
-		"RECALL_SCHEMA_REGISTRY_URL=" + r.RegistryURL}
+		"RECALL_SCHEMA_REGISTRY_URL=" + r.RegistryURL, "RECALL_KEK=" + r.KEK}
 	if r.opts.Partitions > 0 {
 		env = append(env, "RECALL_TOPIC_PARTITIONS="+strconv.Itoa(r.opts.Partitions))
 	}

@@ -148,6 +148,21 @@ RECALL_JWT_SECRET from the JWT Secret.
       key: {{ .Values.jwt.existingSecretKey }}
 {{- end }}
 
+{{- define "recall.kekSecretName" -}}
+{{- default (printf "%s-kek" (include "recall.fullname" .)) .Values.kek.existingSecret }}
+{{- end }}
+
+{{/*
+RECALL_KEK from the key-encryption-key Secret (command-api, migrations, projector).
+*/}}
+{{- define "recall.env.kek" -}}
+- name: RECALL_KEK
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "recall.kekSecretName" . }}
+      key: {{ .Values.kek.existingSecretKey }}
+{{- end }}
+
 {{/*
 Kafka and schema registry settings shared by relay and projector.
 */}}

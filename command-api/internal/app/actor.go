@@ -23,7 +23,7 @@ func (s *Service) CurrentActor(ctx context.Context, p auth.Principal) (auth.Prin
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	if !u.Exists() || u.IsDeleted() {
+	if !u.Exists() || u.IsDeleted() || u.IsForgotten() {
 		return auth.Principal{}, ErrUnknownActor
 	}
 	if p.IssuedBefore(u.TokensValidFrom()) {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -42,14 +43,16 @@ func (s *Service) ActorEvents(ctx context.Context, p auth.Principal, actorID str
 		page.Next = events[limit-1].GlobalPosition
 	}
 	page.Entries = make([]ActorEntry, len(events))
+	o := s.auditOpener()
 	for i, e := range events {
-		meta, err := eventstore.DecodeMetadata(e.Metadata)
+		// Sealed fields opened as in a history; a forgotten person's show the erased marker.
+		op, err := o.Open(ctx, e.AggregateType, e.AggregateID.String(), e.EventType, e.SchemaVersion, e.Data, e.Metadata)
 		if err != nil {
-			return ActorPage{}, err
+			return ActorPage{}, fmt.Errorf("app: events of actor %s: %w", actorID, err)
 		}
 		page.Entries[i] = ActorEntry{AggregateType: e.AggregateType, AggregateID: e.AggregateID, GlobalPosition: e.GlobalPosition,
 			HistoryEntry: HistoryEntry{EventID: e.EventID, Revision: e.Revision, EventType: e.EventType,
-				SchemaVersion: e.SchemaVersion, RecordedAt: e.RecordedAt, Data: e.Data, Metadata: meta}}
+				SchemaVersion: e.SchemaVersion, RecordedAt: e.RecordedAt, Data: op.Data, Metadata: op.Metadata}}
 	}
 	return page, nil
 }

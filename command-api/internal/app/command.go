@@ -99,12 +99,17 @@ type DeleteUser struct{ Envelope }
 // RestoreUser undoes a delete.
 type RestoreUser struct{ Envelope }
 
+// ForgetUser erases the person (right to erasure); Envelope.Meta.Reason is required and
+// kept in plaintext.
+type ForgetUser struct{ Envelope }
+
 func (CreateUser) CommandName() string     { return "CreateUser" }
 func (UpdateUser) CommandName() string     { return "UpdateUser" }
 func (ChangePassword) CommandName() string { return "ChangePassword" }
 func (ChangeRole) CommandName() string     { return "ChangeRole" }
 func (DeleteUser) CommandName() string     { return "DeleteUser" }
 func (RestoreUser) CommandName() string    { return "RestoreUser" }
+func (ForgetUser) CommandName() string     { return "ForgetUser" }
 
 // enveloped gives the decorators the envelope of any command.
 type enveloped interface{ envelope() Envelope }

@@ -72,7 +72,8 @@ func (s *Service) wouldAppend(d DryRun, u *user.User, events []user.Event, res D
 	meta := metadata(Envelope{UserID: d.UserID, Actor: d.Actor, Meta: d.Meta})
 	now := time.Now().UTC()
 	for _, ev := range events {
-		ne, err := s.encode(ev, meta)
+		// Not sealed: nothing is stored, and the admin asking sees the values it would write.
+		ne, err := s.encode(ev, meta, d.UserID, sealing{})
 		if err != nil {
 			return DryRunResult{}, err
 		}

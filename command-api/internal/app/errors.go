@@ -57,6 +57,8 @@ func Outcome(err error) string {
 		return "not_found"
 	case errors.Is(err, user.ErrDeleted):
 		return "deleted"
+	case errors.Is(err, user.ErrForgotten):
+		return "forgotten"
 	case errors.Is(err, eventstore.ErrClaimTaken), errors.Is(err, user.ErrConflict),
 		errors.Is(err, user.ErrAlreadyExists), errors.Is(err, ErrTooManyConflicts):
 		return "conflict"

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/recall-events/recall/command-api/internal/user"
 	"github.com/recall-events/recall/eventstore"
 	"github.com/recall-events/recall/ops"
+	"github.com/recall-events/recall/schemas"
 )
 
 // plan is what distinguishes one command from another: its decision and the rows it
@@ -79,7 +79,7 @@ func (s *Service) attempt(ctx context.Context, env Envelope, p plan, fresh bool)
 	}
 	// The snapshotter may apply the events to u; remember starts from a copy.
 	before := *u
-	req, err := s.appendRequest(env, p, u, events)
+	req, err := s.appendRequest(ctx, env, p, u, events)
 	if err != nil {
 		return Result{}, err
 	}
@@ -175,48 +175,55 @@ func (s *Service) replay(ctx context.Context, idem *Idempotency) (Result, error)
 
 // appendRequest turns decided events into one append: encoded, checked against the Avro
 // contract, with metadata, claims, credentials, idempotency record and maybe a snapshot.
-func (s *Service) appendRequest(env Envelope, p plan, u *user.User, events []user.Event) (eventstore.AppendRequest, error) {
+func (s *Service) appendRequest(ctx context.Context, env Envelope, p plan, u *user.User, events []user.Event) (eventstore.AppendRequest, error) {
 	meta := metadata(env)
 	req := eventstore.AppendRequest{
 		AggregateType: user.AggregateType, AggregateID: env.UserID,
 		Expected: eventstore.Exactly(u.Revision()),
 	}
+	sl, err := s.sealingFor(ctx, u, events)
+	if err != nil {
+		return req, err
+	}
 	for _, ev := range events {
-		ne, err := s.encode(ev, meta)
+		ne, err := s.encode(ev, meta, env.UserID, sl)
 		if err != nil {
 			return req, err
 		}
 		req.Events = append(req.Events, ne)
 		claim, release := user.Claims(ev, u)
-		req.Claims = append(req.Claims, storeClaims(claim)...)
-		req.Releases = append(req.Releases, storeClaims(release)...)
+		req.Claims = append(req.Claims, s.storeClaims(claim)...)
+		req.Releases = append(req.Releases, s.storeClaims(release)...)
 	}
-	if p.within != nil {
-		before := u
-		req.Within = func(ctx context.Context, tx pgx.Tx, _ []eventstore.Recorded) error { return p.within(ctx, tx, before) }
-	}
+	req.Within = s.within(p, u, sl)
 	req.Idempotency = storeIdempotency(env)
-	req.Snapshot = s.snapshotter(u, events)
+	req.Snapshot = s.snapshotter(u, events, sl.key)
 	return req, nil
 }
 
-func (s *Service) encode(ev user.Event, meta eventstore.Metadata) (eventstore.NewEvent, error) {
-	typ, version, data, err := user.Marshal(ev)
-	if err != nil {
-		return eventstore.NewEvent{}, err
+// within is what the append writes beside its events: a new data key (in the transaction
+// of the first events sealed with it) and the plan's own rows.
+func (s *Service) within(p plan, before *user.User, sl sealing) func(context.Context, pgx.Tx, []eventstore.Recorded) error {
+	if p.within == nil && sl.insert == nil {
+		return nil
 	}
-	if s.opts.Validate != nil {
-		if err := s.opts.Validate(typ, version, data); err != nil {
-			return eventstore.NewEvent{}, fmt.Errorf("%w: %w", ErrEventSchema, err)
+	return func(ctx context.Context, tx pgx.Tx, _ []eventstore.Recorded) error {
+		if sl.insert != nil {
+			if err := s.keys.Insert(ctx, tx, before.ID(), *sl.insert); err != nil {
+				return err
+			}
 		}
+		if p.within != nil {
+			return p.within(ctx, tx, before)
+		}
+		return nil
 	}
-	return eventstore.NewEvent{EventType: typ, SchemaVersion: version, Data: data, Metadata: meta}, nil
 }
 
-func storeClaims(cs []user.Claim) []eventstore.Claim {
+func (s *Service) storeClaims(cs []user.Claim) []eventstore.Claim {
 	out := make([]eventstore.Claim, len(cs))
 	for i, c := range cs {
-		out[i] = eventstore.Claim{Kind: string(c.Kind), Value: c.Value}
+		out[i] = eventstore.Claim{Kind: string(c.Kind), Value: s.claimValue(c.Kind, c.Value)}
 	}
 	return out
 }
@@ -237,13 +244,16 @@ func storeIdempotency(env Envelope) *eventstore.Idempotency {
 // snapshotter stores the state after the append when it crosses a multiple of
 // SnapshotEvery. It applies the events to u as recorded, so u is spent afterwards (every
 // attempt loads afresh).
-func (s *Service) snapshotter(u *user.User, events []user.Event) func([]eventstore.Recorded) (*eventstore.Snapshot, error) {
+func (s *Service) snapshotter(u *user.User, events []user.Event, key *schemas.DataKey) func([]eventstore.Recorded) (*eventstore.Snapshot, error) {
 	every := s.opts.SnapshotEvery
 	// The append expects exactly u.Revision(), so the revisions it will get are known:
 	// without a multiple of every among them there is nothing to snapshot, and an append
 	// without a snapshot callback is a single statement in the store.
 	if every <= 0 || u.Revision()/every == (u.Revision()+int64(len(events)))/every {
 		return nil
+	}
+	if key == nil && s.keys != nil {
+		return nil // nothing to seal the state with (a forgotten user): no snapshot
 	}
 	return func(rec []eventstore.Recorded) (*eventstore.Snapshot, error) {
 		last := rec[len(rec)-1]
@@ -252,7 +262,7 @@ func (s *Service) snapshotter(u *user.User, events []user.Event) func([]eventsto
 				return nil, err
 			}
 		}
-		state, err := json.Marshal(u.State())
+		state, err := sealState(key, u.State())
 		if err != nil {
 			return nil, err
 		}

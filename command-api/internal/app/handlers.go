@@ -7,6 +7,7 @@ import (
 
 	"github.com/recall-events/recall/command-api/internal/credentials"
 	"github.com/recall-events/recall/command-api/internal/user"
+	"github.com/recall-events/recall/eventstore"
 )
 
 // Passwords shorter than this are refused; longer than PasswordMaxLen too, since argon2
@@ -24,6 +25,7 @@ type Handlers struct {
 	ChangeRole     CommandHandler[ChangeRole]
 	DeleteUser     CommandHandler[DeleteUser]
 	RestoreUser    CommandHandler[RestoreUser]
+	ForgetUser     CommandHandler[ForgetUser]
 }
 
 // Handlers returns the service's command handlers.
@@ -32,6 +34,7 @@ func (s *Service) Handlers() Handlers {
 		CreateUser: HandlerFunc[CreateUser](s.createUser), UpdateUser: HandlerFunc[UpdateUser](s.updateUser),
 		ChangePassword: HandlerFunc[ChangePassword](s.changePassword), ChangeRole: HandlerFunc[ChangeRole](s.changeRole),
 		DeleteUser: HandlerFunc[DeleteUser](s.deleteUser), RestoreUser: HandlerFunc[RestoreUser](s.restoreUser),
+		ForgetUser: HandlerFunc[ForgetUser](s.forgetUser),
 	}
 }
 
@@ -64,7 +67,7 @@ func (s *Service) createUser(ctx context.Context, cmd CreateUser) (Result, error
 			return evs, err
 		},
 		within: func(ctx context.Context, tx pgx.Tx, _ *user.User) error {
-			return credentials.Put(ctx, tx, cmd.UserID, created.Username, created.Role.String(), hash)
+			return credentials.Put(ctx, tx, cmd.UserID, s.claimValue(user.ClaimUsername, created.Username), created.Role.String(), hash)
 		},
 	})
 }
@@ -137,6 +140,37 @@ func (s *Service) restoreUser(ctx context.Context, cmd RestoreUser) (Result, err
 		within: func(ctx context.Context, tx pgx.Tx, _ *user.User) error {
 			return credentials.SetActive(ctx, tx, cmd.UserID, true)
 		}})
+}
+
+// forgetUser erases the person: UserForgotten, and in the same transaction their data
+// key deleted (every sealed copy of their data becomes unreadable), their claims
+// released (their username and email are free again), their snapshots and credentials
+// deleted. Once it committed, this process forgets the key at once; other processes drop
+// it within the keyring's cache lifetime.
+func (s *Service) forgetUser(ctx context.Context, cmd ForgetUser) (Result, error) {
+	if !cmd.Actor.IsAdmin() {
+		return Result{}, ErrForbidden
+	}
+	res, err := s.execute(ctx, cmd.Envelope, plan{name: cmd.CommandName(),
+		decide: func(u *user.User) ([]user.Event, error) { return u.Forget(user.ForgetUser{Reason: cmd.Meta.Reason}) },
+		within: func(ctx context.Context, tx pgx.Tx, _ *user.User) error {
+			if s.keys != nil {
+				if err := s.keys.Delete(ctx, tx, cmd.UserID); err != nil {
+					return err
+				}
+			}
+			if err := eventstore.ReleaseAllClaims(ctx, tx, cmd.UserID); err != nil {
+				return err
+			}
+			if err := eventstore.DeleteSnapshots(ctx, tx, cmd.UserID); err != nil {
+				return err
+			}
+			return credentials.Delete(ctx, tx, cmd.UserID)
+		}})
+	if err == nil && s.keys != nil {
+		s.keys.Erased(cmd.UserID)
+	}
+	return res, err
 }
 
 // checkPassword returns a problem message for an unacceptable password, "" otherwise.

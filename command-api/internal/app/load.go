@@ -34,7 +34,7 @@ func (s *Service) load(ctx context.Context, id uuid.UUID, p pointInTime) (*user.
 	if err != nil {
 		return nil, err
 	}
-	recorded, err := decodeUntil(events, p.at)
+	recorded, _, err := s.decodeUntil(ctx, events, p.at)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +72,9 @@ func (s *Service) snapshot(ctx context.Context, id uuid.UUID, p pointInTime) (*u
 	if json.Unmarshal(raw.State, &st) != nil || !st.Compatible() || st.ID != id || st.Revision != raw.Revision {
 		return nil, nil
 	}
+	if usable, err := s.openState(ctx, &st); err != nil || !usable {
+		return nil, err
+	}
 	return &st, nil
 }
 
@@ -79,17 +82,29 @@ func (s *Service) snapshot(ctx context.Context, id uuid.UUID, p pointInTime) (*u
 // recorded after at. The store stamps recorded_at after taking the stream's lock, so it
 // never decreases along a stream; cutting at the first later event would keep the answer
 // a prefix of the stream (a state that really existed) even if it did.
-func decodeUntil(events []eventstore.Event, at time.Time) ([]user.RecordedEvent, error) {
-	out := make([]user.RecordedEvent, 0, len(events))
+//
+// Sealed fields are opened with the person's key; erased says some were erased (the key
+// is gone), which the domain sees as "".
+func (s *Service) decodeUntil(ctx context.Context, events []eventstore.Event, at time.Time) (out []user.RecordedEvent, erased bool, err error) {
+	out = make([]user.RecordedEvent, 0, len(events))
+	o := s.opener()
 	for _, e := range events {
 		if !at.IsZero() && e.RecordedAt.After(at) {
 			break
 		}
-		ev, err := user.Unmarshal(e.EventType, e.SchemaVersion, e.Data)
+		op, err := o.Open(ctx, e.AggregateType, e.AggregateID.String(), e.EventType, e.SchemaVersion, e.Data, nil)
 		if err != nil {
-			return nil, fmt.Errorf("app: stream %s revision %d: %w", e.AggregateID, e.Revision, err)
+			return nil, false, fmt.Errorf("app: stream %s revision %d: %w", e.AggregateID, e.Revision, err)
+		}
+		unmarshal := user.Unmarshal
+		if len(op.Erased) > 0 {
+			unmarshal, erased = user.UnmarshalErased, true
+		}
+		ev, err := unmarshal(e.EventType, e.SchemaVersion, op.Data)
+		if err != nil {
+			return nil, false, fmt.Errorf("app: stream %s revision %d: %w", e.AggregateID, e.Revision, err)
 		}
 		out = append(out, user.RecordedEvent{Revision: e.Revision, RecordedAt: e.RecordedAt, Event: ev})
 	}
-	return out, nil
+	return out, erased, nil
 }

@@ -77,7 +77,7 @@ func (s *Service) ClearLockout(ctx context.Context, actor auth.Principal, id uui
 	if !u.Exists() {
 		return false, fmt.Errorf("user %s: %w", id, user.ErrNotFound)
 	}
-	cleared, err = credentials.ClearFailures(ctx, s.store.Pool(), u.Username().String())
+	cleared, err = credentials.ClearFailures(ctx, s.store.Pool(), s.claimValue(user.ClaimUsername, u.Username().String()))
 	if cleared && s.opts.Metrics != nil {
 		s.opts.Metrics.LockoutsCleared.Inc()
 	}

@@ -23,10 +23,12 @@ func (s *Service) Login(ctx context.Context, username, password string) (auth.Pr
 	if err != nil {
 		return auth.Principal{}, ErrBadCredentials
 	}
-	if err := s.checkLock(ctx, name.String()); err != nil {
+	// Usernames are stored (credentials, lockouts) as the keyed hash their claim holds.
+	key := s.claimValue(user.ClaimUsername, name.String())
+	if err := s.checkLock(ctx, key); err != nil {
 		return auth.Principal{}, err
 	}
-	id, hash, found, err := credentials.ByUsername(ctx, s.store.Pool(), name.String())
+	id, hash, found, err := credentials.ByUsername(ctx, s.store.Pool(), key)
 	if err != nil {
 		return auth.Principal{}, err
 	}
@@ -38,16 +40,16 @@ func (s *Service) Login(ctx context.Context, username, password string) (auth.Pr
 		return auth.Principal{}, err
 	}
 	if err != nil || !ok || !found {
-		return auth.Principal{}, s.badCredentials(ctx, name.String())
+		return auth.Principal{}, s.badCredentials(ctx, key)
 	}
 	u, err := s.load(ctx, id, pointInTime{})
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	if !u.Exists() || u.IsDeleted() {
-		return auth.Principal{}, s.badCredentials(ctx, name.String())
+	if !u.Exists() || u.IsDeleted() || u.IsForgotten() {
+		return auth.Principal{}, s.badCredentials(ctx, key)
 	}
-	if err := s.succeeded(ctx, name.String()); err != nil {
+	if err := s.succeeded(ctx, key); err != nil {
 		return auth.Principal{}, err
 	}
 	s.rehash(ctx, id, password, hash)
@@ -81,6 +83,6 @@ func (s *Service) usernameTaken(ctx context.Context, username string) (bool, err
 	if err != nil {
 		return false, err
 	}
-	_, _, found, err := credentials.ByUsername(ctx, s.store.Pool(), n.String())
+	_, found, err := s.store.ClaimHolder(ctx, string(user.ClaimUsername), s.claimValue(user.ClaimUsername, n.String()))
 	return found, err
 }

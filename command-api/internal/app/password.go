@@ -33,7 +33,7 @@ func (s *Service) changePassword(ctx context.Context, cmd ChangePassword) (Resul
 			return u.ChangePassword(user.ChangePassword{ResetByAdmin: reset})
 		},
 		within: func(ctx context.Context, tx pgx.Tx, before *user.User) error {
-			return credentials.Put(ctx, tx, cmd.UserID, before.Username().String(), before.Role().String(), hash)
+			return credentials.Put(ctx, tx, cmd.UserID, s.claimValue(user.ClaimUsername, before.Username().String()), before.Role().String(), hash)
 		}})
 }
 

@@ -8,12 +8,16 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/recall-events/recall/command-api/internal/auth"
 	"github.com/recall-events/recall/command-api/internal/user"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 )
 
-// HistoryEntry is one event of a stream as the audit trail shows it: what (type, data as
-// stored), when (recorded_at) and who and why (metadata).
+// HistoryEntry is one event of a stream as the audit trail shows it: what (type, data
+// as stored, sealed fields opened), when (recorded_at) and who and why (metadata, its
+// sealed reason opened as reason). A field whose key is gone (the person was forgotten)
+// holds schemas.ErasedMarker; type, revision, time, actor and the forget reason stay.
 type HistoryEntry struct {
 	EventID       uuid.UUID
 	Revision      int64
@@ -21,7 +25,7 @@ type HistoryEntry struct {
 	SchemaVersion int
 	RecordedAt    time.Time
 	Data          json.RawMessage
-	Metadata      eventstore.Metadata
+	Metadata      json.RawMessage
 }
 
 // History returns every event of user id's stream, read from the store (never a read
@@ -35,15 +39,23 @@ func (s *Service) History(ctx context.Context, id uuid.UUID) ([]HistoryEntry, er
 		return nil, user.ErrNotFound
 	}
 	out := make([]HistoryEntry, len(events))
+	o := s.auditOpener()
 	for i, e := range events {
-		meta, err := eventstore.DecodeMetadata(e.Metadata)
+		op, err := o.Open(ctx, e.AggregateType, e.AggregateID.String(), e.EventType, e.SchemaVersion, e.Data, e.Metadata)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("app: history of %s revision %d: %w", id, e.Revision, err)
 		}
 		out[i] = HistoryEntry{EventID: e.EventID, Revision: e.Revision, EventType: e.EventType,
-			SchemaVersion: e.SchemaVersion, RecordedAt: e.RecordedAt, Data: e.Data, Metadata: meta}
+			SchemaVersion: e.SchemaVersion, RecordedAt: e.RecordedAt, Data: op.Data, Metadata: op.Metadata}
 	}
 	return out, nil
+}
+
+// StateView is a rebuilt state; Erased says its personal fields were erased (the person
+// was forgotten), so the empty ones mean "erased", not "empty".
+type StateView struct {
+	user.State
+	Erased bool
 }
 
 // StateAt rebuilds user id as it was at revision (if > 0) or at instant at (if not zero),
@@ -51,19 +63,54 @@ func (s *Service) History(ctx context.Context, id uuid.UUID) ([]HistoryEntry, er
 // the stream's end is a *RevisionNotFoundError (also user.ErrNotFound), never the current
 // state labelled with that revision; a deleted user is returned as such (time travel
 // shows deletions, it does not refuse them).
-func (s *Service) StateAt(ctx context.Context, id uuid.UUID, revision int64, at time.Time) (user.State, error) {
-	u, err := s.load(ctx, id, pointInTime{revision: revision, at: at})
+//
+// A forgotten person's states are answered too, with Erased set: when and what changed
+// stays, the personal values are gone.
+func (s *Service) StateAt(ctx context.Context, id uuid.UUID, revision int64, at time.Time) (StateView, error) {
+	u, erased, err := s.loadAudit(ctx, id, pointInTime{revision: revision, at: at})
 	if err != nil {
-		return user.State{}, err
+		return StateView{}, err
 	}
 	if !u.Exists() {
-		return user.State{}, user.ErrNotFound
+		return StateView{}, user.ErrNotFound
 	}
 	if revision > 0 && u.Revision() < revision {
-		return user.State{}, &RevisionNotFoundError{UserID: id, Revision: revision, Events: u.Revision()}
+		return StateView{}, &RevisionNotFoundError{UserID: id, Revision: revision, Events: u.Revision()}
 	}
-	return u.State(), nil
+	return StateView{State: u.State(), Erased: erased || u.IsForgotten()}, nil
 }
+
+// loadAudit rebuilds the user as of p, saying whether personal fields were erased. It
+// reads every event from revision 1: a snapshot would hide whether they were.
+func (s *Service) loadAudit(ctx context.Context, id uuid.UUID, p pointInTime) (*user.User, bool, error) {
+	events, err := s.store.ReadStream(ctx, id, eventstore.StreamRange{FromRevision: 1, ToRevision: p.revision})
+	if err != nil {
+		return nil, false, err
+	}
+	recorded, erased, err := s.decodeUntil(ctx, events, p.at)
+	if err != nil {
+		return nil, false, err
+	}
+	u, err := user.Rehydrate(id, nil, recorded)
+	return u, erased, err
+}
+
+// DataKey returns user id's data key for a machine caller decoding sealed fields itself
+// (role service, or admin). found is false when the person was forgotten (or never had
+// a key). ttl is how long the caller may cache it.
+func (s *Service) DataKey(ctx context.Context, actor auth.Principal, id uuid.UUID) (key subjectkeys.Key, found bool, ttl time.Duration, err error) {
+	if !actor.IsAdmin() && actor.Role != RoleService {
+		return subjectkeys.Key{}, false, 0, ErrForbidden
+	}
+	if s.keys == nil {
+		return subjectkeys.Key{}, false, 0, nil
+	}
+	key, found, err = s.keys.Current(ctx, id)
+	return key, found, s.keys.CacheTTL(), err
+}
+
+// RoleService is the role of machine callers allowed to fetch data keys.
+const RoleService = "service"
 
 // RevisionNotFoundError: the asked revision is past the end of the stream, which holds
 // Events events.

@@ -38,7 +38,7 @@ func (s *Service) RecoverAdmin(ctx context.Context, h Handlers, username, reason
 	if err != nil {
 		return Recovery{}, err
 	}
-	id, found, err := credentials.LatestByUsername(ctx, s.store.Pool(), name.String())
+	id, found, err := credentials.LatestByUsername(ctx, s.store.Pool(), s.claimValue(user.ClaimUsername, name.String()))
 	if err != nil {
 		return Recovery{}, err
 	}

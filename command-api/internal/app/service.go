@@ -9,6 +9,7 @@ import (
 	"github.com/recall-events/recall/command-api/internal/credentials"
 	"github.com/recall-events/recall/command-api/internal/metrics"
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/eventstore/subjectkeys"
 )
 
 // Options tune a Service; zero values take the defaults noted.
@@ -31,6 +32,12 @@ type Options struct {
 	// Lockout is the policy of failed password checks per username (default
 	// DefaultLockout; Threshold < 0 disables lockouts).
 	Lockout credentials.Lockout
+	// Keys holds the people's data keys: personal fields are sealed with them. Nil
+	// writes the plaintext versions of the events (this package's tests, and the
+	// benchmark's without-encryption comparison; never production).
+	Keys *subjectkeys.Keyring
+	// ClaimKey hashes unique claims (HMAC-SHA256); nil stores them in plaintext (tests).
+	ClaimKey []byte
 }
 
 // DefaultLockout locks a username from its 5th consecutive failed password check for
@@ -44,6 +51,7 @@ type Service struct {
 	hasher  *credentials.Hasher
 	locks   *streamLocks
 	cache   *stateCache
+	keys    *subjectkeys.Keyring
 	backoff func(attempt int) time.Duration
 	// failures counts recorded failures, to purge stale ones now and then.
 	failures atomic.Uint64
@@ -70,7 +78,7 @@ func NewService(store *eventstore.Store, opts Options) (*Service, error) {
 	if h == nil {
 		h = credentials.NewHasher(credentials.DefaultParams)
 	}
-	svc := &Service{store: store, opts: opts, hasher: h, locks: newStreamLocks(), backoff: jitter}
+	svc := &Service{store: store, opts: opts, hasher: h, locks: newStreamLocks(), backoff: jitter, keys: opts.Keys}
 	if opts.CacheSize == 0 {
 		opts.CacheSize = 10_000
 	}

@@ -181,3 +181,48 @@ func PurgeFailures(ctx context.Context, db DB, age time.Duration, limit int) err
 	}
 	return nil
 }
+
+// Delete removes user id's row, in the transaction of UserForgotten.
+func Delete(ctx context.Context, db DB, id uuid.UUID) error {
+	if _, err := db.Exec(ctx, `DELETE FROM credentials WHERE user_id = $1`, id); err != nil {
+		return fmt.Errorf("credentials: delete %s: %w", id, err)
+	}
+	return nil
+}
+
+// HashUsernames replaces the usernames an older release stored in plaintext (in
+// credentials and login_failures) with hash(username); hashed ones start with prefix. It
+// returns how many rows it changed.
+func HashUsernames(ctx context.Context, db interface {
+	DB
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, prefix string, hash func(string) string) (int, error) {
+	rows, err := db.Query(ctx, `SELECT user_id, username FROM credentials WHERE left(username, length($1)) <> $1`, prefix)
+	if err != nil {
+		return 0, fmt.Errorf("credentials: hash usernames: %w", err)
+	}
+	type row struct {
+		id   uuid.UUID
+		name string
+	}
+	var todo []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.name); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("credentials: hash usernames: %w", err)
+		}
+		todo = append(todo, r)
+	}
+	rows.Close()
+	for _, r := range todo {
+		if _, err := db.Exec(ctx, `UPDATE credentials SET username = $2 WHERE user_id = $1`, r.id, hash(r.name)); err != nil {
+			return 0, fmt.Errorf("credentials: hash usernames: %w", err)
+		}
+	}
+	// Failures are transient: the plaintext ones are dropped, not converted.
+	if _, err := db.Exec(ctx, `DELETE FROM login_failures WHERE left(username, length($1)) <> $1`, prefix); err != nil {
+		return 0, fmt.Errorf("credentials: hash usernames: %w", err)
+	}
+	return len(todo), nil
+}

@@ -35,8 +35,8 @@ type dryRunResponse struct {
 	Outcome  string        `json:"outcome"`
 	Events   []dryRunEvent `json:"events"`
 	Problem  *Problem      `json:"problem"`
-	Before   *userView     `json:"before"`
-	After    *userView     `json:"after"`
+	Before   *stateView    `json:"before"`
+	After    *stateView    `json:"after"`
 	Appended bool          `json:"appended"`
 }
 
@@ -124,7 +124,7 @@ func dryRunCommand(raw []byte, prior *Problem) (string, user.Command, string, *P
 
 func dryRunAnswer(c *gin.Context, id, name string, res app.DryRunResult) dryRunResponse {
 	out := dryRunResponse{ID: id, Command: name, Outcome: "events", Events: make([]dryRunEvent, len(res.Events))}
-	b := stateOf(res.Before)
+	b := stateOf(app.StateView{State: res.Before, Erased: res.Before.Status == user.StatusForgotten})
 	out.Before = &b
 	for i, e := range res.Events {
 		out.Events[i] = dryRunEvent{EventType: e.EventType, SchemaVersion: e.SchemaVersion, Data: e.Data, Metadata: e.Metadata}
@@ -138,7 +138,7 @@ func dryRunAnswer(c *gin.Context, id, name string, res app.DryRunResult) dryRunR
 		out.Outcome = "unchanged"
 	}
 	if res.After.Revision > 0 {
-		a := stateOf(res.After)
+		a := stateOf(app.StateView{State: res.After, Erased: res.After.Status == user.StatusForgotten})
 		out.After = &a
 	}
 	return out

@@ -27,6 +27,7 @@ const (
 	KindNotFound            = "not-found"
 	KindMethodNotAllowed    = "method-not-allowed"
 	KindDeleted             = "deleted"
+	KindForgotten           = "forgotten"
 	KindConflict            = "conflict"
 	KindUniqueViolation     = "unique-violation"
 	KindConcurrency         = "concurrency-conflict"
@@ -125,6 +126,8 @@ func problemFor(err error) *Problem {
 		return problem(404, KindNotFound, rn.Error())
 	case errors.Is(err, user.ErrNotFound):
 		return problem(404, KindNotFound, "no such user")
+	case errors.Is(err, user.ErrForgotten):
+		return problem(410, KindForgotten, "the person was forgotten: their personal data is erased and nothing applies to them any more")
 	case errors.Is(err, user.ErrDeleted):
 		return problem(410, KindDeleted, "the user is deleted")
 	case errors.Is(err, user.ErrAlreadyExists):

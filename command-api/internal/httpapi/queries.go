@@ -93,6 +93,8 @@ func (s *server) getUser(c *gin.Context) {
 	switch {
 	case u.Status == readmodel.StatusDeleted:
 		writeProblem(c, problem(410, KindDeleted, "the user is deleted"))
+	case u.Status == readmodel.StatusForgotten:
+		writeProblem(c, problem(410, KindForgotten, "the person was forgotten: their personal data is erased"))
 	case noneMatch(c.GetHeader("If-None-Match"), u.Revision):
 		c.Status(304)
 	default:

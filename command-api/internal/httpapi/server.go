@@ -113,6 +113,8 @@ func (s *server) routes(r *gin.Engine, g prometheus.Gatherer) {
 	v1.DELETE("/:id", append(write, s.deleteUser)...)
 	v1.POST("/:id/restore", append(write, s.restoreUser)...)
 	v1.DELETE("/:id/lockout", s.clearLockout)
+	v1.POST("/:id/forget", append(write, s.forgetUser)...)
+	v1.GET("/:id/data-key", s.dataKey)
 	v1.GET("/:id/history", s.history)
 	v1.GET("/:id/state", s.state)
 	if s.reads != nil {

@@ -147,6 +147,14 @@ func (s *server) restoreUser(c *gin.Context) {
 	})
 }
 
+// forgetUser erases the person; the reason is required (the domain says so) and kept.
+func (s *server) forgetUser(c *gin.Context) {
+	var req reasonRequest
+	s.update(c, &req, false, &req.Reason, func(ctx context.Context, env app.Envelope) (app.Result, error) {
+		return s.handlers.ForgetUser.Handle(ctx, app.ForgetUser{Envelope: env})
+	})
+}
+
 // update is the shape of every write on an existing user: decode req into its fields
 // (optional: the body may be empty), check the reason it carries (nil: none), run the
 // command with the envelope, answer 200 with the consistency token.

@@ -62,6 +62,9 @@ func (u *User) mutate(ev Event, at time.Time) bool {
 		u.status, u.deletedAt, u.tokensValidFrom = StatusDeleted, at, at
 	case UserRestored:
 		u.status, u.deletedAt = StatusActive, time.Time{}
+	case UserForgotten:
+		u.status = StatusForgotten
+		u.username, u.email, u.firstName, u.lastName = Username{}, Email{}, "", ""
 	default:
 		return false
 	}

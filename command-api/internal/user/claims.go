@@ -19,14 +19,15 @@ type Claim struct {
 }
 
 // Claims returns what ev takes (claim) and gives back (release). before is
-// the user the event was decided on; only UserUpdated needs it, to release
-// the email it replaces (the other events carry their values). Events that
-// touch no unique value return nil, nil.
+// the user the event was decided on: events carry no copy of the values they
+// release or claim again. Events that touch no unique value return nil, nil.
 //
 //	UserCreated     claims username and email
 //	UserUpdated     with an email: claims the new one, releases before's
-//	UserDeleted     releases username and email
-//	UserRestored    claims username and email again
+//	UserDeleted     releases before's username and email
+//	UserRestored    claims before's username and email again
+//	UserForgotten   nothing here: the application releases every claim of
+//	                the stream (the values may already be unreadable)
 func Claims(ev Event, before *User) (claim, release []Claim) {
 	switch e := ev.(type) {
 	case UserCreated:
@@ -41,9 +42,13 @@ func Claims(ev Event, before *User) (claim, release []Claim) {
 		}
 		return claim, release
 	case UserDeleted:
-		return nil, pair(e.Username, e.Email)
+		if before != nil {
+			return nil, pair(before.username.String(), before.email.String())
+		}
 	case UserRestored:
-		return pair(e.Username, e.Email), nil
+		if before != nil {
+			return pair(before.username.String(), before.email.String()), nil
+		}
 	}
 	return nil, nil
 }

@@ -18,7 +18,7 @@ import (
 // (ErrUnknownEventType).
 func Marshal(ev Event) (eventType string, version int, data []byte, err error) {
 	switch ev.(type) {
-	case UserCreated, UserUpdated, PasswordChanged, RoleChanged, UserDeleted, UserRestored:
+	case UserCreated, UserUpdated, PasswordChanged, RoleChanged, UserDeleted, UserRestored, UserForgotten:
 	default:
 		// Only this package's value types: a look-alike (or a pointer)
 		// could encode differently from what Unmarshal returns.
@@ -56,6 +56,25 @@ func Unmarshal(eventType string, version int, data []byte) (Event, error) {
 	return ev, nil
 }
 
+// UnmarshalErased decodes data whose personal fields were erased (the person
+// was forgotten, their key is gone, and the reader put "" in their place): like
+// Unmarshal, without the checks an erased value would fail.
+func UnmarshalErased(eventType string, version int, data []byte) (Event, error) {
+	decode, ok := decoders[eventType]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, eventType)
+	}
+	_, data, err := Upcast(eventType, version, data)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrMalformedEvent, eventType, err)
+	}
+	return ev, nil
+}
+
 // decoders maps each event type to the decoder of its current version.
 var decoders = map[string]func([]byte) (Event, error){
 	TypeUserCreated:     decodeAs[UserCreated],
@@ -64,6 +83,7 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeRoleChanged:     decodeAs[RoleChanged],
 	TypeUserDeleted:     decodeAs[UserDeleted],
 	TypeUserRestored:    decodeAs[UserRestored],
+	TypeUserForgotten:   decodeAs[UserForgotten],
 }
 
 func decodeAs[E Event](data []byte) (Event, error) {

@@ -49,9 +49,16 @@ type DeleteUser struct{}
 // RestoreUser undoes a delete and claims username and email again.
 type RestoreUser struct{}
 
+// ForgetUser erases the person (right to erasure). Reason is required and is
+// kept in plaintext after the erasure, so it must not name the person.
+type ForgetUser struct {
+	Reason string
+}
+
 func (CreateUser) CommandName() string     { return "CreateUser" }
 func (UpdateUser) CommandName() string     { return "UpdateUser" }
 func (ChangePassword) CommandName() string { return "ChangePassword" }
 func (ChangeRole) CommandName() string     { return "ChangeRole" }
 func (DeleteUser) CommandName() string     { return "DeleteUser" }
 func (RestoreUser) CommandName() string    { return "RestoreUser" }
+func (ForgetUser) CommandName() string     { return "ForgetUser" }

@@ -2,6 +2,7 @@ package user
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 )
@@ -127,7 +128,7 @@ func (u *User) Delete(DeleteUser) ([]Event, error) {
 	if err := u.mustBeActive(); err != nil {
 		return nil, err
 	}
-	return []Event{UserDeleted{Username: u.username.String(), Email: u.email.String()}}, nil
+	return []Event{UserDeleted{}}, nil
 }
 
 // Restore decides UserRestored; an active user is ErrNotDeleted (a
@@ -137,10 +138,34 @@ func (u *User) Restore(RestoreUser) ([]Event, error) {
 	switch {
 	case !u.Exists():
 		return nil, u.wrap(ErrNotFound)
+	case u.IsForgotten():
+		return nil, u.wrap(ErrForgotten)
 	case !u.IsDeleted():
 		return nil, u.wrap(ErrNotDeleted)
 	}
-	return []Event{UserRestored{Username: u.username.String(), Email: u.email.String()}}, nil
+	return []Event{UserRestored{}}, nil
+}
+
+// Forget decides UserForgotten, for an active or a deleted user; a forgotten
+// one is ErrForgotten (410), and so is every later command. The reason
+// outlives the person, so it may not contain any of their personal values.
+func (u *User) Forget(cmd ForgetUser) ([]Event, error) {
+	switch {
+	case !u.Exists():
+		return nil, u.wrap(ErrNotFound)
+	case u.IsForgotten():
+		return nil, u.wrap(ErrForgotten)
+	}
+	reason := strings.ToLower(strings.TrimSpace(cmd.Reason))
+	if reason == "" {
+		return nil, fieldError("reason", "is required: it is kept as the why of the erasure")
+	}
+	for _, v := range []string{u.username.String(), u.email.String(), u.firstName, u.lastName} {
+		if v = strings.ToLower(strings.TrimSpace(v)); len([]rune(v)) >= 2 && strings.Contains(reason, v) {
+			return nil, fieldError("reason", "must not contain the person's personal data: it is kept after the erasure")
+		}
+	}
+	return []Event{UserForgotten{}}, nil
 }
 
 // mustBeActive is the precondition of every change but create and restore.
@@ -148,6 +173,8 @@ func (u *User) mustBeActive() error {
 	switch {
 	case !u.Exists():
 		return u.wrap(ErrNotFound)
+	case u.IsForgotten():
+		return u.wrap(ErrForgotten)
 	case u.IsDeleted():
 		return u.wrap(ErrDeleted)
 	}

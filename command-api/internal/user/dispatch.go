@@ -20,6 +20,8 @@ func (u *User) Decide(cmd Command) ([]Event, error) {
 		return u.Delete(c)
 	case RestoreUser:
 		return u.Restore(c)
+	case ForgetUser:
+		return u.Forget(c)
 	}
 	return nil, fmt.Errorf("user: unknown command %T", cmd)
 }

@@ -15,6 +15,9 @@ var (
 	ErrAlreadyExists = errors.New("user already exists")
 	// ErrDeleted: the user is deleted, so nothing but RestoreUser applies.
 	ErrDeleted = errors.New("user is deleted")
+	// ErrForgotten: the person was forgotten (UserForgotten); nothing applies
+	// any more, not even RestoreUser. HTTP answers 410 with kind "forgotten".
+	ErrForgotten = errors.New("user is forgotten")
 	// ErrConflict: the command contradicts the user's current state.
 	ErrConflict = errors.New("user state conflict")
 	// ErrNotDeleted: RestoreUser on an active user. It is an ErrConflict.

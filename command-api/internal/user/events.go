@@ -16,10 +16,13 @@ const (
 	TypeRoleChanged     = "RoleChanged"
 	TypeUserDeleted     = "UserDeleted"
 	TypeUserRestored    = "UserRestored"
+	TypeUserForgotten   = "UserForgotten"
 )
 
-// UserCreated (schema version 2; version 1 had full_name instead of the
-// two name fields and is upcast on read).
+// UserCreated (schema version 3: its personal fields are sealed with the
+// person's data key on the way to the store, by the application layer; version
+// 2 is the same in plaintext, version 1 had full_name instead of the two name
+// fields and is upcast on read).
 type UserCreated struct {
 	Username  string `json:"username"`
 	Email     string `json:"email"`
@@ -48,18 +51,19 @@ type RoleChanged struct {
 	PreviousRole Role `json:"previous_role"`
 }
 
-// UserDeleted carries the username and email it releases, so consumers and
-// the claim bookkeeping need no earlier event.
-type UserDeleted struct {
-	Username string `json:"username"`
-	Email    string `json:"email"`
-}
+// UserDeleted releases the user's username and email (see Claims). Since
+// version 2 it no longer copies them: personal data lives only in sealed
+// fields.
+type UserDeleted struct{}
 
-// UserRestored carries the username and email it claims again.
-type UserRestored struct {
-	Username string `json:"username"`
-	Email    string `json:"email"`
-}
+// UserRestored claims the username and email again; like UserDeleted it
+// carries no copy of them since version 2.
+type UserRestored struct{}
+
+// UserForgotten erases the person: the application deletes their data key in
+// the same transaction, so every sealed field of the stream is unreadable from
+// then on. It carries no data; who, when and why are its metadata.
+type UserForgotten struct{}
 
 func (UserCreated) EventType() string     { return TypeUserCreated }
 func (UserUpdated) EventType() string     { return TypeUserUpdated }
@@ -67,13 +71,15 @@ func (PasswordChanged) EventType() string { return TypePasswordChanged }
 func (RoleChanged) EventType() string     { return TypeRoleChanged }
 func (UserDeleted) EventType() string     { return TypeUserDeleted }
 func (UserRestored) EventType() string    { return TypeUserRestored }
+func (UserForgotten) EventType() string   { return TypeUserForgotten }
 
-func (UserCreated) SchemaVersion() int     { return 2 }
-func (UserUpdated) SchemaVersion() int     { return 1 }
-func (PasswordChanged) SchemaVersion() int { return 1 }
-func (RoleChanged) SchemaVersion() int     { return 1 }
-func (UserDeleted) SchemaVersion() int     { return 1 }
-func (UserRestored) SchemaVersion() int    { return 1 }
+func (UserCreated) SchemaVersion() int     { return 3 }
+func (UserUpdated) SchemaVersion() int     { return 2 }
+func (PasswordChanged) SchemaVersion() int { return 2 }
+func (RoleChanged) SchemaVersion() int     { return 2 }
+func (UserDeleted) SchemaVersion() int     { return 2 }
+func (UserRestored) SchemaVersion() int    { return 2 }
+func (UserForgotten) SchemaVersion() int   { return 1 }
 
 // check reports data an event of its type cannot do without. It guards both
 // directions of the codec: such an event is never written, and a stored one
@@ -94,16 +100,6 @@ func (e UserCreated) check() string {
 func (e RoleChanged) check() string {
 	if e.Role.IsZero() || e.PreviousRole.IsZero() {
 		return "role or previous_role is missing"
-	}
-	return ""
-}
-
-func (e UserDeleted) check() string  { return checkClaims(e.Username, e.Email) }
-func (e UserRestored) check() string { return checkClaims(e.Username, e.Email) }
-
-func checkClaims(username, email string) string {
-	if username == "" || email == "" {
-		return "username or email is empty"
 	}
 	return ""
 }

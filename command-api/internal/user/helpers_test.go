@@ -37,7 +37,7 @@ func build(t *testing.T, events ...Event) *User {
 func missingUser(t *testing.T) *User { return build(t) }
 func activeUser(t *testing.T) *User  { return build(t, created()) }
 func deletedUser(t *testing.T) *User {
-	return build(t, created(), UserDeleted{Username: "ada", Email: "ada@example.com"})
+	return build(t, created(), UserDeleted{})
 }
 
 var testIDOther = uuid.MustParse("0192f0a8-6f1e-7c3a-9d1e-5b6c7d8e9f01")

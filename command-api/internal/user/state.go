@@ -11,7 +11,10 @@ import (
 // or the meaning of a field changes: stored snapshots of another version
 // are then ignored (Compatible is false) and users are rebuilt from their
 // events, which are the source of truth anyway.
-const StateVersion = 2
+//
+// 3: the application stores snapshots with the personal fields sealed by the
+// person's data key; earlier (plaintext) snapshots are never read again.
+const StateVersion = 3
 
 // State is a snapshot of a User: plain exported data for the snapshot store
 // (JSON) and for time-travel answers. Instants are UTC.

@@ -38,7 +38,7 @@ func TestStateJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"version":2,"id":"0192f0a8-6f1e-7c3a-9d1e-5b6c7d8e9f00","username":"ada","email":"ada@example.com",` +
+	want := `{"version":3,"id":"0192f0a8-6f1e-7c3a-9d1e-5b6c7d8e9f00","username":"ada","email":"ada@example.com",` +
 		`"first_name":"Ada","last_name":"Lovelace","role":"user","status":"active",` +
 		`"created_at":"2026-11-25T09:00:00Z","updated_at":"2026-11-25T09:00:00Z","revision":1}`
 	if string(b) != want {

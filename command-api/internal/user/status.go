@@ -2,15 +2,17 @@ package user
 
 import "errors"
 
-// Status is the lifecycle state of an existing user: active or deleted.
+// Status is the lifecycle state of an existing user: active, deleted or
+// forgotten (final: the person's personal data is erased).
 // Like Role it cannot hold another value; the zero Status belongs to a
 // stream with no user yet.
 type Status struct{ name string }
 
 // The statuses.
 var (
-	StatusActive  = Status{"active"}
-	StatusDeleted = Status{"deleted"}
+	StatusActive    = Status{"active"}
+	StatusDeleted   = Status{"deleted"}
+	StatusForgotten = Status{"forgotten"}
 )
 
 // ParseStatus accepts exactly "active" or "deleted".
@@ -20,8 +22,10 @@ func ParseStatus(s string) (Status, error) {
 		return StatusActive, nil
 	case StatusDeleted.name:
 		return StatusDeleted, nil
+	case StatusForgotten.name:
+		return StatusForgotten, nil
 	}
-	return Status{}, fieldError("status", `must be "active" or "deleted"`)
+	return Status{}, fieldError("status", `must be "active", "deleted" or "forgotten"`)
 }
 
 // String returns "active", "deleted", or "" for the zero Status.

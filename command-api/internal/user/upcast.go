@@ -31,7 +31,7 @@ func Upcast(eventType string, version int, data []byte) (int, []byte, error) {
 // currentVersions is the version each of the aggregate's events is written at.
 var currentVersions = func() map[string]int {
 	m := map[string]int{}
-	for _, ev := range []Event{UserCreated{}, UserUpdated{}, PasswordChanged{}, RoleChanged{}, UserDeleted{}, UserRestored{}} {
+	for _, ev := range []Event{UserCreated{}, UserUpdated{}, PasswordChanged{}, RoleChanged{}, UserDeleted{}, UserRestored{}, UserForgotten{}} {
 		m[ev.EventType()] = ev.SchemaVersion()
 	}
 	return m

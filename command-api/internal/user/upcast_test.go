@@ -31,8 +31,8 @@ func TestUpcastUserCreatedV1Fixtures(t *testing.T) {
 		if err != nil || ev != tc.want {
 			t.Errorf("%s: got %#v, %v; want %#v", tc.file, ev, err, tc.want)
 		}
-		// Written again, it is v2.
-		if _, version, _, err := Marshal(ev); err != nil || version != 2 {
+		// Written again, it is v3.
+		if _, version, _, err := Marshal(ev); err != nil || version != 3 {
 			t.Errorf("%s: re-marshal version %d, %v", tc.file, version, err)
 		}
 	}
@@ -51,7 +51,7 @@ func TestUpcastSplitsFullName(t *testing.T) {
 		data := []byte(`{"username":"u","email":"e","full_name":` + quote(tc.full) + `,"role":"user"}`)
 		version, out, err := Upcast(TypeUserCreated, 1, data)
 		want := `{"username":"u","email":"e","first_name":` + quote(tc.first) + `,"last_name":` + quote(tc.last) + `,"role":"user"}`
-		if err != nil || version != 2 || string(out) != want {
+		if err != nil || version != 3 || string(out) != want {
 			t.Errorf("full_name %q: got v%d %s, %v; want %s", tc.full, version, out, err, want)
 		}
 	}
@@ -71,7 +71,7 @@ func TestWritesAtTheContractsVersion(t *testing.T) {
 	if _, _, err := Upcast("UserRenamed", 1, []byte(`{}`)); !errors.Is(err, ErrUnknownEventType) {
 		t.Errorf("unknown type: %v", err)
 	}
-	if _, _, err := Upcast(TypeUserCreated, 3, []byte(`{}`)); !errors.Is(err, ErrUnsupportedVersion) {
+	if _, _, err := Upcast(TypeUserCreated, 4, []byte(`{}`)); !errors.Is(err, ErrUnsupportedVersion) {
 		t.Errorf("future version: %v", err)
 	}
 	if _, _, err := Upcast(TypeUserCreated, 1, []byte(`{"full_name":7}`)); !errors.Is(err, ErrMalformedEvent) {

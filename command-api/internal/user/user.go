@@ -80,3 +80,7 @@ func (u *User) Exists() bool { return !u.status.IsZero() }
 
 // IsDeleted reports whether the user exists and is deleted.
 func (u *User) IsDeleted() bool { return u.status == StatusDeleted }
+
+// IsForgotten reports whether the person was forgotten: the stream stays, the
+// personal data is gone.
+func (u *User) IsForgotten() bool { return u.status == StatusForgotten }

@@ -10,10 +10,18 @@ import (
 
 var position atomic.Int64
 
+// plaintext is the newest version of each type whose personal fields are plaintext, the
+// default of Event: the sealed versions need a data key (see Sealed).
+var plaintext = map[string]int{"UserCreated": 2, "UserUpdated": 1, "UserDeleted": 1, "UserRestored": 1}
+
 // Event makes an event of aggregate id at revision with data (marshalled to
-// JSON) and the current schema version of its type unless version is given.
+// JSON) and the newest plaintext schema version of its type unless version is
+// given.
 func Event(id string, revision int64, eventType string, data any, version ...int) schemas.Event {
 	v := schemas.CurrentVersion(eventType)
+	if p, ok := plaintext[eventType]; ok {
+		v = p
+	}
 	if len(version) > 0 {
 		v = version[0]
 	}

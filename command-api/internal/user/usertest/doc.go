@@ -8,7 +8,7 @@
 //
 //	s := usertest.GivenFile(t, "testdata/cases/sarah_deleted.json")
 //	s.When(user.DeleteUser{}).ThenError(user.ErrDeleted)
-//	s.UpTo(3).When(user.DeleteUser{}).Then(user.UserDeleted{Username: "sarah", Email: "sarah@example.com"})
+//	s.UpTo(3).When(user.DeleteUser{}).Then(user.UserDeleted{})
 //	s.Until(instant).When(user.RestoreUser{}).ThenError(user.ErrNotDeleted)
 //
 // Or events by hand, recorded one minute apart:

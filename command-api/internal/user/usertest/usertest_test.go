@@ -41,7 +41,7 @@ func TestGivenWhenThen(t *testing.T) {
 func TestFailuresSayWhatDiffered(t *testing.T) {
 	for name, check := range map[string]func(tb usertest.TB){
 		"other event": func(tb usertest.TB) {
-			usertest.Given(tb, id, created()).When(user.DeleteUser{}).Then(user.UserDeleted{Username: "bob", Email: "bob@example.com"})
+			usertest.Given(tb, id, created()).When(user.DeleteUser{}).Then(user.UserRestored{})
 		},
 		"refused, events wanted": func(tb usertest.TB) {
 			usertest.Given(tb, id).When(user.DeleteUser{}).Then(user.UserDeleted{})
@@ -52,7 +52,7 @@ func TestFailuresSayWhatDiffered(t *testing.T) {
 		"wrong fields": func(tb usertest.TB) {
 			usertest.Given(tb, id, created()).When(user.UpdateUser{Email: ptr("x")}).ThenInvalid("first_name")
 		},
-		"impossible stream": func(tb usertest.TB) { usertest.Given(tb, id, user.UserDeleted{Username: "a", Email: "a@b.c"}) },
+		"impossible stream": func(tb usertest.TB) { usertest.Given(tb, id, user.UserDeleted{}) },
 		"missing file":      func(tb usertest.TB) { usertest.GivenFile(tb, "testdata/none.json") },
 	} {
 		r := &recorder{}
@@ -60,7 +60,7 @@ func TestFailuresSayWhatDiffered(t *testing.T) {
 		if r.failed == "" {
 			t.Errorf("%s: no failure reported", name)
 		}
-		if name == "other event" && !strings.Contains(r.failed, `UserDeleted{"username":"ada"`) {
+		if name == "other event" && !strings.Contains(r.failed, `UserDeleted{}`) {
 			t.Errorf("the failure shows the events as JSON: %s", r.failed)
 		}
 	}

@@ -1,0 +1,284 @@
+package subjectkeys
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// DataKeySize is the size of a data key (AES-256).
+const DataKeySize = 32
+
+// DB is what the keyring's statements run on: a pool, or the append's transaction.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Key is one person's data key, unwrapped.
+type Key struct {
+	ID  string // the key id sealed values name (a UUID)
+	Raw []byte // 32 bytes
+}
+
+// Options tune a Keyring; zero values take the defaults noted.
+type Options struct {
+	// Previous KEKs still unwrap rows during a rotation (Rotate moves rows to the current
+	// one); never used to wrap.
+	Previous []*KEK
+	// CacheTTL bounds how long an unwrapped key is kept in memory (default 5m; negative
+	// disables the cache). A key deleted by another process stays usable here at most
+	// this long; a key deleted through this Keyring is dropped at once (Erased).
+	CacheTTL time.Duration
+	// CacheSize bounds the cached keys (default 100000).
+	CacheSize int
+}
+
+// Keyring reads, creates and deletes data keys. It implements schemas.KeyProvider (the
+// DataKey method). Safe for concurrent use.
+type Keyring struct {
+	db      DB
+	kek     *KEK
+	keks    map[string]*KEK
+	ttl     time.Duration
+	max     int
+	now     func() time.Time
+	mu      sync.Mutex
+	cache   map[uuid.UUID]entry
+	claimMu sync.Mutex
+	claim   []byte
+}
+
+// entry is a cached key; erased entries (a nil key) never expire: a forgotten person's
+// key never comes back, and subject ids are never reused.
+type entry struct {
+	key Key
+	at  time.Time
+}
+
+// New returns a Keyring on db that wraps with kek.
+func New(db DB, kek *KEK, opts Options) *Keyring {
+	if opts.CacheTTL == 0 {
+		opts.CacheTTL = 5 * time.Minute
+	}
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = 100_000
+	}
+	k := &Keyring{db: db, kek: kek, keks: map[string]*KEK{kek.ID(): kek}, ttl: opts.CacheTTL, max: opts.CacheSize,
+		now: time.Now, cache: map[uuid.UUID]entry{}}
+	for _, p := range opts.Previous {
+		k.keks[p.ID()] = p
+	}
+	return k
+}
+
+// CacheTTL is how long an unwrapped key may be kept (the data-key route's max-age).
+func (k *Keyring) CacheTTL() time.Duration { return max(k.ttl, 0) }
+
+func rowAAD(subject uuid.UUID, keyID string) string {
+	return "subject_keys/" + subject.String() + "/" + strings.ToLower(keyID)
+}
+
+// Create makes subject's data key and stores it wrapped, on db: the transaction of the
+// subject's first event, so the key exists exactly when the events sealed with it do.
+// A subject that already has a key gets ErrExists.
+func (k *Keyring) Create(ctx context.Context, db DB, subject uuid.UUID) (Key, error) {
+	key, err := Generate()
+	if err != nil {
+		return Key{}, err
+	}
+	return key, k.Insert(ctx, db, subject, key)
+}
+
+// Generate makes a new random data key, not stored yet: seal with it, then Insert it in
+// the transaction of the events it sealed.
+func Generate() (Key, error) {
+	raw := make([]byte, DataKeySize)
+	if _, err := rand.Read(raw); err != nil {
+		return Key{}, err
+	}
+	id, err := uuid.NewRandom()
+	if err != nil {
+		return Key{}, err
+	}
+	return Key{ID: id.String(), Raw: raw}, nil
+}
+
+// Insert stores key as subject's, wrapped, on db; ErrExists when the subject has (or
+// had) one.
+func (k *Keyring) Insert(ctx context.Context, db DB, subject uuid.UUID, key Key) error {
+	wrapped, err := k.kek.wrap(key.Raw, rowAAD(subject, key.ID))
+	if err != nil {
+		return err
+	}
+	tag, err := db.Exec(ctx, `INSERT INTO subject_keys (subject_id, key_id, wrapped, kek_id) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (subject_id) DO NOTHING`, subject, key.ID, wrapped, k.kek.ID())
+	if err != nil {
+		return fmt.Errorf("subjectkeys: create %s: %w", subject, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: %s", ErrExists, subject)
+	}
+	return nil
+}
+
+// ErrExists: Create for a subject that has (or had, and was forgotten) a key.
+var ErrExists = errors.New("subjectkeys: subject already has a key")
+
+// Delete deletes subject's key on db (the transaction of UserForgotten). Call Erased
+// once that transaction committed.
+func (k *Keyring) Delete(ctx context.Context, db DB, subject uuid.UUID) error {
+	if _, err := db.Exec(ctx, `DELETE FROM subject_keys WHERE subject_id = $1`, subject); err != nil {
+		return fmt.Errorf("subjectkeys: delete %s: %w", subject, err)
+	}
+	return nil
+}
+
+// Erased drops subject's key from the cache for good; call it after the transaction that
+// deleted the key committed.
+func (k *Keyring) Erased(subject uuid.UUID) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.cache[subject] = entry{}
+}
+
+// Current returns subject's key; found is false when the subject has none (never had,
+// or was forgotten).
+func (k *Keyring) Current(ctx context.Context, subject uuid.UUID) (Key, bool, error) {
+	if e, ok := k.cached(subject); ok {
+		return e.key, e.key.Raw != nil, nil
+	}
+	var keyID uuid.UUID
+	var wrapped []byte
+	var kekID string
+	err := k.db.QueryRow(ctx, `SELECT key_id, wrapped, kek_id FROM subject_keys WHERE subject_id = $1`, subject).
+		Scan(&keyID, &wrapped, &kekID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Key{}, false, nil
+	}
+	if err != nil {
+		return Key{}, false, fmt.Errorf("subjectkeys: read %s: %w", subject, err)
+	}
+	key, err := k.unwrap(subject, keyID.String(), wrapped, kekID)
+	if err != nil {
+		return Key{}, false, err
+	}
+	k.put(subject, key)
+	return key, true, nil
+}
+
+// DataKey implements schemas.KeyProvider: the raw key keyID of subjectID, or nil (and no
+// error) when the subject's key was deleted. A key id the subject never had is an error.
+func (k *Keyring) DataKey(ctx context.Context, subjectID, keyID string) ([]byte, error) {
+	subject, err := uuid.Parse(subjectID)
+	if err != nil {
+		return nil, fmt.Errorf("subjectkeys: subject %q: %w", subjectID, err)
+	}
+	key, found, err := k.Current(ctx, subject)
+	if err != nil || !found {
+		return nil, err
+	}
+	if !strings.EqualFold(key.ID, keyID) {
+		return nil, fmt.Errorf("subjectkeys: %s has key %s, not %s", subject, key.ID, keyID)
+	}
+	return key.Raw, nil
+}
+
+// Prefetch loads the keys of subjects not cached yet in one query (a projector batch),
+// remembering the ones that have none as erased.
+func (k *Keyring) Prefetch(ctx context.Context, subjects []uuid.UUID) error {
+	var missing []uuid.UUID
+	for _, s := range subjects {
+		if _, ok := k.cached(s); !ok {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	rows, err := k.db.Query(ctx, `SELECT subject_id, key_id, wrapped, kek_id FROM subject_keys WHERE subject_id = ANY($1)`, missing)
+	if err != nil {
+		return fmt.Errorf("subjectkeys: prefetch: %w", err)
+	}
+	defer rows.Close()
+	found := map[uuid.UUID]bool{}
+	for rows.Next() {
+		var subject, keyID uuid.UUID
+		var wrapped []byte
+		var kekID string
+		if err := rows.Scan(&subject, &keyID, &wrapped, &kekID); err != nil {
+			return fmt.Errorf("subjectkeys: prefetch: %w", err)
+		}
+		key, err := k.unwrap(subject, keyID.String(), wrapped, kekID)
+		if err != nil {
+			return err
+		}
+		found[subject] = true
+		k.put(subject, key)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("subjectkeys: prefetch: %w", err)
+	}
+	// Events are read after their transaction committed, and a key commits with the
+	// subject's first event: a subject read here without a key was forgotten.
+	for _, s := range missing {
+		if !found[s] {
+			k.Erased(s)
+		}
+	}
+	return nil
+}
+
+func (k *Keyring) unwrap(subject uuid.UUID, keyID string, wrapped []byte, kekID string) (Key, error) {
+	kek, ok := k.keks[kekID]
+	if !ok {
+		return Key{}, fmt.Errorf("%w: key of %s is wrapped by KEK %s, which is not configured", ErrKEK, subject, kekID)
+	}
+	raw, err := kek.unwrap(wrapped, rowAAD(subject, keyID))
+	if err != nil {
+		return Key{}, err
+	}
+	return Key{ID: keyID, Raw: raw}, nil
+}
+
+func (k *Keyring) cached(subject uuid.UUID) (entry, bool) {
+	if k.ttl < 0 {
+		return entry{}, false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	e, ok := k.cache[subject]
+	if !ok || (e.key.Raw != nil && k.now().Sub(e.at) > k.ttl) {
+		return entry{}, false
+	}
+	return e, true
+}
+
+// put caches a key unless the subject is known erased (a reader racing with the delete
+// must not bring it back).
+func (k *Keyring) put(subject uuid.UUID, key Key) {
+	if k.ttl < 0 {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if e, ok := k.cache[subject]; ok && e.key.Raw == nil {
+		return
+	}
+	if len(k.cache) >= k.max {
+		for s := range k.cache {
+			delete(k.cache, s)
+			break
+		}
+	}
+	k.cache[subject] = entry{key: key, at: k.now()}
+}

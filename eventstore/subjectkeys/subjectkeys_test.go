@@ -1,0 +1,183 @@
+package subjectkeys_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/recall-events/recall/devstack/pgtest"
+	"github.com/recall-events/recall/eventstore/subjectkeys"
+	"github.com/recall-events/recall/pgmigrate"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func setup(t *testing.T) (string, *pgxpool.Pool) {
+	t.Helper()
+	url := pgtest.Database(t)
+	if err := pgmigrate.Up(context.Background(), url, subjectkeys.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return url, pool
+}
+
+func newKEK(t *testing.T) *subjectkeys.KEK {
+	t.Helper()
+	s, err := subjectkeys.GenerateKEK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := subjectkeys.ParseKEK(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestParseKEK(t *testing.T) {
+	for _, bad := range []string{"", "c2hvcnQ=", "not base64 at all!"} {
+		if _, err := subjectkeys.ParseKEK(bad); err == nil {
+			t.Errorf("ParseKEK(%q) accepted", bad)
+		}
+	}
+}
+
+func TestCreateReadDeleteForget(t *testing.T) {
+	ctx := context.Background()
+	_, pool := setup(t)
+	kek := newKEK(t)
+	keys := subjectkeys.New(pool, kek, subjectkeys.Options{})
+	id := uuid.New()
+
+	key, err := keys.Create(ctx, pool, id)
+	if err != nil || len(key.Raw) != subjectkeys.DataKeySize {
+		t.Fatalf("Create = %v, %v", key, err)
+	}
+	if _, err := keys.Create(ctx, pool, id); err == nil {
+		t.Fatal("a second key for one subject was created")
+	}
+	// A fresh keyring (no cache) reads the same key; the table holds it only wrapped.
+	fresh := subjectkeys.New(pool, kek, subjectkeys.Options{CacheTTL: -1})
+	got, err := fresh.DataKey(ctx, id.String(), key.ID)
+	if err != nil || !bytes.Equal(got, key.Raw) {
+		t.Fatalf("DataKey = %x, %v; want %x", got, err, key.Raw)
+	}
+	var wrapped []byte
+	if err := pool.QueryRow(ctx, `SELECT wrapped FROM subject_keys WHERE subject_id = $1`, id).Scan(&wrapped); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(wrapped, key.Raw) {
+		t.Fatal("subject_keys holds the data key in plaintext")
+	}
+	if _, err := fresh.DataKey(ctx, id.String(), uuid.NewString()); err == nil {
+		t.Fatal("a key id the subject never had was answered")
+	}
+	// Another KEK cannot unwrap it.
+	if _, err := subjectkeys.New(pool, newKEK(t), subjectkeys.Options{}).DataKey(ctx, id.String(), key.ID); err == nil {
+		t.Fatal("a different KEK unwrapped the key")
+	}
+
+	// Delete in a transaction that rolls back: nothing happened.
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Delete(ctx, tx, id); err != nil {
+		t.Fatal(err)
+	}
+	_ = tx.Rollback(ctx)
+	if got, _ := fresh.DataKey(ctx, id.String(), key.ID); got == nil {
+		t.Fatal("a rolled-back delete erased the key")
+	}
+	// Committed: erased for every reader, cached or not, and never to be created again.
+	if _, err := keys.DataKey(ctx, id.String(), key.ID); err != nil { // warm the cache
+		t.Fatal(err)
+	}
+	if err := keys.Delete(ctx, pool, id); err != nil {
+		t.Fatal(err)
+	}
+	keys.Erased(id)
+	for name, k := range map[string]*subjectkeys.Keyring{"deleting": keys, "fresh": fresh} {
+		if got, err := k.DataKey(ctx, id.String(), key.ID); got != nil || err != nil {
+			t.Fatalf("%s keyring after delete: %x, %v", name, got, err)
+		}
+	}
+	other := uuid.New()
+	if _, err := keys.Create(ctx, pool, other); err != nil {
+		t.Fatal(err)
+	}
+	cold := subjectkeys.New(pool, kek, subjectkeys.Options{})
+	if err := cold.Prefetch(ctx, []uuid.UUID{id, other}); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := cold.Current(ctx, id); found {
+		t.Fatal("prefetch found a deleted key")
+	}
+	if _, found, _ := cold.Current(ctx, other); !found {
+		t.Fatal("prefetch missed a key")
+	}
+}
+
+// KEK rotation re-wraps every key and the claim key; the data keys (and so every event
+// sealed with them) and the claim key (and so every claim) stay the same.
+func TestRotate(t *testing.T) {
+	ctx := context.Background()
+	url, pool := setup(t)
+	oldKEK, newKEK := newKEK(t), newKEK(t)
+	keys := subjectkeys.New(pool, oldKEK, subjectkeys.Options{})
+	claim, err := keys.ClaimKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[uuid.UUID]subjectkeys.Key{}
+	for range 1200 { // more than one batch
+		id := uuid.New()
+		k, err := keys.Create(ctx, pool, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[id] = k
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	n, err := subjectkeys.Rotate(ctx, conn, newKEK, oldKEK)
+	if err != nil || n != len(want)+1 {
+		t.Fatalf("Rotate = %d, %v; want %d", n, err, len(want)+1)
+	}
+	if n, err := subjectkeys.Rotate(ctx, conn, newKEK, oldKEK); err != nil || n != 0 {
+		t.Fatalf("second Rotate = %d, %v; want 0", n, err)
+	}
+	rotated := subjectkeys.New(pool, newKEK, subjectkeys.Options{})
+	for id, k := range want {
+		got, err := rotated.DataKey(ctx, id.String(), k.ID)
+		if err != nil || !bytes.Equal(got, k.Raw) {
+			t.Fatalf("after rotation %s: %x, %v", id, got, err)
+		}
+	}
+	if c, err := rotated.ClaimKey(ctx); err != nil || !bytes.Equal(c, claim) {
+		t.Fatalf("claim key changed in rotation: %v", err)
+	}
+	var stale int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM subject_keys WHERE kek_id <> $1`, newKEK.ID()).Scan(&stale); err != nil || stale != 0 {
+		t.Fatalf("%d rows still on the old KEK (%v)", stale, err)
+	}
+	for id, k := range want {
+		if _, err := subjectkeys.New(pool, oldKEK, subjectkeys.Options{}).DataKey(ctx, id.String(), k.ID); err == nil {
+			t.Fatal("the old KEK still unwraps after rotation")
+		}
+		break
+	}
+}
