@@ -2,7 +2,6 @@ package user
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -69,7 +68,7 @@ func TestCommandsByLifecycle(t *testing.T) {
 			t.Run(tc.cmd.CommandName()+"/"+lc.name, func(t *testing.T) {
 				u := lc.user(t)
 				before := u.State()
-				got, err := decide(u, tc.cmd)
+				got, err := u.Decide(tc.cmd)
 				switch want := tc.want[lc.name].(type) {
 				case error:
 					if !errors.Is(err, want) || got != nil {
@@ -206,26 +205,6 @@ func TestRestoreAfterEmailChange(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v, %v; want %v", got, err, want)
 	}
-}
-
-// decide runs the decision of cmd, as the application's handlers do (each
-// calls its own method).
-func decide(u *User, cmd Command) ([]Event, error) {
-	switch c := cmd.(type) {
-	case CreateUser:
-		return u.Create(c)
-	case UpdateUser:
-		return u.Update(c)
-	case ChangePassword:
-		return u.ChangePassword(c)
-	case ChangeRole:
-		return u.ChangeRole(c)
-	case DeleteUser:
-		return u.Delete(c)
-	case RestoreUser:
-		return u.Restore(c)
-	}
-	panic(fmt.Sprintf("no decision for %T", cmd))
 }
 
 // assertFields checks err is a *ValidationError with exactly these fields.
