@@ -24,9 +24,9 @@ deps: ## install what the build and tests need (PostgreSQL 15, Chromium and the 
 		echo "installing PostgreSQL 15 server binaries (apt)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-client-15 >/dev/null; \
 	fi
-	@if ! /usr/bin/python3 -c 'import confluent_kafka, avro.io' 2>/dev/null; then \
-		echo "installing python3-confluent-kafka and python3-avro (apt; the README's Python consumer test)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-confluent-kafka python3-avro >/dev/null; \
+	@if ! /usr/bin/python3 -c 'import confluent_kafka, avro.io, cryptography' 2>/dev/null; then \
+		echo "installing python3-confluent-kafka, python3-avro and python3-cryptography (apt; the README's Python consumer test)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-confluent-kafka python3-avro python3-cryptography >/dev/null; \
 	fi
 	@command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.0
 	@if ! command -v chromium >/dev/null; then \

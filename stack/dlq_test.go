@@ -94,6 +94,7 @@ func (f *fullStack) metric(t *testing.T, series string) string {
 func TestDeadLetterQueue(t *testing.T) {
 	f := startStack(t, 3)
 	t.Setenv("RECALL_SCHEMA_REGISTRY_URL", f.s.RegistryURL)
+	t.Setenv("RECALL_KEK", f.s.KEK) // a retry opens sealed events, as the projector does
 	victim := f.ids[0]
 
 	// The cause: the read model refuses a first name. Revision 2 fails every attempt, and

@@ -21,8 +21,8 @@ const python = "/usr/bin/python3"
 // user's UserCreated. It skips where python3-confluent-kafka or python3-avro are missing
 // (make deps installs them).
 func TestPythonConsumerFromREADME(t *testing.T) {
-	if err := exec.Command(python, "-c", "import confluent_kafka, avro.io").Run(); err != nil {
-		t.Skipf("%s lacks confluent_kafka or avro (make deps installs them): %v", python, err)
+	if err := exec.Command(python, "-c", "import confluent_kafka, avro.io, cryptography").Run(); err != nil {
+		t.Skipf("%s lacks confluent_kafka, avro or cryptography (make deps installs them): %v", python, err)
 	}
 	script := filepath.Join(t.TempDir(), "consumer.py")
 	if err := os.WriteFile(script, []byte(readmePython(t, "avro.io")), 0o644); err != nil {
@@ -33,14 +33,17 @@ func TestPythonConsumerFromREADME(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Stop() })
-	call(t, "POST", s.APIURL+"/v1/users", login(t, s.APIURL), `{"username":"ada","email":"ada@example.com",
+	token := login(t, s.APIURL)
+	call(t, "POST", s.APIURL+"/v1/users", token, `{"username":"ada","email":"ada@example.com",
 		"first_name":"Ada","last_name":"Lovelace","password":"correct horse battery"}`, 201)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, script)
+	// The consumer opens the sealed fields with keys from the data-key route (an admin
+	// token here; a service token in production).
 	cmd.Env = append(os.Environ(), "RECALL_KAFKA_BROKERS="+strings.Join(s.Brokers, ","),
-		"RECALL_SCHEMA_REGISTRY_URL="+s.RegistryURL)
+		"RECALL_SCHEMA_REGISTRY_URL="+s.RegistryURL, "RECALL_API_URL="+s.APIURL, "RECALL_API_TOKEN="+token)
 	cmd.Stderr = &testWriter{t}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -53,7 +56,7 @@ func TestPythonConsumerFromREADME(t *testing.T) {
 	want := map[string]bool{"'username': 'admin'": false, "'username': 'ada'": false}
 	for lines := bufio.NewScanner(out); lines.Scan(); {
 		for w := range want {
-			if strings.HasPrefix(lines.Text(), "recall.user.UserCreated.v2 ") && strings.Contains(lines.Text(), w) {
+			if strings.HasPrefix(lines.Text(), "recall.user.UserCreated.v3 ") && strings.Contains(lines.Text(), w) {
 				want[w] = true
 			}
 		}
