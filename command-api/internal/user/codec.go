@@ -38,17 +38,9 @@ func Marshal(ev Event) (eventType string, version int, data []byte, err error) {
 // keys, nothing after it). The errors are ErrUnknownEventType,
 // ErrUnsupportedVersion and ErrMalformedEvent.
 func Unmarshal(eventType string, version int, data []byte) (Event, error) {
-	decode, ok := decoders[eventType]
-	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, eventType)
-	}
-	_, data, err := Upcast(eventType, version, data)
+	ev, err := UnmarshalErased(eventType, version, data)
 	if err != nil {
 		return nil, err
-	}
-	ev, err := decode(data)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrMalformedEvent, eventType, err)
 	}
 	if err := checkEvent(ev); err != nil {
 		return nil, err
