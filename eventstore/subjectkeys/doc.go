@@ -3,7 +3,9 @@
 // key (KEK) from the configuration, and the server's claim-hashing key beside them.
 //
 // The command side creates a person's key in the transaction of their UserCreated and
-// deletes it in the transaction of their UserForgotten; from then on no copy of their
+// destroys it in the transaction of their UserForgotten, keeping a tombstone row (no
+// wrapped key, forgotten_at set) so that readers can tell "forgotten" from "not visible to
+// me yet" (ErrNotVisible; see DataKey); from then on no copy of their
 // sealed fields (schemas.SealedPrefix values in events, Kafka records, DLQs, backups) can
 // be opened. Readers (command-api's history, the projector, downstream services through
 // command-api's data-key route) get keys through a Keyring, which implements

@@ -134,10 +134,18 @@ func (k *Keyring) Insert(ctx context.Context, db DB, subject uuid.UUID, key Key)
 // ErrExists: Create for a subject that has (or had, and was forgotten) a key.
 var ErrExists = errors.New("subjectkeys: subject already has a key")
 
-// Delete deletes subject's key on db (the transaction of UserForgotten). Call Erased
-// once that transaction committed.
+// Delete destroys subject's key on db (the transaction of UserForgotten): the row stays
+// as a tombstone without the wrapped key, so readers can tell a forgotten person from a
+// key not visible to them yet (see DataKey). A person written before events were sealed
+// gets a tombstone too. Call Erased once that transaction committed.
 func (k *Keyring) Delete(ctx context.Context, db DB, subject uuid.UUID) error {
-	if _, err := db.Exec(ctx, `DELETE FROM subject_keys WHERE subject_id = $1`, subject); err != nil {
+	tombstoneID, err := uuid.NewRandom()
+	if err != nil {
+		return err
+	}
+	if _, err := db.Exec(ctx, `INSERT INTO subject_keys (subject_id, key_id, forgotten_at) VALUES ($1, $2, now())
+		ON CONFLICT (subject_id) DO UPDATE SET wrapped = NULL, kek_id = NULL,
+			forgotten_at = coalesce(subject_keys.forgotten_at, now())`, subject, tombstoneID); err != nil {
 		return fmt.Errorf("subjectkeys: delete %s: %w", subject, err)
 	}
 	return nil
@@ -151,41 +159,78 @@ func (k *Keyring) Erased(subject uuid.UUID) {
 	k.cache[subject] = entry{}
 }
 
+// State is what subject_keys says of a person.
+type State int
+
+const (
+	// NoKey: no row. Either the person has no key (never had one, or was written before
+	// events were sealed), or their key's transaction is not visible to this reader yet.
+	NoKey State = iota
+	// Live: the key exists.
+	Live
+	// Forgotten: the key was destroyed; only the tombstone is left.
+	Forgotten
+)
+
 // Current returns subject's key; found is false when the subject has none (never had,
 // or was forgotten).
 func (k *Keyring) Current(ctx context.Context, subject uuid.UUID) (Key, bool, error) {
+	key, st, err := k.Lookup(ctx, subject)
+	return key, st == Live, err
+}
+
+// Lookup returns subject's key and what the table says of it. Keys and tombstones are
+// cached; NoKey is not, since the row may become visible a moment later.
+func (k *Keyring) Lookup(ctx context.Context, subject uuid.UUID) (Key, State, error) {
 	if e, ok := k.cached(subject); ok {
-		return e.key, e.key.Raw != nil, nil
+		if e.key.Raw == nil {
+			return Key{}, Forgotten, nil
+		}
+		return e.key, Live, nil
 	}
 	var keyID uuid.UUID
 	var wrapped []byte
-	var kekID string
+	var kekID *string
 	err := k.db.QueryRow(ctx, `SELECT key_id, wrapped, kek_id FROM subject_keys WHERE subject_id = $1`, subject).
 		Scan(&keyID, &wrapped, &kekID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Key{}, false, nil
+		return Key{}, NoKey, nil
 	}
 	if err != nil {
-		return Key{}, false, fmt.Errorf("subjectkeys: read %s: %w", subject, err)
+		return Key{}, NoKey, fmt.Errorf("subjectkeys: read %s: %w", subject, err)
 	}
-	key, err := k.unwrap(subject, keyID.String(), wrapped, kekID)
+	if wrapped == nil || kekID == nil {
+		k.Erased(subject)
+		return Key{}, Forgotten, nil
+	}
+	key, err := k.unwrap(subject, keyID.String(), wrapped, *kekID)
 	if err != nil {
-		return Key{}, false, err
+		return Key{}, NoKey, err
 	}
 	k.put(subject, key)
-	return key, true, nil
+	return key, Live, nil
 }
 
+// ErrNotVisible: a sealed value names a key whose row this reader cannot see. Every
+// sealed value's key commits with the first event sealed with it, so the row is only
+// not visible yet (logical decoding can deliver a transaction before other sessions see
+// it): a transient error, to be retried, never a reason to treat the person as forgotten.
+var ErrNotVisible = errors.New("subjectkeys: the data key is not visible yet; retry")
+
 // DataKey implements schemas.KeyProvider: the raw key keyID of subjectID, or nil (and no
-// error) when the subject's key was deleted. A key id the subject never had is an error.
+// error) when the subject was forgotten. No row at all is ErrNotVisible (transient); a
+// key id the subject never had is an error.
 func (k *Keyring) DataKey(ctx context.Context, subjectID, keyID string) ([]byte, error) {
 	subject, err := uuid.Parse(subjectID)
 	if err != nil {
 		return nil, fmt.Errorf("subjectkeys: subject %q: %w", subjectID, err)
 	}
-	key, found, err := k.Current(ctx, subject)
-	if err != nil || !found {
+	key, st, err := k.Lookup(ctx, subject)
+	switch {
+	case err != nil || st == Forgotten:
 		return nil, err
+	case st == NoKey:
+		return nil, fmt.Errorf("%w: %s key %s", ErrNotVisible, subject, keyID)
 	}
 	if !strings.EqualFold(key.ID, keyID) {
 		return nil, fmt.Errorf("subjectkeys: %s has key %s, not %s", subject, key.ID, keyID)
@@ -193,8 +238,8 @@ func (k *Keyring) DataKey(ctx context.Context, subjectID, keyID string) ([]byte,
 	return key.Raw, nil
 }
 
-// Prefetch loads the keys of subjects not cached yet in one query (a projector batch),
-// remembering the ones that have none as erased.
+// Prefetch loads the keys and tombstones of subjects not cached yet in one query (a
+// projector batch). Subjects without a row are left for DataKey to find (or not) later.
 func (k *Keyring) Prefetch(ctx context.Context, subjects []uuid.UUID) error {
 	var missing []uuid.UUID
 	for _, s := range subjects {
@@ -210,30 +255,27 @@ func (k *Keyring) Prefetch(ctx context.Context, subjects []uuid.UUID) error {
 		return fmt.Errorf("subjectkeys: prefetch: %w", err)
 	}
 	defer rows.Close()
-	found := map[uuid.UUID]bool{}
 	for rows.Next() {
 		var subject, keyID uuid.UUID
 		var wrapped []byte
-		var kekID string
+		var kekID *string
 		if err := rows.Scan(&subject, &keyID, &wrapped, &kekID); err != nil {
 			return fmt.Errorf("subjectkeys: prefetch: %w", err)
 		}
-		key, err := k.unwrap(subject, keyID.String(), wrapped, kekID)
+		if wrapped == nil || kekID == nil {
+			k.Erased(subject)
+			continue
+		}
+		key, err := k.unwrap(subject, keyID.String(), wrapped, *kekID)
 		if err != nil {
 			return err
 		}
-		found[subject] = true
 		k.put(subject, key)
 	}
+	// A subject without a row is not cached as forgotten: its key's transaction may
+	// only not be visible here yet (see ErrNotVisible).
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("subjectkeys: prefetch: %w", err)
-	}
-	// Events are read after their transaction committed, and a key commits with the
-	// subject's first event: a subject read here without a key was forgotten.
-	for _, s := range missing {
-		if !found[s] {
-			k.Erased(s)
-		}
 	}
 	return nil
 }

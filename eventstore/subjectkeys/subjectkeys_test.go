@@ -3,8 +3,10 @@ package subjectkeys_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -179,5 +181,112 @@ func TestRotate(t *testing.T) {
 			t.Fatal("the old KEK still unwraps after rotation")
 		}
 		break
+	}
+}
+
+// Forgetting leaves a tombstone: the wrapped key is gone, the row is not. Readers tell a
+// forgotten person (nil key, no error) from a key whose row they cannot see (yet):
+// ErrNotVisible, transient, and not cached, so the key is found once it is visible.
+func TestTombstonesTellForgottenFromNotVisible(t *testing.T) {
+	ctx := context.Background()
+	_, pool := setup(t)
+	kek := newKEK(t)
+	keys := subjectkeys.New(pool, kek, subjectkeys.Options{})
+
+	// Not visible yet: Prefetch and DataKey must not take the person for forgotten.
+	id := uuid.New()
+	key, err := subjectkeys.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Prefetch(ctx, []uuid.UUID{id}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := keys.DataKey(ctx, id.String(), key.ID); got != nil || !errors.Is(err, subjectkeys.ErrNotVisible) {
+		t.Fatalf("DataKey before the row is visible = %x, %v; want ErrNotVisible", got, err)
+	}
+	if _, st, err := keys.Lookup(ctx, id); st != subjectkeys.NoKey || err != nil {
+		t.Fatalf("Lookup = %v, %v; want NoKey", st, err)
+	}
+	if err := keys.Insert(ctx, pool, id, key); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := keys.DataKey(ctx, id.String(), key.ID); err != nil || !bytes.Equal(got, key.Raw) {
+		t.Fatalf("DataKey once visible = %x, %v", got, err)
+	}
+
+	// Forgotten: a tombstone without the wrapped key, read as forgotten by a fresh
+	// keyring (Lookup and Prefetch), and the subject can never get a key again.
+	if err := keys.Delete(ctx, pool, id); err != nil {
+		t.Fatal(err)
+	}
+	keys.Erased(id)
+	var wrapped []byte
+	var kekID *string
+	var forgottenAt *time.Time
+	if err := pool.QueryRow(ctx, `SELECT wrapped, kek_id, forgotten_at FROM subject_keys WHERE subject_id = $1`, id).
+		Scan(&wrapped, &kekID, &forgottenAt); err != nil || wrapped != nil || kekID != nil || forgottenAt == nil {
+		t.Fatalf("tombstone %x %v %v, %v", wrapped, kekID, forgottenAt, err)
+	}
+	for _, prefetch := range []bool{false, true} {
+		k := subjectkeys.New(pool, kek, subjectkeys.Options{})
+		if prefetch {
+			if err := k.Prefetch(ctx, []uuid.UUID{id}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := k.DataKey(ctx, id.String(), key.ID); got != nil || err != nil {
+			t.Fatalf("prefetch %v: DataKey of a forgotten person = %x, %v; want nil, nil", prefetch, got, err)
+		}
+		if _, st, _ := k.Lookup(ctx, id); st != subjectkeys.Forgotten {
+			t.Fatalf("prefetch %v: Lookup = %v; want Forgotten", prefetch, st)
+		}
+	}
+	if _, err := keys.Create(ctx, pool, id); !errors.Is(err, subjectkeys.ErrExists) {
+		t.Fatalf("Create for a forgotten subject = %v; want ErrExists", err)
+	}
+
+	// A person written before events were sealed has no key; forgetting them leaves a
+	// tombstone all the same, and forgetting twice keeps the first instant.
+	old := uuid.New()
+	for range 2 {
+		if err := keys.Delete(ctx, pool, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, st, err := subjectkeys.New(pool, kek, subjectkeys.Options{}).Lookup(ctx, old); st != subjectkeys.Forgotten || err != nil {
+		t.Fatalf("Lookup of a forgotten keyless person = %v, %v", st, err)
+	}
+}
+
+// People forgotten before tombstones existed had their row deleted; the migration gives
+// them a tombstone from their UserForgotten event, so a replay does not wait forever for
+// their key.
+func TestMigrationBackfillsTombstones(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.Database(t)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	// The columns of the event store's table the migration reads.
+	forgotten, kept := uuid.New(), uuid.New()
+	if _, err := pool.Exec(ctx, `CREATE TABLE events (aggregate_type text, aggregate_id uuid, event_type text, recorded_at timestamptz)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO events VALUES ('user', $1, 'UserCreated', now()), ('user', $1, 'UserForgotten', now()),
+		('user', $2, 'UserCreated', now())`, forgotten, kept); err != nil {
+		t.Fatal(err)
+	}
+	if err := pgmigrate.Up(ctx, url, subjectkeys.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	keys := subjectkeys.New(pool, newKEK(t), subjectkeys.Options{})
+	if _, st, err := keys.Lookup(ctx, forgotten); st != subjectkeys.Forgotten || err != nil {
+		t.Fatalf("forgotten before the migration: %v, %v; want Forgotten", st, err)
+	}
+	if _, st, err := keys.Lookup(ctx, kept); st != subjectkeys.NoKey || err != nil {
+		t.Fatalf("never forgotten: %v, %v; want NoKey", st, err)
 	}
 }
