@@ -109,3 +109,26 @@ func compareTables(ctx context.Context, r *rig.Rig, a, b string) (int, error) {
 		(SELECT `+usersColumns+` FROM `+b+` EXCEPT SELECT `+usersColumns+` FROM `+a+`)) d`).Scan(&n)
 	return n, err
 }
+
+// diffTables prints up to limit rows that are in one table and not the other, each with
+// the table it came from, so a failed run says which person and which column differ.
+func diffTables(ctx context.Context, r *rig.Rig, a, b string, limit int) ([]string, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT side, row_to_json(d)::text FROM (
+		(SELECT '`+a+`' AS side, `+usersColumns+` FROM `+a+` EXCEPT SELECT '`+a+`', `+usersColumns+` FROM `+b+`)
+		UNION ALL
+		(SELECT '`+b+`', `+usersColumns+` FROM `+b+` EXCEPT SELECT '`+b+`', `+usersColumns+` FROM `+a+`)) d
+		ORDER BY d.id, side LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var side, row string
+		if err := rows.Scan(&side, &row); err != nil {
+			return nil, err
+		}
+		out = append(out, side+" "+row)
+	}
+	return out, rows.Err()
+}

@@ -92,7 +92,22 @@ func Start(ctx context.Context, opts Options) (*Rig, error) {
 	return r, nil
 }
 
+// startStack starts the dependencies on free ports. A port found free here can be taken
+// again before the stack listens on it (an ephemeral port handed to an outgoing connection
+// of another process in between: seen on a busy CI machine), so a busy port means picking
+// new ones, a few times, rather than a failed run.
 func (r *Rig) startStack(ctx context.Context) error {
+	var err error
+	for range 3 {
+		var busy *stack.BusyPortError
+		if err = r.startStackOn(ctx); !errors.As(err, &busy) {
+			return err
+		}
+	}
+	return err
+}
+
+func (r *Rig) startStackOn(ctx context.Context) error {
 	ports, err := freeAddrs(4)
 	if err != nil {
 		return err
