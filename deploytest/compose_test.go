@@ -2,6 +2,8 @@ package deploytest
 
 import (
 	"context"
+	"maps"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -14,10 +16,16 @@ import (
 
 // composeEnv is the least environment compose needs: the secrets it refuses to default.
 var composeEnv = types.Mapping{
-	"RECALL_JWT_SECRET":     "generated-in-deploytest-Zq8Xv2Lm9Pk4Rt7Nw1By6Hc3Gf0Ua5",
-	"RECALL_ADMIN_PASSWORD": "deploytest-admin-pw",
-	"RECALL_RECORD_KEYS":    "k1=c2lnbmluZy1rZXktZm9yLWRlcGxveXRlc3Qtb25seS0wMTI",
-	"RECALL_KEK":            "a2V5LWVuY3J5cHRpb24ta2V5LWRlcGxveXRlc3QtMDE=",
+	"RECALL_JWT_SECRET":            "generated-in-deploytest-Zq8Xv2Lm9Pk4Rt7Nw1By6Hc3Gf0Ua5",
+	"RECALL_ADMIN_PASSWORD":        "deploytest-admin-pw",
+	"RECALL_RECORD_KEYS":           "k1=c2lnbmluZy1rZXktZm9yLWRlcGxveXRlc3Qtb25seS0wMTI",
+	"RECALL_KEK":                   "a2V5LWVuY3J5cHRpb24ta2V5LWRlcGxveXRlc3QtMDE=",
+	"GRAFANA_ADMIN_PASSWORD":       "deploytest-grafana-pw",
+	"POSTGRES_PASSWORD":            "deploytest-superuser-pw",
+	"RECALL_DB_MIGRATE_PASSWORD":   "deploytest-migrate-pw",
+	"RECALL_DB_API_PASSWORD":       "deploytest-api-pw",
+	"RECALL_DB_RELAY_PASSWORD":     "deploytest-relay-pw",
+	"RECALL_DB_PROJECTOR_PASSWORD": "deploytest-projector-pw",
 }
 
 // loadCompose loads docker-compose.yml the way `docker compose` does
@@ -35,7 +43,7 @@ func loadCompose(t *testing.T) *types.Project {
 // Issue 12, High 2: compose has no fallback JWT secret or admin password; it fails,
 // naming what to set.
 func TestComposeRequiresSecrets(t *testing.T) {
-	for _, name := range []string{"RECALL_JWT_SECRET", "RECALL_ADMIN_PASSWORD", "RECALL_RECORD_KEYS", "RECALL_KEK"} {
+	for _, name := range sortedKeys(composeEnv) {
 		env := types.Mapping{}
 		for k, v := range composeEnv {
 			if k != name {
@@ -262,6 +270,101 @@ func TestComposeMountsExist(t *testing.T) {
 			}
 			if !exists(v.Source) {
 				t.Errorf("%s: bind mount source %s does not exist", name, v.Source)
+			}
+		}
+	}
+}
+
+// Issue 12, Low (defaults): no Recall service logs in as PostgreSQL's superuser; each has
+// a role of its own (deploy/postgres/initdb creates them; stack's
+// TestComposeDatabaseRoles proves they suffice and refuse the rest), with a password from
+// the environment. sslmode=disable only toward the compose network's own postgres.
+func TestComposeDatabaseLogins(t *testing.T) {
+	p := loadCompose(t)
+	pg := p.Services["postgres"]
+	super := "postgres"
+	if u := pg.Environment["POSTGRES_USER"]; u != nil {
+		super = *u
+	}
+	seen := map[string]string{}
+	for _, name := range []string{"migrate", "command-api", "relay", "projector"} {
+		v := p.Services[name].Environment["DATABASE_URL"]
+		if v == nil {
+			t.Errorf("%s: no DATABASE_URL", name)
+			continue
+		}
+		u, err := url.Parse(*v)
+		if err != nil {
+			t.Errorf("%s: DATABASE_URL: %v", name, err)
+			continue
+		}
+		user := u.User.Username()
+		if user == super || user == "postgres" || user == "" {
+			t.Errorf("%s logs in as %q, PostgreSQL's superuser; want its own role", name, user)
+		}
+		if other, ok := seen[user]; ok {
+			t.Errorf("%s and %s share the role %q; want one role per service", name, other, user)
+		}
+		seen[user] = name
+		if pw, _ := u.User.Password(); pw == "" || pw != composeEnv[passwordVar[user]] {
+			t.Errorf("%s: password of %s is %q, want $%s", name, user, pw, passwordVar[user])
+		}
+		if !strings.Contains(string(readFile(t, filepath.Join(root, "deploy", "postgres", "initdb", "10-recall-roles.sh"))), "ALTER ROLE "+user+" ") {
+			t.Errorf("%s: role %s is not made by the init script", name, user)
+		}
+		if mode := u.Query().Get("sslmode"); mode != "verify-full" && (mode != "disable" || u.Hostname() != "postgres") {
+			t.Errorf("%s: sslmode=%q toward %s; disable only for the compose network's postgres, else verify-full", name, mode, u.Hostname())
+		}
+	}
+	var mounted bool
+	for _, v := range pg.Volumes {
+		mounted = mounted || (v.Target == "/docker-entrypoint-initdb.d" && strings.HasSuffix(v.Source, filepath.Join("deploy", "postgres", "initdb")) && v.ReadOnly)
+	}
+	if !mounted {
+		t.Errorf("postgres: deploy/postgres/initdb is not mounted read-only on /docker-entrypoint-initdb.d: %+v", pg.Volumes)
+	}
+	for _, v := range passwordVar {
+		if pg.Environment[v] == nil {
+			t.Errorf("postgres: the init script's %s is not passed", v)
+		}
+	}
+}
+
+// passwordVar names the environment variable holding each role's password.
+var passwordVar = map[string]string{
+	"recall_migrate": "RECALL_DB_MIGRATE_PASSWORD", "recall_command_api": "RECALL_DB_API_PASSWORD",
+	"recall_relay": "RECALL_DB_RELAY_PASSWORD", "recall_projector": "RECALL_DB_PROJECTOR_PASSWORD",
+}
+
+// secretName: a variable that holds a password, key or token.
+var secretName = regexp.MustCompile(`(?i)(PASSWORD|SECRET|TOKEN|KEK|_KEYS?)$|(PASSWORD|SECRET)_`)
+
+// interpolation is ${NAME…} with its modifier and default.
+var interpolation = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+])?([^}]*)\}`)
+
+// Issue 12, Low (defaults) and High 2: no secret has a default in docker-compose.yml: each
+// is required (${VAR:?…}) or, for optional credentials, empty. A default here would be
+// published with the repository.
+func TestComposeNoDefaultSecrets(t *testing.T) {
+	raw := string(readFile(t, filepath.Join(root, "docker-compose.yml")))
+	for _, m := range interpolation.FindAllStringSubmatch(raw, -1) {
+		name, mod, def := m[1], m[2], m[3]
+		if !secretName.MatchString(name) {
+			continue
+		}
+		if (mod == ":-" || mod == "-") && def != "" {
+			t.Errorf("${%s%s%s}: a secret with a default value; require it (${%s:?…})", name, mod, def, name)
+		}
+	}
+	// And literally: no environment value of a secret's name is set in the file itself.
+	p := loadCompose(t)
+	for svc, s := range p.Services {
+		for k, v := range s.Environment {
+			if v == nil || !secretName.MatchString(k) || *v == "" {
+				continue
+			}
+			if !slices.Contains(slices.Collect(maps.Values(composeEnv)), *v) {
+				t.Errorf("%s: %s = %q does not come from the environment", svc, k, *v)
 			}
 		}
 	}

@@ -45,6 +45,12 @@ type Options struct {
 	// Without names services not to run ("relay", "projector", "command-api"), e.g. for a
 	// test that drives one part by hand.
 	Without []string
+	// Logins, when set, is called once PostgreSQL runs with the superuser's URL of the
+	// database and returns the URL each part logs in with: "migrate" (the store's
+	// migrations and the admin, as docker-compose's migrate service), "command-api",
+	// "relay", "projector". Missing names use the superuser's. It lets a test run Recall
+	// with least-privileged roles, as compose does.
+	Logins func(ctx context.Context, superuser string) (map[string]string, error)
 }
 
 func (o *Options) defaults() error {
@@ -88,6 +94,8 @@ type Stack struct {
 	Registry *devstack.Registry
 
 	DatabaseURL string
+	// logins are the per-part URLs of Options.Logins; see url.
+	logins map[string]string
 	// KEK is the key-encryption key of the people's data keys (RECALL_KEK): read from
 	// kek in the data directory, generated there (mode 0600) on the first run.
 	KEK          string
@@ -128,7 +136,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		s.stopDependencies()
 		return nil, err
 	}
-	if err := pgmigrate.Up(ctx, s.DatabaseURL, eventstore.Migrations, subjectkeys.Migrations); err != nil {
+	if err := s.migrate(ctx); err != nil {
 		s.stopDependencies()
 		return nil, err
 	}
@@ -176,6 +184,38 @@ func (s *Stack) startDependencies(ctx context.Context) error {
 	return nil
 }
 
+// migrate brings the event store up before any service starts. With Options.Logins it
+// runs `command-api bootstrap-admin` as the "migrate" login instead, as compose does: the
+// store's tables are then that role's, not the superuser's.
+func (s *Stack) migrate(ctx context.Context) error {
+	if s.opts.Logins == nil {
+		return pgmigrate.Up(ctx, s.DatabaseURL, eventstore.Migrations, subjectkeys.Migrations)
+	}
+	var err error
+	if s.logins, err = s.opts.Logins(ctx, s.DatabaseURL); err != nil {
+		return err
+	}
+	cfg := s.commandAPIConfig()
+	cfg.DatabaseURL = s.url("migrate")
+	return commandapi.BootstrapAdmin(ctx, cfg)
+}
+
+// url is the database URL part logs in with.
+func (s *Stack) url(part string) string {
+	if u := s.logins[part]; u != "" {
+		return u
+	}
+	return s.DatabaseURL
+}
+
+func (s *Stack) commandAPIConfig() commandapi.Config {
+	cfg := commandapi.DefaultConfig()
+	cfg.Embedded, cfg.JWTSecret, cfg.KEK = true, s.JWTSecret, s.KEK
+	cfg.DatabaseURL, cfg.ListenAddr = s.url("command-api"), s.opts.APIAddr
+	cfg.AdminPassword, cfg.Logger = s.opts.AdminPassword, s.logger("command-api")
+	return cfg
+}
+
 func (s *Stack) without(name string) bool {
 	for _, w := range s.opts.Without {
 		if w == name {
@@ -195,21 +235,18 @@ func (s *Stack) startServices() {
 	s.ProjectorURL = "http://" + s.opts.ProjectorListen
 	if !s.without("relay") {
 		cfg := relay.DefaultConfig()
-		cfg.DatabaseURL, cfg.KafkaBrokers, cfg.SchemaRegistryURL = s.DatabaseURL, s.Brokers, s.RegistryURL
+		cfg.DatabaseURL, cfg.KafkaBrokers, cfg.SchemaRegistryURL = s.url("relay"), s.Brokers, s.RegistryURL
 		cfg.Listen, cfg.Logger = s.opts.RelayListen, s.logger("relay")
 		s.add("relay", func(ctx context.Context) error { return relay.Run(ctx, cfg) })
 	}
 	if !s.without("projector") {
 		cfg := projector.DefaultConfig()
-		cfg.DatabaseURL, cfg.Brokers, cfg.RegistryURL = s.DatabaseURL, s.Brokers, s.RegistryURL
+		cfg.DatabaseURL, cfg.Brokers, cfg.RegistryURL = s.url("projector"), s.Brokers, s.RegistryURL
 		cfg.ListenAddr, cfg.Logger, cfg.KEK = s.opts.ProjectorListen, s.logger("projector"), s.KEK
 		s.add("projector", func(ctx context.Context) error { return projector.Run(ctx, cfg) })
 	}
 	if !s.without("command-api") {
-		cfg := commandapi.DefaultConfig()
-		cfg.Embedded, cfg.JWTSecret, cfg.KEK = true, s.JWTSecret, s.KEK
-		cfg.DatabaseURL, cfg.ListenAddr = s.DatabaseURL, s.opts.APIAddr
-		cfg.AdminPassword, cfg.Logger = s.opts.AdminPassword, s.logger("command-api")
+		cfg := s.commandAPIConfig()
 		s.add("command-api", func(ctx context.Context) error { return commandapi.Run(ctx, cfg) })
 	}
 }
