@@ -27,6 +27,10 @@ const EmbeddedAdminPassword = "recall-admin"
 // environment twins), then Validate.
 type Config struct {
 	ListenAddr  string // RECALL_LISTEN_ADDR, default 127.0.0.1:8080
+	// OpsAddr, when set, serves /livez, /readyz and /metrics on a listener of their own
+	// and takes /metrics off ListenAddr, so the metrics (route and user counts, lockouts)
+	// need not be reachable where clients are. Empty: /metrics on ListenAddr, as before.
+	OpsAddr string // RECALL_OPS_ADDR
 	DatabaseURL string // DATABASE_URL
 	// ReadDatabaseURL is where the projector's read models live (projections, users_vN),
 	// read by GET /v1/users[/{id}]. Empty: the same database and pool as DatabaseURL.
@@ -138,6 +142,11 @@ func (c Config) Validate() error {
 	}
 	add(!c.Embedded || isLoopback(c.ListenAddr),
 		"listen address %q: the embedded run (RECALL_EMBEDDED) serves loopback only", c.ListenAddr)
+	if c.OpsAddr != "" {
+		_, _, err := net.SplitHostPort(c.OpsAddr)
+		add(err == nil && c.OpsAddr != c.ListenAddr, "ops address %q: want host:port other than the listen address", c.OpsAddr)
+		add(!c.Embedded || isLoopback(c.OpsAddr), "ops address %q: the embedded run (RECALL_EMBEDDED) serves loopback only", c.OpsAddr)
+	}
 	add(c.Embedded || c.AdminPassword != EmbeddedAdminPassword, "RECALL_ADMIN_PASSWORD is the embedded default; set your own")
 	add(c.AdminPassword == "" || len(c.AdminPassword) >= 8, "RECALL_ADMIN_PASSWORD must be at least 8 characters")
 	add(c.TokenTTL >= time.Minute && c.TokenTTL <= 24*time.Hour, "RECALL_TOKEN_TTL %s outside 1m..24h", c.TokenTTL)
@@ -181,6 +190,8 @@ func (c Config) secret() ([]byte, error) {
 // envflag.Execute or envflag.Parse.
 func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.ListenAddr, "listen", c.ListenAddr, "HTTP listen address (API, /livez, /readyz, /metrics)")
+	fs.StringVar(&c.OpsAddr, "ops-addr", c.OpsAddr, "separate listen address for /livez, /readyz and /metrics (then not on --listen); empty: none")
+	envflag.Bind(fs, "ops-addr", "RECALL_OPS_ADDR")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "event store")
 	fs.StringVar(&c.ReadDatabaseURL, "read-database-url", c.ReadDatabaseURL, "where the projector's read models live; empty: --database-url's pool")
 	fs.Var(roleValue{&c.DBRole}, "db-role", "role the runtime pools assume (SET ROLE); none or empty: the login user's")

@@ -2,6 +2,9 @@ package commandapi_test
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +151,56 @@ func TestNoSecretsAnywhere(t *testing.T) {
 	}
 	if !strings.Contains(a.logs.String(), `"msg":"http request"`) {
 		t.Fatal("no access log captured")
+	}
+}
+
+// freeAddr is a loopback address nothing listens on (the port is released again).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// Issue 12, Low (responses): with RECALL_OPS_ADDR, /metrics is served on the ops
+// listener only; the public listener keeps the API and the probes (load balancers use
+// them) but answers 404 for /metrics.
+func TestMetricsOnTheOpsListener(t *testing.T) {
+	opsAddr := freeAddr(t)
+	a := start(t, "", func(c *commandapi.Config) { c.OpsAddr = opsAddr })
+	// Not through a.do: openapi.json documents /metrics as 200, the default.
+	resp, err := http.Get(a.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("public /metrics: %d, want 404", resp.StatusCode)
+	}
+	a.do("GET", "/readyz", "", nil, nil).want(t, 200)
+	a.createUser("ops-listener")
+	for path, want := range map[string]string{
+		"/metrics": `recall_commands_total{command="CreateUser",outcome="ok"}`, "/livez": `"ok"`, "/readyz": `"ok"`,
+	} {
+		resp, err := http.Get("http://" + opsAddr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("ops %s: %d, want 200 with %s", path, resp.StatusCode, want)
+		}
+	}
+	resp, err = http.Get("http://" + opsAddr + "/v1/users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("ops listener serves the API: GET /v1/users %d", resp.StatusCode)
 	}
 }

@@ -52,7 +52,18 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("commandapi: listen: %w", err)
 	}
-	err = ops.Run(ctx, p.serve(ln, cfg), p.purgeIdempotency(cfg.IdempotencyPurgeInterval))
+	parts := []func(context.Context) error{p.serve(ln, cfg), p.purgeIdempotency(cfg.IdempotencyPurgeInterval)}
+	if cfg.OpsAddr != "" {
+		opsLn, err := net.Listen("tcp", cfg.OpsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("commandapi: listen (ops): %w", err)
+		}
+		parts = append(parts, func(ctx context.Context) error {
+			return ops.Serve(ctx, opsLn, p.ops, ops.ServeOptions{ShutdownTimeout: cfg.ShutdownTimeout, Logger: p.log})
+		})
+	}
+	err = ops.Run(ctx, parts...)
 	p.log.Info("stopped")
 	return err
 }
@@ -80,6 +91,7 @@ type process struct {
 	svc      *app.Service
 	handlers app.Handlers
 	http     http.Handler
+	ops      http.Handler // the ops listener's (Config.OpsAddr); nil without one
 	draining atomic.Bool
 }
 
@@ -238,13 +250,18 @@ func (p *process) wire(ctx context.Context, cfg Config) error {
 		return err
 	}
 	tokens := auth.NewTokens(secret, cfg.TokenTTL)
-	p.http = httpapi.New(httpapi.Deps{
+	deps := httpapi.Deps{
 		Service: svc, Handlers: p.handlers, Tokens: tokens, Metrics: m, Gatherer: reg, Logger: p.log,
 		Draining: p.draining.Load, MaxBodyBytes: cfg.MaxBodyBytes, RequireIfMatch: cfg.RequireIfMatch,
 		IdempotencyKey: idempotencyKey(secret), IdempotencyTTL: cfg.IdempotencyTTL, ReadModel: p.reads,
 		Limits: cfg.Login.httpLimits(), TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
 		MaxReadWaits: cfg.MaxReadWaits, MaxReadWaitsPerCaller: cfg.MaxReadWaitsPerCaller,
-	})
+	}
+	if cfg.OpsAddr != "" { // /metrics only on the ops listener
+		p.ops = httpapi.OpsHandler(deps)
+		deps.Gatherer = nil
+	}
+	p.http = httpapi.New(deps)
 	return nil
 }
 

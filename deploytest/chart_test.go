@@ -200,7 +200,7 @@ func TestChartDefaults(t *testing.T) {
 	t.Logf("rendered with default values:\n  %s", strings.Join(kinds, "\n  "))
 
 	want := map[string]int{
-		"ServiceAccount": 1, "Secret": 5, "Deployment": 3, "Service": 3,
+		"ServiceAccount": 1, "Secret": 5, "Deployment": 3, "Service": 4,
 		"HorizontalPodAutoscaler": 1, "PodDisruptionBudget": 2, "Job": 1,
 	}
 	got := map[string]int{}
@@ -348,8 +348,8 @@ func TestChartProbes(t *testing.T) {
 				t.Errorf("%s: probe %s on %v, want %s on port http", comp, probe.HTTPGet.Path, probe.HTTPGet.Port, want)
 			}
 		}
-		if len(c.Ports) != 1 || c.Ports[0].Name != "http" {
-			t.Errorf("%s: ports %+v, want one named http", comp, c.Ports)
+		if len(c.Ports) != 2 || c.Ports[0].Name != "http" || c.Ports[1].Name != "ops" {
+			t.Errorf("%s: ports %+v, want http and ops", comp, c.Ports)
 		}
 	}
 }
@@ -395,22 +395,24 @@ func TestChartToggles(t *testing.T) {
 	if str(sm.m, "apiVersion") != "monitoring.coreos.com/v1" || str(sm.m, "metadata", "labels", "release") != "kube-prometheus-stack" {
 		t.Errorf("ServiceMonitor: %s", sm.raw)
 	}
-	// It must select the three Services by their labels and port name.
-	sel := sm.m["spec"].(map[string]any)["selector"].(map[string]any)["matchLabels"].(map[string]any)
-	var svcs int
+	// It must select one Service per component by their labels, each with the port it scrapes.
+	smSpec := sm.m["spec"].(map[string]any)
+	sel := smSpec["selector"].(map[string]any)["matchLabels"].(map[string]any)
+	port := smSpec["endpoints"].([]any)[0].(map[string]any)["port"]
+	components := map[string]bool{}
 	for _, o := range find(objs, "Service", "") {
 		var s corev1.Service
 		o.decode(t, &s)
-		match := s.Spec.Ports[0].Name == "http"
+		match := slices.ContainsFunc(s.Spec.Ports, func(p corev1.ServicePort) bool { return p.Name == port })
 		for k, v := range sel {
 			match = match && s.Labels[k] == v
 		}
 		if match {
-			svcs++
+			components[s.Labels["app.kubernetes.io/component"]] = true
 		}
 	}
-	if svcs != 3 {
-		t.Errorf("ServiceMonitor selects %d Services on port http, want 3", svcs)
+	if got := sortedKeys(components); !slices.Equal(got, []string{"command-api", "projector", "relay"}) {
+		t.Errorf("ServiceMonitor selects Services of %v on port %v, want every component's", got, port)
 	}
 	pr := one(t, objs, "PrometheusRule", "")
 	var rendered, file struct {
@@ -586,4 +588,51 @@ func TestChartProjectorInstanceIDIsThePodName(t *testing.T) {
 		return
 	}
 	t.Fatal("the projector has no RECALL_PROJECTOR_INSTANCE_ID")
+}
+
+// Issue 12, Low (responses): the chart serves /metrics on each pod's ops listener
+// (RECALL_OPS_ADDR, port "ops") and scrapes that; the API's own Service, which may be a
+// LoadBalancer, carries neither the ops port nor the scrape label.
+func TestChartMetricsOnTheOpsListener(t *testing.T) {
+	objs := mustRender(t, map[string]any{"commandApi": map[string]any{"service": map[string]any{"type": "LoadBalancer"}},
+		"metrics": map[string]any{"serviceMonitor": map[string]any{"enabled": true}}})
+	for comp, d := range deployments(t, objs) {
+		c := d.Spec.Template.Spec.Containers[0]
+		var ops *corev1.ContainerPort
+		for i := range c.Ports {
+			if c.Ports[i].Name == "ops" {
+				ops = &c.Ports[i]
+			}
+		}
+		if ops == nil || ops.ContainerPort != 9100 {
+			t.Errorf("%s: no container port ops 9100: %+v", comp, c.Ports)
+			continue
+		}
+		var addr string
+		for _, e := range c.Env {
+			if e.Name == "RECALL_OPS_ADDR" {
+				addr = e.Value
+			}
+		}
+		if addr != fmt.Sprintf(":%d", ops.ContainerPort) {
+			t.Errorf("%s: RECALL_OPS_ADDR %q, want :%d", comp, addr, ops.ContainerPort)
+		}
+	}
+	if port := one(t, objs, "ServiceMonitor", "").m["spec"].(map[string]any)["endpoints"].([]any)[0].(map[string]any)["port"]; port != "ops" {
+		t.Errorf("ServiceMonitor scrapes port %v, want ops", port)
+	}
+	for _, o := range find(objs, "Service", "") {
+		var s corev1.Service
+		o.decode(t, &s)
+		hasOps := slices.ContainsFunc(s.Spec.Ports, func(p corev1.ServicePort) bool { return p.Name == "ops" })
+		if s.Labels["recall.io/metrics"] == "true" && (!hasOps || s.Spec.Type != corev1.ServiceTypeClusterIP) {
+			t.Errorf("%s: scraped, but no ops port or not ClusterIP (%s)", s.Name, s.Spec.Type)
+		}
+		if s.Spec.Type != corev1.ServiceTypeClusterIP && (hasOps || s.Labels["recall.io/metrics"] != "") {
+			t.Errorf("%s (%s) publishes the ops listener", s.Name, s.Spec.Type)
+		}
+	}
+	if _, err := renderChart(map[string]any{"metrics": map[string]any{"opsPort": 8080}}); err == nil || !strings.Contains(err.Error(), "opsPort") {
+		t.Errorf("metrics.opsPort = the API's port: %v, want refused", err)
+	}
 }

@@ -30,12 +30,16 @@ type Config struct {
 	KEK string // RECALL_KEK (environment only)
 	// KeysDatabaseURL is the event store's database, where subject_keys lives; empty:
 	// DatabaseURL (the embedded run keeps everything in one database).
-	KeysDatabaseURL string     // RECALL_KEYS_DATABASE_URL
-	Brokers         []string   // RECALL_KAFKA_BROKERS, comma-separated
-	RegistryURL     string     // RECALL_SCHEMA_REGISTRY_URL
-	Topic           string     // RECALL_TOPIC
-	ListenAddr      string     // RECALL_LISTEN_ADDR (formerly RECALL_PROJECTOR_LISTEN): health and metrics
-	LogLevel        slog.Level // RECALL_LOG_LEVEL
+	KeysDatabaseURL string   // RECALL_KEYS_DATABASE_URL
+	Brokers         []string // RECALL_KAFKA_BROKERS, comma-separated
+	RegistryURL     string   // RECALL_SCHEMA_REGISTRY_URL
+	Topic           string   // RECALL_TOPIC
+	ListenAddr      string   // RECALL_LISTEN_ADDR (formerly RECALL_PROJECTOR_LISTEN): health and metrics
+	// OpsAddr, when set, serves /livez, /readyz, /progressz and /metrics on a listener
+	// of their own and takes /metrics off ListenAddr, as command-api's: one port to
+	// scrape and firewall the same way for every Recall process. Empty: as before.
+	OpsAddr  string     // RECALL_OPS_ADDR
+	LogLevel slog.Level // RECALL_LOG_LEVEL
 
 	// UsersVersion is registered in the projections table at start (live if
 	// no version is); the versions actually run are those building or live.
@@ -148,6 +152,9 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
 		bad("listen address %q is not host:port", c.ListenAddr)
 	}
+	if _, _, err := net.SplitHostPort(c.OpsAddr); c.OpsAddr != "" && (err != nil || c.OpsAddr == c.ListenAddr) {
+		bad("ops address %q: want host:port other than the listen address", c.OpsAddr)
+	}
 	if c.UsersVersion < 1 {
 		bad("users version must be ≥ 1, got %d", c.UsersVersion)
 	}
@@ -202,6 +209,8 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.RegistryURL, "schema-registry-url", c.RegistryURL, "Confluent-API schema registry")
 	fs.StringVar(&c.Topic, "topic", c.Topic, "event topic")
 	fs.StringVar(&c.ListenAddr, "listen", c.ListenAddr, "/livez, /readyz and /metrics address")
+	fs.StringVar(&c.OpsAddr, "ops-addr", c.OpsAddr, "separate address for /livez, /readyz, /progressz and /metrics (then not on --listen); empty: none")
+	envflag.Bind(fs, "ops-addr", "RECALL_OPS_ADDR")
 	fs.IntVar(&c.UsersVersion, "users-version", c.UsersVersion, "users projection version registered at start (live if none is)")
 	fs.DurationVar(&c.ReconcileInterval, "reconcile-interval", c.ReconcileInterval, "how often the projections table is re-read")
 	fs.IntVar(&c.MaxAttempts, "max-attempts", c.MaxAttempts, "record-error attempts before the DLQ")

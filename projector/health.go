@@ -19,7 +19,7 @@ var errNotInGroups = fmt.Errorf("not in every consumer group yet")
 // Progress is deliberately not part of readiness: a projector serves no traffic,
 // and an unready pod drops out of the Service endpoints Prometheus scrapes, which
 // would hide the very metrics that show a stall. It has its own probe, /progressz.
-func (p *process) probes(reg *prometheus.Registry) ops.Probes {
+func (p *process) probes(reg prometheus.Gatherer) ops.Probes {
 	return ops.Probes{Gatherer: reg, Logger: p.log, Checks: []ops.Check{
 		{Name: "database", Func: p.pool.Ping},
 		{Name: "consumer_groups", Func: func(context.Context) error {
@@ -46,8 +46,8 @@ func (p *process) progress() ops.Probes {
 	}}
 }
 
-// opsHandler serves the probes plus /progressz.
-func (p *process) opsHandler(reg *prometheus.Registry) http.Handler {
+// opsHandler serves the probes plus /progressz; nil reg: no /metrics.
+func (p *process) opsHandler(reg prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", p.probes(reg).Handler())
 	mux.HandleFunc("GET /progressz", p.progress().Readyz)

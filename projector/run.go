@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -90,10 +91,24 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("projector: listen %s: %w", cfg.ListenAddr, err)
 	}
 	log.Info("projector starting", "topic", cfg.Topic)
-	serveOps := func(ctx context.Context) error {
-		return ops.Serve(ctx, ln, p.opsHandler(reg), ops.ServeOptions{Logger: log, ShutdownTimeout: cfg.ShutdownGrace})
+	serve := func(ln net.Listener, h http.Handler) func(context.Context) error {
+		return func(ctx context.Context) error {
+			return ops.Serve(ctx, ln, h, ops.ServeOptions{Logger: log, ShutdownTimeout: cfg.ShutdownGrace})
+		}
 	}
-	err = ops.Run(ctx, serveOps, p.run)
+	parts := []func(context.Context) error{p.run}
+	if cfg.OpsAddr != "" {
+		opsLn, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.OpsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("projector: listen %s: %w", cfg.OpsAddr, err)
+		}
+		// /metrics only on the ops listener: the listen address keeps the probes.
+		parts = append(parts, serve(opsLn, p.opsHandler(reg)), serve(ln, p.opsHandler(nil)))
+	} else {
+		parts = append(parts, serve(ln, p.opsHandler(reg)))
+	}
+	err = ops.Run(ctx, parts...)
 	log.Info("projector stopped")
 	return err
 }

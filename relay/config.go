@@ -34,6 +34,10 @@ type Config struct {
 	Partitions        int    // of topics the relay creates
 	ReplicationFactor int    // of topics the relay creates; -1 is the broker's default
 	Listen            string // /livez, /readyz, /metrics; empty disables
+	// OpsAddr, when set, serves /livez, /readyz and /metrics on a listener of their own
+	// and takes /metrics off Listen (RECALL_OPS_ADDR), as command-api's: one port to
+	// scrape and firewall the same way for every Recall process. Empty: as before.
+	OpsAddr string
 	StatusInterval    time.Duration
 	MaxInFlight       int
 	Linger            time.Duration
@@ -88,6 +92,8 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.Partitions, "partitions", c.Partitions, "partitions of topics the relay creates")
 	fs.IntVar(&c.ReplicationFactor, "replication-factor", c.ReplicationFactor, "replication factor of topics the relay creates; -1: the broker's default")
 	fs.StringVar(&c.Listen, "listen", c.Listen, "/livez, /readyz and /metrics address; empty disables")
+	fs.StringVar(&c.OpsAddr, "ops-addr", c.OpsAddr, "separate address for /livez, /readyz and /metrics (then not on --listen); empty: none")
+	envflag.Bind(fs, "ops-addr", "RECALL_OPS_ADDR")
 	fs.StringVar(&c.Compression, "compression", c.Compression, "none, lz4, snappy, zstd, gzip")
 	fs.DurationVar(&c.Linger, "linger", c.Linger, "producer linger (0..1s)")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "unacked records at most")
@@ -147,6 +153,11 @@ func (c Config) Validate() error {
 	if c.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 			errs = append(errs, fmt.Errorf("listen %q: %w", c.Listen, err))
+		}
+	}
+	if c.OpsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.OpsAddr); err != nil || c.OpsAddr == c.Listen {
+			errs = append(errs, fmt.Errorf("ops address %q: want host:port other than the listen address", c.OpsAddr))
 		}
 	}
 	if _, err := publish.Codec(c.Compression); err != nil {

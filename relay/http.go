@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"net"
+	"net/http"
 	"sync/atomic"
 
 	"github.com/recall-events/recall/ops"
@@ -25,14 +26,14 @@ func (r *relay) probes() ops.Probes {
 	}}
 }
 
-// serveOps returns the run-group part serving the probes on ln; nil ln (Listen empty)
-// serves nothing.
-func (r *relay) serveOps(ln net.Listener) func(context.Context) error {
+// serveOps returns the run-group part serving h (the probes) on ln; nil ln (Listen
+// empty) serves nothing.
+func (r *relay) serveOps(ln net.Listener, h http.Handler) func(context.Context) error {
 	return func(ctx context.Context) error {
 		if ln == nil {
 			<-ctx.Done()
 			return nil
 		}
-		return ops.Serve(ctx, ln, r.probes().Handler(), ops.ServeOptions{Logger: r.log})
+		return ops.Serve(ctx, ln, h, ops.ServeOptions{Logger: r.log})
 	}
 }

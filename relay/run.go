@@ -38,14 +38,27 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	r := &relay{cfg: cfg, log: cfg.Logger, repMetrics: replication.NewMetrics(cfg.Registry), pubMetrics: publish.NewMetrics(cfg.Registry)}
-	var ln net.Listener
+	var ln, opsLn net.Listener
 	if cfg.Listen != "" {
 		var err error
 		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 			return fmt.Errorf("relay: listen %s: %w", cfg.Listen, err)
 		}
 	}
-	err := ops.Run(ctx, r.serveOps(ln), r.stream)
+	probes := r.probes()
+	parts := []func(context.Context) error{r.stream}
+	if cfg.OpsAddr != "" {
+		var err error
+		if opsLn, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
+			if ln != nil {
+				ln.Close()
+			}
+			return fmt.Errorf("relay: listen %s: %w", cfg.OpsAddr, err)
+		}
+		parts = append(parts, r.serveOps(opsLn, probes.Handler()))
+		probes.Gatherer = nil // /metrics only on the ops listener
+	}
+	err := ops.Run(ctx, append(parts, r.serveOps(ln, probes.Handler()))...)
 	r.log.Info("relay stopped")
 	return err
 }

@@ -121,6 +121,10 @@ Render-time checks that JSON Schema cannot express (it cannot compare two values
 {{- if and .Values.commandApi.autoscaling.enabled (gt (int .Values.commandApi.autoscaling.minReplicas) (int .Values.commandApi.autoscaling.maxReplicas)) }}
 {{- fail "commandApi.autoscaling.minReplicas must not exceed maxReplicas" }}
 {{- end }}
+{{- $ops := int .Values.metrics.opsPort }}
+{{- if or (eq $ops 8080) (eq $ops (int .Values.relay.metricsPort)) (eq $ops (int .Values.projector.metricsPort)) }}
+{{- fail (printf "metrics.opsPort (%d) must differ from the public ports (8080, relay.metricsPort, projector.metricsPort)" $ops) }}
+{{- end }}
 {{- if and (not .Values.database.existingSecret) (not .Values.database.url) }}
 {{- fail "set database.url or database.existingSecret" }}
 {{- end }}
@@ -287,4 +291,27 @@ A writable /tmp: the root filesystem is read-only.
 - name: tmp
   emptyDir:
     sizeLimit: 64Mi
+{{- end }}
+
+{{/*
+The ops listener (RECALL_OPS_ADDR): /livez, /readyz and /metrics on a port of their own,
+so /metrics is never on a port that clients (an Ingress, a LoadBalancer) reach. The
+ServiceMonitor scrapes it; the probes stay on "http", the port traffic goes to.
+*/}}
+{{- define "recall.opsContainerPort" -}}
+- name: ops
+  containerPort: {{ .Values.metrics.opsPort }}
+  protocol: TCP
+{{- end }}
+
+{{- define "recall.env.ops" -}}
+- name: RECALL_OPS_ADDR
+  value: {{ printf ":%d" (int .Values.metrics.opsPort) | quote }}
+{{- end }}
+
+{{- define "recall.opsServicePort" -}}
+- port: {{ .Values.metrics.opsPort }}
+  targetPort: ops
+  protocol: TCP
+  name: ops
 {{- end }}

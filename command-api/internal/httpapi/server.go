@@ -25,7 +25,7 @@ type Deps struct {
 	Handlers app.Handlers // decorated
 	Tokens   *auth.Tokens
 	Metrics  *metrics.Metrics    // optional
-	Gatherer prometheus.Gatherer // served at /metrics; optional
+	Gatherer prometheus.Gatherer // served at /metrics; optional (nil: see OpsHandler)
 	Logger   *slog.Logger
 	// Draining reports that shutdown has begun (readyz then fails); optional.
 	Draining       func() bool
@@ -65,6 +65,17 @@ type server struct {
 	corsOrigins    []string
 	waitGate       *waitGate
 	health         HealthReader // nil: no GET /v1/projections
+}
+
+// OpsHandler serves /livez, /readyz and /metrics (d.Gatherer) alone, with the same
+// checks as New's: the separate ops listener. Only Service, Gatherer, Logger and
+// Draining of d are used.
+func OpsHandler(d Deps) http.Handler {
+	s := &server{svc: d.Service, log: d.Logger, draining: d.Draining}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s.probes(d.Gatherer).Handler()
 }
 
 // New returns the HTTP handler of command-api.
