@@ -26,11 +26,11 @@ const EmbeddedAdminPassword = "recall-admin"
 // Config is everything Run needs: DefaultConfig, then Flags (flags with RECALL_*
 // environment twins), then Validate.
 type Config struct {
-	ListenAddr  string // RECALL_LISTEN_ADDR, default 127.0.0.1:8080
+	ListenAddr string // RECALL_LISTEN_ADDR, default 127.0.0.1:8080
 	// OpsAddr, when set, serves /livez, /readyz and /metrics on a listener of their own
 	// and takes /metrics off ListenAddr, so the metrics (route and user counts, lockouts)
 	// need not be reachable where clients are. Empty: /metrics on ListenAddr, as before.
-	OpsAddr string // RECALL_OPS_ADDR
+	OpsAddr     string // RECALL_OPS_ADDR
 	DatabaseURL string // DATABASE_URL
 	// ReadDatabaseURL is where the projector's read models live (projections, users_vN),
 	// read by GET /v1/users[/{id}]. Empty: the same database and pool as DatabaseURL.

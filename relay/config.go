@@ -37,13 +37,13 @@ type Config struct {
 	// OpsAddr, when set, serves /livez, /readyz and /metrics on a listener of their own
 	// and takes /metrics off Listen (RECALL_OPS_ADDR), as command-api's: one port to
 	// scrape and firewall the same way for every Recall process. Empty: as before.
-	OpsAddr string
-	StatusInterval    time.Duration
-	MaxInFlight       int
-	Linger            time.Duration
-	Compression       string
-	RetryMax          time.Duration // the longest wait between attempts (standby, reconnects)
-	LogLevel          slog.Level
+	OpsAddr        string
+	StatusInterval time.Duration
+	MaxInFlight    int
+	Linger         time.Duration
+	Compression    string
+	RetryMax       time.Duration // the longest wait between attempts (standby, reconnects)
+	LogLevel       slog.Level
 	// RecordKeys is the record-signing keyring, "id=base64key,…" (env only:
 	// RECALL_RECORD_KEYS); RecordKeyID names the key that signs. Empty: records go
 	// unsigned, and consumers that verify dead-letter them.
