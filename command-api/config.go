@@ -26,15 +26,15 @@ const EmbeddedAdminPassword = "recall-admin"
 // Config is everything Run needs: DefaultConfig, then Flags (flags with RECALL_*
 // environment twins), then Validate.
 type Config struct {
-	ListenAddr string // RECALL_LISTEN_ADDR, default 127.0.0.1:8080
-	// OpsAddr, when set, serves /livez, /readyz and /metrics on a listener of their own
-	// and takes /metrics off ListenAddr, so the metrics (route and user counts, lockouts)
-	// need not be reachable where clients are. Empty: /metrics on ListenAddr, as before.
-	OpsAddr     string // RECALL_OPS_ADDR
+	ListenAddr  string // RECALL_LISTEN_ADDR, default 127.0.0.1:8080
 	DatabaseURL string // DATABASE_URL
 	// ReadDatabaseURL is where the projector's read models live (projections, users_vN),
 	// read by GET /v1/users[/{id}]. Empty: the same database and pool as DatabaseURL.
 	ReadDatabaseURL string // RECALL_READ_DATABASE_URL
+	// OpsAddr, when set, serves /livez, /readyz and /metrics on a listener of their own
+	// and takes /metrics off ListenAddr, so the metrics (route and user counts, lockouts)
+	// need not be reachable where clients are. Empty: /metrics on ListenAddr, as before.
+	OpsAddr string // RECALL_OPS_ADDR
 	// Embedded marks the one-machine default (make run): it allows the embedded admin
 	// password and an empty JWTSecret (a random one per process; make run keeps one per
 	// data directory), and refuses a listen address other than loopback. Never set it in

@@ -30,16 +30,12 @@ type Config struct {
 	KEK string // RECALL_KEK (environment only)
 	// KeysDatabaseURL is the event store's database, where subject_keys lives; empty:
 	// DatabaseURL (the embedded run keeps everything in one database).
-	KeysDatabaseURL string   // RECALL_KEYS_DATABASE_URL
-	Brokers         []string // RECALL_KAFKA_BROKERS, comma-separated
-	RegistryURL     string   // RECALL_SCHEMA_REGISTRY_URL
-	Topic           string   // RECALL_TOPIC
-	ListenAddr      string   // RECALL_LISTEN_ADDR (formerly RECALL_PROJECTOR_LISTEN): health and metrics
-	// OpsAddr, when set, serves /livez, /readyz, /progressz and /metrics on a listener
-	// of their own and takes /metrics off ListenAddr, as command-api's: one port to
-	// scrape and firewall the same way for every Recall process. Empty: as before.
-	OpsAddr  string     // RECALL_OPS_ADDR
-	LogLevel slog.Level // RECALL_LOG_LEVEL
+	KeysDatabaseURL string     // RECALL_KEYS_DATABASE_URL
+	Brokers         []string   // RECALL_KAFKA_BROKERS, comma-separated
+	RegistryURL     string     // RECALL_SCHEMA_REGISTRY_URL
+	Topic           string     // RECALL_TOPIC
+	ListenAddr      string     // RECALL_LISTEN_ADDR (formerly RECALL_PROJECTOR_LISTEN): health and metrics
+	LogLevel        slog.Level // RECALL_LOG_LEVEL
 
 	// UsersVersion is registered in the projections table at start (live if
 	// no version is); the versions actually run are those building or live.
@@ -79,6 +75,10 @@ type Config struct {
 	RecordKeys string
 	// Auth secures the brokers' and the registry's connections.
 	Auth kafkaauth.Config
+	// OpsAddr, when set, serves /livez, /readyz, /progressz and /metrics on a listener
+	// of their own and takes /metrics off ListenAddr, as command-api's: one port to
+	// scrape and firewall the same way for every Recall process. Empty: as before.
+	OpsAddr string // RECALL_OPS_ADDR
 
 	// Not from flags: injected by callers (devstack, tests).
 	Logger   *slog.Logger         // default: JSON on stderr at LogLevel

@@ -34,22 +34,22 @@ type Config struct {
 	Partitions        int    // of topics the relay creates
 	ReplicationFactor int    // of topics the relay creates; -1 is the broker's default
 	Listen            string // /livez, /readyz, /metrics; empty disables
-	// OpsAddr, when set, serves /livez, /readyz and /metrics on a listener of their own
-	// and takes /metrics off Listen (RECALL_OPS_ADDR), as command-api's: one port to
-	// scrape and firewall the same way for every Recall process. Empty: as before.
-	OpsAddr        string
-	StatusInterval time.Duration
-	MaxInFlight    int
-	Linger         time.Duration
-	Compression    string
-	RetryMax       time.Duration // the longest wait between attempts (standby, reconnects)
-	LogLevel       slog.Level
+	StatusInterval    time.Duration
+	MaxInFlight       int
+	Linger            time.Duration
+	Compression       string
+	RetryMax          time.Duration // the longest wait between attempts (standby, reconnects)
+	LogLevel          slog.Level
 	// RecordKeys is the record-signing keyring, "id=base64key,…" (env only:
 	// RECALL_RECORD_KEYS); RecordKeyID names the key that signs. Empty: records go
 	// unsigned, and consumers that verify dead-letter them.
 	RecordKeys, RecordKeyID string
 	// Auth secures the brokers' and the registry's connections.
 	Auth kafkaauth.Config
+	// OpsAddr, when set, serves /livez, /readyz and /metrics on a listener of their own
+	// and takes /metrics off Listen (RECALL_OPS_ADDR), as command-api's: one port to
+	// scrape and firewall the same way for every Recall process. Empty: as before.
+	OpsAddr string
 
 	Logger   *slog.Logger         // nil: JSON to stderr at LogLevel
 	Registry *prometheus.Registry // nil: a new registry with the Go and process collectors
