@@ -47,9 +47,14 @@ func allToggles() map[string]any {
 		"database":      map[string]any{"existingSecret": "recall-db", "existingSecretKey": "url"},
 		"recordSigning": map[string]any{"existingSecret": "recall-record-keys"},
 		"kafka": map[string]any{
-			"tls":                map[string]any{"enabled": true, "serverName": "kafka.internal"},
-			"sasl":               map[string]any{"mechanism": "SCRAM-SHA-512", "existingSecret": "recall-kafka-relay"},
+			"tls": map[string]any{"enabled": true, "serverName": "kafka.internal",
+				"ca": map[string]any{"secret": "kafka-ca", "key": "ca.pem"}},
+			"sasl": map[string]any{"mechanism": "SCRAM-SHA-512",
+				"relay":     map[string]any{"existingSecret": "recall-kafka-relay"},
+				"projector": map[string]any{"existingSecret": "recall-kafka-projector"},
+				"replayer":  map[string]any{"existingSecret": "recall-kafka-replayer"}},
 			"schemaRegistryAuth": map[string]any{"existingSecret": "recall-sr"},
+			"schemaRegistryTLS":  map[string]any{"ca": map[string]any{"configMap": "registry-ca"}},
 		},
 		"extraEnv": []any{map[string]any{"name": "RECALL_LOG_LEVEL", "value": "debug"}},
 	}
@@ -560,15 +565,86 @@ func TestChartKafkaSecurity(t *testing.T) {
 	objs = mustRender(t, allToggles())
 	for _, comp := range []string{"relay", "projector"} {
 		e := env(objs, comp)
+		principal := "secret:recall-kafka-" + comp // each its own: the ACLs differ
 		for k, v := range map[string]string{
 			"RECALL_RECORD_KEYS": "secret:recall-record-keys/record-keys", "RECALL_KAFKA_TLS": "true",
 			"RECALL_KAFKA_TLS_SERVER_NAME": "kafka.internal", "RECALL_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
-			"RECALL_KAFKA_SASL_USERNAME": "secret:recall-kafka-relay/username", "RECALL_KAFKA_SASL_PASSWORD": "secret:recall-kafka-relay/password",
+			"RECALL_KAFKA_SASL_USERNAME": principal + "/username", "RECALL_KAFKA_SASL_PASSWORD": principal + "/password",
 			"RECALL_SCHEMA_REGISTRY_USERNAME": "secret:recall-sr/username", "RECALL_SCHEMA_REGISTRY_PASSWORD": "secret:recall-sr/password",
+			"RECALL_KAFKA_TLS_CA_FILE": "/etc/recall/kafka-ca/ca.pem", "RECALL_SCHEMA_REGISTRY_CA_FILE": "/etc/recall/registry-ca/ca.crt",
 		} {
 			if e[k] != v {
 				t.Errorf("%s: %s = %q, want %q", comp, k, e[k], v)
 			}
+		}
+	}
+}
+
+// Issue 12, Medium 3: the CA bundles come from a Secret or a ConfigMap, mounted read-only
+// where RECALL_KAFKA_TLS_CA_FILE and RECALL_SCHEMA_REGISTRY_CA_FILE point, in every pod
+// that speaks Kafka (the replayer Job included, under its own SASL principal); SASL
+// without a principal's Secret, or a CA from both sources, is refused.
+func TestChartKafkaCAAndPrincipals(t *testing.T) {
+	objs := mustRender(t, allToggles())
+	var pods []corev1.PodSpec
+	for comp, d := range deployments(t, objs) {
+		if comp != "command-api" {
+			pods = append(pods, d.Spec.Template.Spec)
+		}
+	}
+	var job batchv1.Job
+	one(t, objs, "Job", "-replayer-1").decode(t, &job)
+	pods = append(pods, job.Spec.Template.Spec)
+	for _, p := range pods {
+		c := p.Containers[0]
+		env := map[string]corev1.EnvVar{}
+		for _, e := range c.Env {
+			env[e.Name] = e
+		}
+		if ref := env["RECALL_KAFKA_SASL_PASSWORD"].ValueFrom; ref == nil || ref.SecretKeyRef == nil || ref.SecretKeyRef.Name != "recall-kafka-"+c.Name {
+			t.Errorf("%s: SASL password %+v, want from Secret recall-kafka-%s", c.Name, ref, c.Name)
+		}
+		for file, source := range map[string]string{
+			env["RECALL_KAFKA_TLS_CA_FILE"].Value: "secret:kafka-ca/ca.pem", env["RECALL_SCHEMA_REGISTRY_CA_FILE"].Value: "configMap:registry-ca/ca.crt",
+		} {
+			var mount *corev1.VolumeMount
+			for i, m := range c.VolumeMounts {
+				if file != "" && strings.HasPrefix(file, m.MountPath+"/") {
+					mount = &c.VolumeMounts[i]
+				}
+			}
+			if mount == nil || !mount.ReadOnly {
+				t.Errorf("%s: %q is on no read-only mount (%+v)", c.Name, file, c.VolumeMounts)
+				continue
+			}
+			var got string
+			for _, v := range p.Volumes {
+				if v.Name != mount.Name {
+					continue
+				}
+				switch {
+				case v.Secret != nil && len(v.Secret.Items) == 1:
+					got = "secret:" + v.Secret.SecretName + "/" + v.Secret.Items[0].Key
+				case v.ConfigMap != nil && len(v.ConfigMap.Items) == 1:
+					got = "configMap:" + v.ConfigMap.Name + "/" + v.ConfigMap.Items[0].Key
+				}
+			}
+			if got != source || filepath.Base(file) != filepath.Base(source) {
+				t.Errorf("%s: %s from %q, want %q", c.Name, file, got, source)
+			}
+		}
+	}
+	for name, tc := range map[string]struct {
+		vals map[string]any
+		want string
+	}{
+		"SASL without the projector's Secret": {map[string]any{"kafka": map[string]any{"sasl": map[string]any{"mechanism": "PLAIN",
+			"relay": map[string]any{"existingSecret": "r"}}}}, "kafka.sasl.projector.existingSecret"},
+		"one shared SASL Secret (the old key)": {map[string]any{"kafka": map[string]any{"sasl": map[string]any{"existingSecret": "x"}}}, "existingSecret"},
+		"CA from both":                         {map[string]any{"kafka": map[string]any{"tls": map[string]any{"ca": map[string]any{"secret": "a", "configMap": "b"}}}}, "ca"},
+	} {
+		if _, err := renderChart(tc.vals); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error naming %s", name, err, tc.want)
 		}
 	}
 }

@@ -168,9 +168,11 @@ RECALL_KEK from the key-encryption-key Secret (command-api, migrations, projecto
 {{- end }}
 
 {{/*
-Kafka and schema registry settings shared by relay and projector.
+Kafka and schema registry settings shared by relay and projector:
+(dict "root" $ "principal" "relay").
 */}}
 {{- define "recall.env.kafka" -}}
+{{- with .root }}
 - name: RECALL_KAFKA_BROKERS
   value: {{ .Values.kafka.brokers | quote }}
 - name: RECALL_SCHEMA_REGISTRY_URL
@@ -180,31 +182,46 @@ Kafka and schema registry settings shared by relay and projector.
     secretKeyRef:
       name: {{ include "recall.recordKeysSecretName" . }}
       key: {{ .Values.recordSigning.existingSecretKey }}
-{{- if .Values.kafka.tls.enabled }}
+{{- end }}
+{{- include "recall.env.kafkaAuth" (dict "root" .root "principal" .principal) }}
+{{- end }}
+
+{{/*
+Kafka TLS and SASL and the registry's TLS and basic auth of one principal:
+(dict "root" $ "principal" "relay"). Each principal logs in with its own SASL Secret
+(kafka.sasl.<principal>.existingSecret), since each needs other ACLs; the CA files are
+the mounts of recall.kafkaCAVolumeMounts.
+*/}}
+{{- define "recall.env.kafkaAuth" -}}
+{{- $k := .root.Values.kafka }}
+{{- if or $k.tls.enabled $k.tls.ca.secret $k.tls.ca.configMap }}
 - name: RECALL_KAFKA_TLS
   value: "true"
-{{- with .Values.kafka.tls.serverName }}
+{{- with $k.tls.serverName }}
 - name: RECALL_KAFKA_TLS_SERVER_NAME
   value: {{ . | quote }}
 {{- end }}
+{{- if or $k.tls.ca.secret $k.tls.ca.configMap }}
+- name: RECALL_KAFKA_TLS_CA_FILE
+  value: {{ printf "/etc/recall/kafka-ca/%s" $k.tls.ca.key | quote }}
 {{- end }}
-{{- with .Values.kafka.sasl }}
-{{- if .mechanism }}
+{{- end }}
+{{- if $k.sasl.mechanism }}
+{{- $secret := required (printf "kafka.sasl.%s.existingSecret is required with kafka.sasl.mechanism (one principal per workload)" .principal) (index $k.sasl .principal).existingSecret }}
 - name: RECALL_KAFKA_SASL_MECHANISM
-  value: {{ .mechanism | quote }}
+  value: {{ $k.sasl.mechanism | quote }}
 - name: RECALL_KAFKA_SASL_USERNAME
   valueFrom:
     secretKeyRef:
-      name: {{ required "kafka.sasl.existingSecret is required with kafka.sasl.mechanism" .existingSecret }}
-      key: {{ .usernameKey }}
+      name: {{ $secret }}
+      key: {{ $k.sasl.usernameKey }}
 - name: RECALL_KAFKA_SASL_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ .existingSecret }}
-      key: {{ .passwordKey }}
+      name: {{ $secret }}
+      key: {{ $k.sasl.passwordKey }}
 {{- end }}
-{{- end }}
-{{- with .Values.kafka.schemaRegistryAuth }}
+{{- with $k.schemaRegistryAuth }}
 {{- if .existingSecret }}
 - name: RECALL_SCHEMA_REGISTRY_USERNAME
   valueFrom:
@@ -216,6 +233,44 @@ Kafka and schema registry settings shared by relay and projector.
     secretKeyRef:
       name: {{ .existingSecret }}
       key: {{ .passwordKey }}
+{{- end }}
+{{- end }}
+{{- if or $k.schemaRegistryTLS.ca.secret $k.schemaRegistryTLS.ca.configMap }}
+- name: RECALL_SCHEMA_REGISTRY_CA_FILE
+  value: {{ printf "/etc/recall/registry-ca/%s" $k.schemaRegistryTLS.ca.key | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+The CA bundles of kafka.tls.ca and kafka.schemaRegistryTLS.ca, read-only: mounts of the
+container and volumes of the pod (nothing when neither is set).
+*/}}
+{{- define "recall.kafkaCAVolumeMounts" -}}
+{{- $k := .Values.kafka }}
+{{- if or $k.tls.ca.secret $k.tls.ca.configMap }}
+- name: kafka-ca
+  mountPath: /etc/recall/kafka-ca
+  readOnly: true
+{{- end }}
+{{- if or $k.schemaRegistryTLS.ca.secret $k.schemaRegistryTLS.ca.configMap }}
+- name: registry-ca
+  mountPath: /etc/recall/registry-ca
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "recall.kafkaCAVolumes" -}}
+{{- range $name, $ca := dict "kafka-ca" .Values.kafka.tls.ca "registry-ca" .Values.kafka.schemaRegistryTLS.ca }}
+{{- if $ca.secret }}
+- name: {{ $name }}
+  secret:
+    secretName: {{ $ca.secret }}
+    items: [{key: {{ $ca.key | quote }}, path: {{ $ca.key | quote }}}]
+{{- else if $ca.configMap }}
+- name: {{ $name }}
+  configMap:
+    name: {{ $ca.configMap }}
+    items: [{key: {{ $ca.key | quote }}, path: {{ $ca.key | quote }}}]
 {{- end }}
 {{- end }}
 {{- end }}
