@@ -60,16 +60,13 @@ require (
 	github.com/prometheus/procfs v0.16.1 // indirect
 	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/quic-go/quic-go v0.59.0 // indirect
-	github.com/recall-events/recall/ops v0.0.0 // indirect
 	github.com/recall-events/recall/pgmigrate v0.0.0 // indirect
 	github.com/recall-events/recall/projector v0.0.0 // indirect
 	github.com/recall-events/recall/schemas v0.0.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/spf13/cast v1.7.0 // indirect
 	github.com/spf13/cobra v1.10.2 // indirect
-	github.com/spf13/pflag v1.0.9 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
-	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c // indirect
 	github.com/twmb/franz-go/pkg/kmsg v1.15.1 // indirect
 	github.com/twmb/franz-go/pkg/sr v1.8.0 // indirect
 	github.com/twmb/franz-go/plugin/kprom v1.2.1 // indirect
@@ -92,9 +89,12 @@ require (
 	github.com/recall-events/recall/command-api v0.0.0
 	github.com/recall-events/recall/devstack v0.0.0
 	github.com/recall-events/recall/eventstore v0.0.0
+	github.com/recall-events/recall/ops v0.0.0
 	github.com/recall-events/recall/readmodel v0.0.0
 	github.com/recall-events/recall/relay v0.0.0
 	github.com/recall-events/recall/stack v0.0.0
+	github.com/spf13/pflag v1.0.9
+	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c
 )
 
 replace (

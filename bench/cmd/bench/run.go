@@ -26,7 +26,7 @@ func run(ctx context.Context, args []string, out, log io.Writer) error {
 	logPath := fs.String("logs", "", "write the services' logs to this file (default: discarded)")
 	apiConns := fs.Int("api-max-conns", 0, "command-api's database pool size (0: its default)")
 	probe := fs.Int("pool-probe", -1, "(a) repeat the top level with command-api's pool at this size (0: don't; default: profile's)")
-	attach := fs.Bool("attach", false, "target a running Recall (RECALL_BENCH_API_URL, _DATABASE_URL, _BROKERS, _REGISTRY_URL)")
+	attach := fs.Bool("attach", false, "target a running Recall (RECALL_BENCH_API_URL, _DATABASE_URL, _BROKERS, _REGISTRY_URL; Kafka TLS/SASL: RECALL_KAFKA_*)")
 	o := overrides{}
 	fs.IntVar(&o.users, "users", envInt("RECALL_BENCH_USERS"), "(a) users per side (0: profile)")
 	fs.StringVar(&o.clients, "clients", env("RECALL_BENCH_CLIENTS", ""), "(a) concurrency levels, e.g. 1,8,32")

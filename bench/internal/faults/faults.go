@@ -75,7 +75,7 @@ func check(ctx context.Context, r *rig.Rig, acks []ack, c *Counts, logf func(str
 	}
 	checkAcked(store, acks, c)
 	kctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	recs, err := kafkaread.All(kctx, r.Brokers, kafkaread.Topic, len(store))
+	recs, err := kafkaread.All(kctx, r.Brokers, kafkaread.Topic, len(store), r.KafkaOpts...)
 	cancel()
 	if err != nil {
 		logf("topic not complete: %v", err)

@@ -38,9 +38,10 @@ type Admin struct {
 	adm *kadm.Client
 }
 
-// NewAdmin connects to brokers. Close it.
-func NewAdmin(brokers []string) (*Admin, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+// NewAdmin connects to brokers; opts are the connection's security (kafkaauth: TLS,
+// SASL) on an attached Recall. Close it.
+func NewAdmin(brokers []string, opts ...kgo.Opt) (*Admin, error) {
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(brokers...))...)
 	if err != nil {
 		return nil, err
 	}
@@ -82,10 +83,10 @@ func (a *Admin) DeleteGroup(ctx context.Context, group string) error {
 // All reads topic from offset zero until it has seen want distinct ce_ids and every
 // partition it fetched up to its high watermark (so the duplicates of a redelivered tail
 // are counted too), or until ctx ends: then it returns what it has and ctx's error.
-// Records come in partition order.
-func All(ctx context.Context, brokers []string, topic string, want int) ([]Record, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(200*time.Millisecond))
+// Records come in partition order. opts are as NewAdmin's.
+func All(ctx context.Context, brokers []string, topic string, want int, opts ...kgo.Opt) ([]Record, error) {
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(200*time.Millisecond))...)
 	if err != nil {
 		return nil, err
 	}

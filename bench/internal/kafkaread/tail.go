@@ -19,14 +19,14 @@ type Tailer struct {
 // Tail consumes topic from the end offsets it lists first, so nothing produced after Tail
 // returns is missed, and calls fn for each record, from one goroutine, with the time the
 // fetch returned. FetchMaxWait is short: kfake, like Kafka, answers a fetch as soon as a
-// byte is there, and the wait only matters when nothing is.
-func Tail(ctx context.Context, brokers []string, topic string, fn func(Record)) (*Tailer, error) {
-	start, err := endOffsets(ctx, brokers, topic)
+// byte is there, and the wait only matters when nothing is. opts are as NewAdmin's.
+func Tail(ctx context.Context, brokers []string, topic string, fn func(Record), opts ...kgo.Opt) (*Tailer, error) {
+	start, err := endOffsets(ctx, brokers, topic, opts)
 	if err != nil {
 		return nil, err
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.FetchMaxWait(50*time.Millisecond),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: start}))
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(brokers...), kgo.FetchMaxWait(50*time.Millisecond),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: start}))...)
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +47,8 @@ func Tail(ctx context.Context, brokers []string, topic string, fn func(Record)) 
 	return t, nil
 }
 
-func endOffsets(ctx context.Context, brokers []string, topic string) (map[int32]kgo.Offset, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+func endOffsets(ctx context.Context, brokers []string, topic string, opts []kgo.Opt) (map[int32]kgo.Offset, error) {
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(brokers...))...)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ func WaitCaughtUp(ctx context.Context, r *rig.Rig, timeout time.Duration) error 
 	if err := r.Pool.QueryRow(ctx, `SELECT count(*) FROM events WHERE aggregate_type = 'user'`).Scan(&events); err != nil {
 		return err
 	}
-	adm, err := kafkaread.NewAdmin(r.Brokers)
+	adm, err := kafkaread.NewAdmin(r.Brokers, r.KafkaOpts...)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func Drain(ctx context.Context, r *rig.Rig, cfg DrainConfig) (DrainResult, error
 	}
 	r.StopProjector()
 	r.StopRelay()
-	adm, err := kafkaread.NewAdmin(r.Brokers)
+	adm, err := kafkaread.NewAdmin(r.Brokers, r.KafkaOpts...)
 	if err != nil {
 		return res, err
 	}

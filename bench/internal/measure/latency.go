@@ -63,7 +63,7 @@ func Latency(ctx context.Context, r *rig.Rig, cfg LatencyConfig) (LatencyResult,
 		return res, err
 	}
 	kafka := &kafkaSeen{at: map[key]time.Time{}}
-	tail, err := kafkaread.Tail(ctx, r.Brokers, kafkaread.Topic, kafka.record)
+	tail, err := kafkaread.Tail(ctx, r.Brokers, kafkaread.Topic, kafka.record, r.KafkaOpts...)
 	if err != nil {
 		return res, err
 	}

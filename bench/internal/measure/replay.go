@@ -37,7 +37,7 @@ func Replay(ctx context.Context, r *rig.Rig) (ReplayResult, error) {
 		return res, rig.ErrExternal
 	}
 	r.StopProjector()
-	adm, err := kafkaread.NewAdmin(r.Brokers)
+	adm, err := kafkaread.NewAdmin(r.Brokers, r.KafkaOpts...)
 	if err != nil {
 		return res, err
 	}

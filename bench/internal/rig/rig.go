@@ -11,8 +11,12 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spf13/pflag"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/recall-events/recall/eventstore"
+	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/ops/kafkaauth"
 	"github.com/recall-events/recall/stack"
 )
 
@@ -37,10 +41,13 @@ type Options struct {
 
 // Rig is one Recall and the clients the harness uses on it.
 type Rig struct {
-	DatabaseURL   string
-	APIURL        string
-	RegistryURL   string
-	Brokers       []string
+	DatabaseURL string
+	APIURL      string
+	RegistryURL string
+	Brokers     []string
+	// KafkaOpts secure the harness's Kafka clients (kafkaauth: TLS, SASL) on an
+	// attached Recall; none on a rig Start made (its broker is local and open).
+	KafkaOpts     []kgo.Opt
 	KEK           string // the key-encryption key of the stack's data directory
 	AdminUser     string
 	AdminPassword string
@@ -143,7 +150,9 @@ func (r *Rig) connect(ctx context.Context) error {
 
 // Attach targets a running Recall described by environment variables:
 // RECALL_BENCH_API_URL, RECALL_BENCH_DATABASE_URL, RECALL_BENCH_BROKERS (comma-separated),
-// RECALL_BENCH_REGISTRY_URL, RECALL_BENCH_ADMIN_PASSWORD (default recall-admin).
+// RECALL_BENCH_REGISTRY_URL, RECALL_BENCH_ADMIN_PASSWORD (default recall-admin), and the
+// brokers' TLS and SASL settings under the services' own names (RECALL_KAFKA_TLS*,
+// RECALL_KAFKA_SASL_*; ops/kafkaauth): a production Kafka needs the same as the relay.
 func Attach(ctx context.Context, getenv func(string) string) (*Rig, error) {
 	r := &Rig{APIURL: getenv("RECALL_BENCH_API_URL"), DatabaseURL: getenv("RECALL_BENCH_DATABASE_URL"),
 		RegistryURL: getenv("RECALL_BENCH_REGISTRY_URL"), AdminUser: "admin", AdminPassword: getenv("RECALL_BENCH_ADMIN_PASSWORD")}
@@ -157,6 +166,19 @@ func Attach(ctx context.Context, getenv func(string) string) (*Rig, error) {
 	}
 	if r.APIURL == "" || r.DatabaseURL == "" || len(r.Brokers) == 0 {
 		return nil, errors.New("rig: attach needs RECALL_BENCH_API_URL, RECALL_BENCH_DATABASE_URL and RECALL_BENCH_BROKERS")
+	}
+	var auth kafkaauth.Config
+	fs := pflag.NewFlagSet("attach", pflag.ContinueOnError)
+	auth.Flags(fs)
+	if err := envflag.Parse(fs, nil, getenv); err != nil {
+		return nil, fmt.Errorf("rig: attach: %w", err)
+	}
+	if err := auth.Validate(); err != nil {
+		return nil, fmt.Errorf("rig: attach: %w", err)
+	}
+	var err error
+	if r.KafkaOpts, err = auth.KafkaOpts(); err != nil {
+		return nil, fmt.Errorf("rig: attach: %w", err)
 	}
 	return r, r.connect(ctx)
 }
