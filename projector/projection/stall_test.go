@@ -45,10 +45,11 @@ func TestStallOfAnotherMemberIsVisible(t *testing.T) {
 		if lag != 1 {
 			t.Errorf("partition %d: lag %v, want 1", p, lag)
 		}
-		// The gauge is as of the last watch, at most one WatchInterval before Stalled.
-		if s := testutil.ToFloat64(b.metrics.Stalled.WithLabelValues(cfg.Name, cfg.Topic, itoa(p))); s < (cfg.StallAfter - cfg.WatchInterval).Seconds() {
-			t.Errorf("partition %d: stalled for %vs, want ≥ %v", p, s, cfg.StallAfter-cfg.WatchInterval)
-		}
+		// The gauge is as of the last watch (a watch can run late on a busy machine), so it
+		// reaches StallAfter at the next watch or soon after, not necessarily by now.
+		eventually(t, 10*time.Second, "the stall gauge reaches StallAfter", func() bool {
+			return testutil.ToFloat64(b.metrics.Stalled.WithLabelValues(cfg.Name, cfg.Topic, itoa(p))) >= cfg.StallAfter.Seconds()
+		})
 	}
 	if len(stalled) == partitions {
 		t.Errorf("every partition stalled: the runner's own should have progressed")
