@@ -38,12 +38,23 @@ type AppendRequest struct {
 	Events        []NewEvent
 	Claims        []Claim // taken for this stream; ErrClaimTaken if another holds one
 	Releases      []Claim // given up by this stream
-	Idempotency   *Idempotency
+	// Guards are other streams that must be at the given revisions when the events are
+	// written, e.g. the stream of the actor whose role authorised the command: checked in
+	// the insert statement itself, so the check costs no read. A failed guard stores
+	// nothing and returns a *GuardError (errors.Is ErrGuard).
+	Guards      []Guard
+	Idempotency *Idempotency
 	// Within runs in the transaction after the events are inserted, e.g. to write the
 	// credentials row of a password change. An error rolls everything back.
 	Within func(ctx context.Context, tx pgx.Tx, recorded []Recorded) error
 	// Snapshot, when set, may return a snapshot to store in the same transaction.
 	Snapshot func(recorded []Recorded) (*Snapshot, error)
+}
+
+// Guard expects stream AggregateID to be exactly at Revision.
+type Guard struct {
+	AggregateID uuid.UUID
+	Revision    int64
 }
 
 // AppendResult is what one append stored.
@@ -72,6 +83,11 @@ func (r *AppendRequest) validate() error {
 		}
 		if !json.Valid(e.Data) {
 			errs = append(errs, fmt.Errorf("event %d: data is not valid JSON", i))
+		}
+	}
+	for i, g := range r.Guards {
+		if g.AggregateID == uuid.Nil || g.Revision < 1 {
+			errs = append(errs, fmt.Errorf("guard %d: stream %s at revision %d", i, g.AggregateID, g.Revision))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -210,12 +226,12 @@ func newEventRows(events []NewEvent) (eventRows, error) {
 // instant, so time travel never sees half of a command.
 const (
 	streamExact = `UPDATE streams SET revision = revision + $3
-		WHERE aggregate_id = $1 AND aggregate_type = $2 AND revision = $9
+		WHERE aggregate_id = $1 AND aggregate_type = $2 AND revision = $9%[2]s
 		RETURNING revision - $3 AS base, clock_timestamp() AS at`
-	streamNew = `INSERT INTO streams (aggregate_id, aggregate_type, revision) VALUES ($1, $2, $3)
+	streamNew = `INSERT INTO streams (aggregate_id, aggregate_type, revision) %[1]s
 		ON CONFLICT (aggregate_id) DO NOTHING
 		RETURNING 0::bigint AS base, clock_timestamp() AS at`
-	streamAny = `INSERT INTO streams (aggregate_id, aggregate_type, revision) VALUES ($1, $2, $3)
+	streamAny = `INSERT INTO streams (aggregate_id, aggregate_type, revision) %[1]s
 		ON CONFLICT (aggregate_id) DO UPDATE SET revision = streams.revision + EXCLUDED.revision
 		WHERE streams.aggregate_type = EXCLUDED.aggregate_type
 		RETURNING revision - $3 AS base, clock_timestamp() AS at`
@@ -226,28 +242,57 @@ const (
 			WITH ORDINALITY AS e(id, typ, ver, data, meta, ord)
 		ORDER BY e.ord
 		RETURNING event_id, revision, global_position, recorded_at`
+	// guardSQL holds when every guarded stream (ids $n, revisions $n+1) is at its
+	// revision. It is part of the statement that writes the stream row, so a failed
+	// guard writes nothing, not even in a lone (autocommitted) statement.
+	guardSQL = ` (SELECT count(*) FROM streams g, unnest($%[1]d::uuid[], $%[2]d::bigint[]) AS w(id, rev)
+		WHERE g.aggregate_id = w.id AND g.revision = w.rev) = cardinality($%[1]d::uuid[])`
 )
 
-var (
-	insertExactSQL = fmt.Sprintf(insertEventsSQL, streamExact)
-	insertNewSQL   = fmt.Sprintf(insertEventsSQL, streamNew)
-	insertAnySQL   = fmt.Sprintf(insertEventsSQL, streamAny)
+// insertSQL are the insert statements by expectation, without and with guards.
+var insertSQL = func() (m [3][2]string) {
+	for kind, stream := range [3]string{streamAny, streamNew, streamExact} {
+		m[kind][0] = fmt.Sprintf(insertEventsSQL, fmt.Sprintf(stream, "VALUES ($1, $2, $3)", ""))
+		first := 9 // after the eight common parameters (and the exact revision, $9)
+		if kind == expectExact {
+			first = 10
+		}
+		guard := fmt.Sprintf(guardSQL, first, first+1)
+		m[kind][1] = fmt.Sprintf(insertEventsSQL, fmt.Sprintf(stream, "SELECT $1::uuid, $2::text, $3::bigint WHERE"+guard, " AND"+guard))
+	}
+	return m
+}()
+
+// The kinds of expectation, indexing insertSQL.
+const (
+	expectAny = iota
+	expectNew
+	expectExact
 )
 
 func insertEvents(ctx context.Context, tx querier, req *AppendRequest, r eventRows) ([]Recorded, error) {
-	sql := insertAnySQL
+	kind := expectAny
 	expected, exact := req.Expected.Revision()
 	switch {
 	case exact && expected == noStreamRevision:
-		sql = insertNewSQL
+		kind = expectNew
 	case exact:
-		sql = insertExactSQL
+		kind = expectExact
 	}
 	args := []any{req.AggregateID, req.AggregateType, int64(len(r.ids)), r.ids, r.types, r.versions, r.data, r.metadata}
-	if sql == insertExactSQL {
+	if kind == expectExact {
 		args = append(args, expected)
 	}
-	rows, err := tx.Query(ctx, sql, args...)
+	guarded := 0
+	if len(req.Guards) > 0 {
+		guarded = 1
+		ids, revs := make([]uuid.UUID, len(req.Guards)), make([]int64, len(req.Guards))
+		for i, g := range req.Guards {
+			ids[i], revs[i] = g.AggregateID, g.Revision
+		}
+		args = append(args, ids, revs)
+	}
+	rows, err := tx.Query(ctx, insertSQL[kind][guarded], args...)
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: append: %w", err)
 	}
@@ -260,22 +305,35 @@ func insertEvents(ctx context.Context, tx querier, req *AppendRequest, r eventRo
 		return nil, fmt.Errorf("eventstore: append: %w", err)
 	}
 	if len(recorded) == 0 {
-		return nil, concurrencyError(ctx, tx, req)
+		return nil, refusal(ctx, tx, req)
 	}
 	return recorded, nil
 }
 
-func concurrencyError(ctx context.Context, tx querier, req *AppendRequest) error {
-	ce := &ConcurrencyError{AggregateID: req.AggregateID, Expected: req.Expected, Actual: -1}
-	var actual int64
-	err := tx.QueryRow(ctx, `SELECT revision FROM streams WHERE aggregate_id = $1`, req.AggregateID).Scan(&actual)
-	switch {
-	case err == nil:
-		ce.Actual = actual
-	case errors.Is(err, pgx.ErrNoRows):
-		ce.Actual = 0
+// refusal explains an insert that wrote nothing: a guarded stream that moved (checked
+// first: its writer's authority is in question), else the expectation.
+func refusal(ctx context.Context, tx querier, req *AppendRequest) error {
+	ids := []uuid.UUID{req.AggregateID}
+	for _, g := range req.Guards {
+		ids = append(ids, g.AggregateID)
 	}
-	return ce
+	rows, err := tx.Query(ctx, `SELECT aggregate_id, revision FROM streams WHERE aggregate_id = ANY($1)`, ids)
+	if err != nil {
+		return &ConcurrencyError{AggregateID: req.AggregateID, Expected: req.Expected, Actual: -1}
+	}
+	actual := map[uuid.UUID]int64{}
+	var id uuid.UUID
+	var rev int64
+	_, err = pgx.ForEachRow(rows, []any{&id, &rev}, func() error { actual[id] = rev; return nil })
+	if err != nil {
+		return &ConcurrencyError{AggregateID: req.AggregateID, Expected: req.Expected, Actual: -1}
+	}
+	for _, g := range req.Guards {
+		if actual[g.AggregateID] != g.Revision {
+			return &GuardError{AggregateID: g.AggregateID, Expected: g.Revision, Actual: actual[g.AggregateID]}
+		}
+	}
+	return &ConcurrencyError{AggregateID: req.AggregateID, Expected: req.Expected, Actual: actual[req.AggregateID]}
 }
 
 func sortedClaims(claims []Claim) ([]string, []string) {

@@ -18,6 +18,8 @@ var (
 	// ErrIdempotencyReplay: another request with this key committed (or is committing)
 	// first; look it up and answer with its response.
 	ErrIdempotencyReplay = errors.New("eventstore: idempotency key already used")
+	// ErrGuard: a stream an append was guarded on was not at the expected revision.
+	ErrGuard = errors.New("eventstore: guarded stream moved")
 	// ErrInvalidAppend: the append request itself is malformed.
 	ErrInvalidAppend = errors.New("eventstore: invalid append")
 	// ErrStreamNotFound: the stream has no event (at all, or by the instant asked).
@@ -39,6 +41,20 @@ func (e *ConcurrencyError) Error() string {
 }
 
 func (e *ConcurrencyError) Unwrap() error { return ErrConcurrency }
+
+// GuardError says which guarded stream moved: Actual is its revision when checked (0:
+// no such stream).
+type GuardError struct {
+	AggregateID uuid.UUID
+	Expected    int64
+	Actual      int64
+}
+
+func (e *GuardError) Error() string {
+	return fmt.Sprintf("eventstore: guarded stream %s: expected revision %d, found %d", e.AggregateID, e.Expected, e.Actual)
+}
+
+func (e *GuardError) Unwrap() error { return ErrGuard }
 
 // ClaimError names the unique values another stream holds.
 type ClaimError struct {

@@ -27,6 +27,10 @@ var (
 	// ErrTokenRevoked: a valid token issued before its user's last password change, role
 	// change or deletion.
 	ErrTokenRevoked = errors.New("app: the token was issued before the user's last password, role or status change")
+	// ErrActorChanged: the actor's user moved after its role and token were checked (the
+	// append's guard on the actor's stream failed); nothing was stored. Check the actor
+	// again and retry.
+	ErrActorChanged = errors.New("app: the actor's user changed since its role was checked")
 	// ErrLastAdmin: the command would leave no active admin (demoting or deleting the
 	// last one); nobody could administer afterwards.
 	ErrLastAdmin = errors.New("app: the last active admin cannot be demoted or deleted")
@@ -60,7 +64,7 @@ func Outcome(err error) string {
 	case errors.Is(err, user.ErrForgotten):
 		return "forgotten"
 	case errors.Is(err, eventstore.ErrClaimTaken), errors.Is(err, user.ErrConflict),
-		errors.Is(err, user.ErrAlreadyExists), errors.Is(err, ErrTooManyConflicts):
+		errors.Is(err, user.ErrAlreadyExists), errors.Is(err, ErrTooManyConflicts), errors.Is(err, ErrActorChanged):
 		return "conflict"
 	case errors.Is(err, ErrPreconditionFailed):
 		return "precondition"

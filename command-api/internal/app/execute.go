@@ -132,6 +132,9 @@ func (s *Service) append(ctx context.Context, env Envelope, req eventstore.Appen
 		r, err := s.replay(ctx, env.Idempotency)
 		return r, nil, err
 	}
+	if errors.Is(err, eventstore.ErrGuard) {
+		return Result{}, nil, fmt.Errorf("%w: %w", ErrActorChanged, err)
+	}
 	if err != nil {
 		return Result{}, nil, err
 	}
@@ -180,6 +183,12 @@ func (s *Service) appendRequest(ctx context.Context, env Envelope, p plan, u *us
 	req := eventstore.AppendRequest{
 		AggregateType: user.AggregateType, AggregateID: env.UserID,
 		Expected: eventstore.Exactly(u.Revision()),
+	}
+	if env.Actor.Revision > 0 {
+		// The actor's role and token were checked at this revision of its stream; the
+		// insert writes only if the stream is still there, so authority is checked at
+		// commit without a read per request.
+		req.Guards = []eventstore.Guard{{AggregateID: env.Actor.ID, Revision: env.Actor.Revision}}
 	}
 	sl, err := s.sealingFor(ctx, u, events)
 	if err != nil {

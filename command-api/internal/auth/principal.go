@@ -37,6 +37,11 @@ type Principal struct {
 	// a token older than the user's last password change, role change or deletion is
 	// refused.
 	IssuedAt time.Time
+	// Revision is the revision of the user's stream that Role and the token's validity
+	// were checked against (0 for system and operator, who have no stream). Appends on
+	// the principal's behalf are guarded on it: a principal checked against a state that
+	// has since moved never writes.
+	Revision int64
 }
 
 // ActorID is the id event metadata records for p.

@@ -50,7 +50,10 @@ func (s *server) idempotency(c *gin.Context) {
 		fail(c, err)
 		return
 	case found:
-		replay(c, resp)
+		// A replay is not guarded by an append: it goes only to a token good now.
+		if _, ok := s.confirmActor(c); ok {
+			replay(c, resp)
+		}
 		return
 	}
 	c.Set(ctxIdempotency, &app.Idempotency{Scope: scope, Key: key, Fingerprint: fp, TTL: s.idemTTL})

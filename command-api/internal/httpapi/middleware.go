@@ -23,6 +23,10 @@ const (
 	ctxRequestID = "recall.request_id"
 	ctxBody      = "recall.body"
 	ctxProblem   = "recall.problem"
+	// ctxToken holds the principal the token claims; ctxProvisional whether the
+	// request's principal was checked against the cached state only.
+	ctxToken       = "recall.token"
+	ctxProvisional = "recall.provisional"
 )
 
 var safeHeaderID = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
@@ -128,25 +132,79 @@ func body(c *gin.Context) []byte {
 // and puts the principal in the context with the user's CURRENT role (from the aggregate,
 // not the token's claim): a demoted or deleted admin loses its rights on its next request,
 // not when its token expires.
+//
+// On the routes of cachedActorRoutes it checks the token against the cached state of its
+// user when there is one (no read), and leaves the confirmation to the command (see
+// runCommand): its append is guarded on the revision checked, and any other answer is
+// confirmed by a read before it is sent. Every other route reads the actor first.
 func (s *server) authenticate(c *gin.Context) {
+	s.authenticateWith(c, cachedActorRoutes[c.Request.Method+" "+c.FullPath()])
+}
+
+// cachedActorRoutes are the routes whose handlers run through runCommand. Creating a
+// user and changing a password hash a password, next to which a read is nothing.
+var cachedActorRoutes = map[string]bool{
+	"PATCH /v1/users/:id":        true,
+	"PUT /v1/users/:id/role":     true,
+	"DELETE /v1/users/:id":       true,
+	"POST /v1/users/:id/restore": true,
+}
+
+func (s *server) authenticateWith(c *gin.Context, cachedOK bool) {
 	h := c.GetHeader("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		writeProblem(c, problem(401, KindUnauthenticated, "send Authorization: Bearer <token> from POST /v1/auth/login"))
 		return
 	}
-	p, err := s.tokens.Verify(strings.TrimSpace(token))
+	claimed, err := s.tokens.Verify(strings.TrimSpace(token))
 	if err != nil {
 		writeProblem(c, problem(401, KindUnauthenticated, "the token is invalid or expired"))
 		return
 	}
-	p, err = s.svc.CurrentActor(c.Request.Context(), p)
+	var p auth.Principal
+	cached := false
+	if cachedOK {
+		p, cached, err = s.svc.CachedActor(c.Request.Context(), claimed)
+	} else {
+		p, err = s.svc.CurrentActor(c.Request.Context(), claimed)
+	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	c.Set(ctxToken, claimed)
+	c.Set(ctxProvisional, cached)
 	c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
 	c.Next()
+}
+
+// confirmActor checks a provisional principal (from the cache) against the store, once
+// per request, and returns the current one; it answers 401 and reports false when the
+// token is no longer good. A principal that was read from the store is returned as is.
+func (s *server) confirmActor(c *gin.Context) (auth.Principal, bool) {
+	if !c.GetBool(ctxProvisional) {
+		return principal(c), true
+	}
+	p, err := s.actorNow(c)
+	if err != nil {
+		fail(c, err)
+		return auth.Principal{}, false
+	}
+	return p, true
+}
+
+// actorNow reads the actor of the request's token from the store and makes it the
+// request's principal.
+func (s *server) actorNow(c *gin.Context) (auth.Principal, error) {
+	claimed, _ := c.Get(ctxToken)
+	p, err := s.svc.CurrentActor(c.Request.Context(), claimed.(auth.Principal))
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	c.Set(ctxProvisional, false)
+	c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
+	return p, nil
 }
 
 func principal(c *gin.Context) auth.Principal {

@@ -136,6 +136,8 @@ func problemFor(err error) *Problem {
 		return problem(409, KindConflict, conflictDetail(err))
 	case errors.Is(err, app.ErrTooManyConflicts):
 		return problem(409, KindConcurrency, "the user kept changing concurrently; retry")
+	case errors.Is(err, app.ErrActorChanged):
+		return problem(409, KindConcurrency, "your own user kept changing while the command ran; retry")
 	case errors.Is(err, app.ErrPreconditionFailed):
 		return problem(412, KindPreconditionFailed, "the user is not at the revision given in If-Match")
 	case errors.Is(err, app.ErrForbidden):

@@ -115,6 +115,8 @@ func (s *server) routes(r *gin.Engine, g prometheus.Gatherer) {
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(200, "application/json", OpenAPI) })
 	r.POST("/v1/auth/login", s.readBody, s.login)
 
+	// Every route of the group authenticates (a route added later too); the commands'
+	// routes check the actor on its cached state (see authenticate and runCommand).
 	v1 := r.Group("/v1/users", s.authenticate)
 	write := []gin.HandlerFunc{s.readBody, s.idempotency}
 	v1.POST("", append(write, s.createUser)...)

@@ -74,12 +74,16 @@ func (s *server) createUser(c *gin.Context) {
 		return
 	}
 	respond := respondWrite(http.StatusCreated)
-	res, err := s.handlers.CreateUser.Handle(c.Request.Context(), app.CreateUser{
-		Envelope: envelope(c, id, reason, nil, respond),
-		Fields: user.CreateUser{Username: req.Username, Email: req.Email, FirstName: req.FirstName,
-			LastName: req.LastName, Role: req.Role},
-		Password: req.Password,
+	res, err := s.runCommand(c, envelope(c, id, reason, nil, respond), func(ctx context.Context, env app.Envelope) (app.Result, error) {
+		return s.handlers.CreateUser.Handle(ctx, app.CreateUser{Envelope: env,
+			Fields: user.CreateUser{Username: req.Username, Email: req.Email, FirstName: req.FirstName,
+				LastName: req.LastName, Role: req.Role},
+			Password: req.Password,
+		})
 	})
+	if errors.Is(err, errAnswered) {
+		return
+	}
 	finish(c, res, err, respond)
 }
 
@@ -172,7 +176,7 @@ func (s *server) update(c *gin.Context, req any, optional bool, reason **string,
 		}
 	}
 	respond := respondWrite(http.StatusOK)
-	res, err := handle(c.Request.Context(), envelope(c, id, why, rev, respond))
+	res, err := s.runCommand(c, envelope(c, id, why, rev, respond), handle)
 	if errors.Is(err, errAnswered) {
 		return
 	}
@@ -181,3 +185,35 @@ func (s *server) update(c *gin.Context, req any, optional bool, reason **string,
 
 // errAnswered: the handler has already written the response (a 429).
 var errAnswered = errors.New("httpapi: answered")
+
+// maxActorChecks bounds how often one request reads its actor again because the actor's
+// user kept changing under its commands.
+const maxActorChecks = 3
+
+// runCommand runs handle until its answer rests on the actor's current state. An append
+// is guarded on the revision of the actor's stream its principal was checked at: it
+// commits only while the actor is as checked. Any other answer (a refusal, a no-op, a
+// replay) given on a provisional principal is confirmed by reading the actor, and a
+// command whose actor moved meanwhile, or whose guard failed, runs again as the actor
+// now is. So a deleted, demoted or logged-out actor is refused as before, and an
+// unchanged one costs no read.
+func (s *server) runCommand(c *gin.Context, env app.Envelope, handle func(context.Context, app.Envelope) (app.Result, error)) (app.Result, error) {
+	for checks := 1; ; checks++ {
+		res, err := handle(c.Request.Context(), env)
+		moved := errors.Is(err, app.ErrActorChanged)
+		if errors.Is(err, errAnswered) || checks > maxActorChecks || !moved && (appended(res, err) || !c.GetBool(ctxProvisional)) {
+			return res, err
+		}
+		p, aerr := s.actorNow(c)
+		if aerr != nil {
+			return app.Result{}, aerr
+		}
+		if !moved && p.Revision == env.Actor.Revision {
+			return res, err
+		}
+		env.Actor = p
+	}
+}
+
+// appended reports whether a command's answer is an append of its own (so guarded).
+func appended(res app.Result, err error) bool { return err == nil && res.Changed && res.Replay == nil }
