@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -62,11 +63,14 @@ func BenchmarkDrain(b *testing.B) {
 		env = append(env, "RECALL_RELAY_COMPRESSION="+compression)
 	}
 	p = e.startProcess(env...)
+	stopPerf := perfRecord(b, p.cmd.Process.Pid)
 	waitFor(b, 30*time.Minute, "the backlog in Kafka", func() bool { return endOffsets(b, adm) >= int64(n) })
 	relayTook := time.Since(start)
+	relayCPU := processCPU(p.cmd.Process.Pid)
+	stopPerf()
 	rss := p.signal(syscall.SIGTERM)
 
-	recvTook := recvlogical(b, e.url, recvSlot, endLSN)
+	recvTook, recvCPU := recvlogical(b, e.url, recvSlot, endLSN)
 	b.StopTimer()
 
 	relayRate := float64(n) / relayTook.Seconds()
@@ -75,8 +79,10 @@ func BenchmarkDrain(b *testing.B) {
 	b.ReportMetric(recvRate, "pg_recvlogical_events/s")
 	b.ReportMetric(relayRate/recvRate, "ratio")
 	b.ReportMetric(float64(rss)/(1<<20), "peak_rss_MiB")
-	b.Logf("%d events: relay %v (%.0f/s, peak RSS %.1f MiB), pg_recvlogical %v (%.0f/s), ratio %.2f",
-		n, relayTook.Round(time.Millisecond), relayRate, float64(rss)/(1<<20), recvTook.Round(time.Millisecond), recvRate, relayRate/recvRate)
+	b.ReportMetric(float64(relayCPU.Microseconds())/float64(n), "relay_cpu_µs/event")
+	b.ReportMetric(float64(recvCPU.Microseconds())/float64(n), "pg_recvlogical_cpu_µs/event")
+	b.Logf("%d events: relay %v (%.0f/s, peak RSS %.1f MiB, CPU %v), pg_recvlogical %v (%.0f/s, CPU %v), ratio %.2f",
+		n, relayTook.Round(time.Millisecond), relayRate, float64(rss)/(1<<20), relayCPU, recvTook.Round(time.Millisecond), recvRate, recvCPU, relayRate/recvRate)
 }
 
 func (e *env) admin() *kadm.Client {
@@ -102,9 +108,38 @@ func endOffsets(t testing.TB, adm *kadm.Client) int64 {
 	return sum
 }
 
+// processCPU is the CPU time (user + system) pid has used so far.
+func processCPU(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(raw)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond // clock ticks of 10 ms
+}
+
+// perfRecord samples pid's stacks with perf(1) into $RECALL_BENCH_PERF while the relay
+// drains, when that variable names a file (the relay has no pprof endpoint; Go's frame
+// pointers give perf whole stacks). The returned func stops it.
+func perfRecord(b *testing.B, pid int) func() {
+	out := os.Getenv("RECALL_BENCH_PERF")
+	if out == "" {
+		return func() {}
+	}
+	cmd := exec.Command("perf", "record", "-F", "997", "-g", "-o", out, "-p", strconv.Itoa(pid))
+	if err := cmd.Start(); err != nil {
+		b.Logf("perf: %v", err)
+		return func() {}
+	}
+	return func() { _ = cmd.Process.Signal(syscall.SIGINT); _ = cmd.Wait() }
+}
+
 // recvlogical drains slot up to endLSN with PostgreSQL's own client and the relay's
-// plugin options, discarding the output.
-func recvlogical(b *testing.B, url, slot, endLSN string) time.Duration {
+// plugin options, discarding the output; it returns the time taken and the client's CPU.
+func recvlogical(b *testing.B, url, slot, endLSN string) (time.Duration, time.Duration) {
 	bin := filepath.Join(postgres.DefaultBin, "pg_recvlogical")
 	if v := os.Getenv("RECALL_PG_BIN"); v != "" {
 		bin = filepath.Join(v, "pg_recvlogical")
@@ -113,10 +148,11 @@ func recvlogical(b *testing.B, url, slot, endLSN string) time.Duration {
 		b.Skipf("pg_recvlogical not found: %v", err)
 	}
 	start := time.Now()
-	out, err := exec.Command(bin, "-d", url, "--slot", slot, "--start", "--endpos", endLSN, "--no-loop",
-		"-o", "proto_version=1", "-o", "publication_names=recall_events", "-f", "/dev/null").CombinedOutput()
+	cmd := exec.Command(bin, "-d", url, "--slot", slot, "--start", "--endpos", endLSN, "--no-loop",
+		"-o", "proto_version=1", "-o", "publication_names=recall_events", "-f", "/dev/null")
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		b.Fatal(fmt.Errorf("pg_recvlogical: %v\n%s", err, out))
 	}
-	return time.Since(start)
+	return time.Since(start), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }

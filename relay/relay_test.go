@@ -71,4 +71,9 @@ func TestRelayPublishesEveryEvent(t *testing.T) {
 	if got := testutil.ToFloat64(counter(t, cfg, "recall_relay_events_published_total")); int(got) != total {
 		t.Fatalf("events published metric = %v, want %d", got, total)
 	}
+	// Both of the relay's hops are observed once per confirmed transaction.
+	txs := testutil.ToFloat64(counter(t, cfg, "recall_relay_transactions_confirmed_total"))
+	if hops := testutil.ToFloat64(counter(t, cfg, "recall_hop_seconds")); txs == 0 || hops != 2*txs {
+		t.Fatalf("recall_hop_seconds observations %v, want 2 × %v transactions", hops, txs)
+	}
 }

@@ -39,8 +39,11 @@ func mapRow(cols *[numColumns]column) (schemas.Event, error) {
 	if e.RecordedAt, err = ParseTimestamptz(cols[colRecordedAt].data); err != nil {
 		return e, fmt.Errorf("%w: recorded_at: %w", ErrBadRow, err)
 	}
-	e.Data = json.RawMessage(clone(cols[colData].data))
-	e.Metadata = json.RawMessage(clone(cols[colMetadata].data))
+	// One copy holds both JSON values (capacity cut, so neither can grow into the other).
+	data, meta := cols[colData].data, cols[colMetadata].data
+	both := append(append(make([]byte, 0, len(data)+len(meta)), data...), meta...)
+	e.Data = json.RawMessage(both[:len(data):len(data)])
+	e.Metadata = json.RawMessage(both[len(data):])
 	return e, nil
 }
 
@@ -51,8 +54,6 @@ func parseInt(cols *[numColumns]column, c, bits int) (int64, error) {
 	}
 	return v, nil
 }
-
-func clone(b []byte) []byte { return append(make([]byte, 0, len(b)), b...) }
 
 func kindName(k byte) string {
 	switch k {

@@ -13,7 +13,23 @@ type Metrics struct {
 	ConfirmedLSN prometheus.Gauge
 	CommitToAck  prometheus.Histogram
 	Transactions prometheus.Counter
+	// CommitToReceive and ReceiveToAck are the relay's hops of recall_hop_seconds, per
+	// transaction with events: its commit in PostgreSQL → its Begin received here, and
+	// received → Kafka acked its last record.
+	CommitToReceive, ReceiveToAck prometheus.Observer
 }
+
+// HopMetric is the histogram of the latency of each hop of an event's way, exported by
+// every process for the hops it sees, with the same buckets (the dashboard stacks them):
+// request_to_commit and apply_to_visible (command-api), commit_to_receive and
+// receive_to_ack (relay), kafka_to_apply (projector).
+const HopMetric = "recall_hop_seconds"
+
+// Hops are the hop label values the relay exports.
+const (
+	HopCommitToReceive = "commit_to_receive"
+	HopReceiveToAck    = "receive_to_ack"
+)
 
 // NewMetrics creates the instruments and registers them on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
@@ -39,7 +55,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "recall_relay_transactions_confirmed_total", Help: "Transactions with events whose records Kafka has all acked.",
 		}),
 	}
-	reg.MustRegister(m.Connected, m.Standby, m.SlotLag, m.ConfirmedLSN, m.CommitToAck, m.Transactions)
+	hops := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: HopMetric,
+		Help:    "Latency of one hop of an event's way from request to a read-your-writes waiter, by hop; each process exports its own hops.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"hop"})
+	m.CommitToReceive, m.ReceiveToAck = hops.WithLabelValues(HopCommitToReceive), hops.WithLabelValues(HopReceiveToAck)
+	reg.MustRegister(m.Connected, m.Standby, m.SlotLag, m.ConfirmedLSN, m.CommitToAck, m.Transactions, hops)
 	return m
 }
 

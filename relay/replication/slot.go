@@ -1,13 +1,16 @@
 package replication
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // SQLSTATEs the session turns into ErrStandby: another relay holds or just created the
@@ -22,6 +25,9 @@ func isCode(err error, code string) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == code
 }
 
+// replicationReadBuffer is the read buffer of the replication connection.
+const replicationReadBuffer = 256 << 10
+
 // connectReplication opens a logical replication connection. DateStyle and TimeZone fix
 // how pgoutput prints timestamptz, the one column whose text depends on the session.
 func connectReplication(ctx context.Context, url string) (*pgconn.PgConn, error) {
@@ -34,6 +40,11 @@ func connectReplication(ctx context.Context, url string) (*pgconn.PgConn, error)
 	cfg.RuntimeParams["TimeZone"] = "UTC"
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = "recall-relay"
+	}
+	// The walsender sends one CopyData per change: read them in large chunks, so a
+	// backlog costs a read per hundreds of events, not per few.
+	cfg.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
+		return pgproto3.NewFrontend(bufio.NewReaderSize(r, replicationReadBuffer), w)
 	}
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {

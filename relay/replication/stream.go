@@ -46,7 +46,10 @@ func newStream(s *Session, ctl *pgx.Conn, repl *pgconn.PgConn, start pglogrepl.L
 	m := s.opts.Metrics
 	st.tr = newTracker(start, s.opts.MaxInFlight, func(x *txn) {
 		if m != nil && x.records > 0 {
-			m.CommitToAck.Observe(max(time.Since(x.commitTime), 0).Seconds())
+			now := time.Now()
+			m.CommitToAck.Observe(max(now.Sub(x.commitTime), 0).Seconds())
+			m.CommitToReceive.Observe(max(x.received.Sub(x.commitTime), 0).Seconds())
+			m.ReceiveToAck.Observe(now.Sub(x.received).Seconds())
 			m.Transactions.Inc()
 		}
 	})

@@ -40,6 +40,7 @@ type txn struct {
 	commitLSN  pglogrepl.LSN // header recall_commit_lsn
 	commitText string
 	commitTime time.Time
+	received   time.Time // when its Begin arrived
 	xid        uint32
 	positions  commits.Commit // First/Last: the range of its events' global_position
 	end        pglogrepl.LSN  // TransactionEndLSN, set by commit
@@ -55,7 +56,7 @@ func newTracker(start pglogrepl.LSN, max int, onDone func(*txn)) *tracker {
 
 // begin opens transaction xid at the tail of the queue.
 func (t *tracker) begin(commitLSN pglogrepl.LSN, xid uint32, commitTime time.Time) *txn {
-	x := &txn{t: t, commitLSN: commitLSN, commitText: commitLSN.String(), commitTime: commitTime, xid: xid}
+	x := &txn{t: t, commitLSN: commitLSN, commitText: commitLSN.String(), commitTime: commitTime, xid: xid, received: time.Now()}
 	x.ack = x.acked
 	t.mu.Lock()
 	t.queue = append(t.queue, x)
