@@ -143,6 +143,13 @@ func TestReadYourWrites(t *testing.T) {
 		if took < delay || took > 4*time.Second {
 			t.Fatalf("answered after %s; the projection applied after %s", took, delay)
 		}
+		// The wait was released by the apply's notification: command-api's last hop.
+		if n := counter(t, a, "recall_hop_seconds", "hop", "apply_to_visible"); n != 1 {
+			t.Fatalf("apply_to_visible observations %v, want 1", n)
+		}
+		if n := counter(t, a, "recall_hop_seconds", "hop", "request_to_commit"); n < 3 {
+			t.Fatalf("request_to_commit observations %v, want one per command (≥ 3)", n)
+		}
 		if outcome("waited") != 1 {
 			t.Fatalf("waited = %v", outcome("waited"))
 		}
@@ -400,6 +407,9 @@ func counter(t *testing.T, a *api, name, label, value string) float64 {
 		}
 		for _, m := range mf.GetMetric() {
 			for _, lp := range m.GetLabel() {
+				if lp.GetName() == label && lp.GetValue() == value && m.Histogram != nil {
+					return float64(m.GetHistogram().GetSampleCount())
+				}
 				if lp.GetName() == label && lp.GetValue() == value {
 					return m.GetCounter().GetValue()
 				}

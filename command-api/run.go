@@ -93,6 +93,9 @@ type process struct {
 	http     http.Handler
 	ops      http.Handler // the ops listener's (Config.OpsAddr); nil without one
 	draining atomic.Bool
+	// metrics is set once wire has created them; the read model's listener, started
+	// before, reports the apply → visible hop through it.
+	metrics atomic.Pointer[metrics.Metrics]
 }
 
 func build(ctx context.Context, cfg Config) (*process, error) {
@@ -168,7 +171,11 @@ func (p *process) openReads(ctx context.Context, cfg Config) error {
 		}
 		p.readPool, pool = rp, rp
 	}
-	p.reads = readmodel.New(pool)
+	p.reads = readmodel.New(pool, readmodel.Options{Visible: func(d time.Duration) {
+		if m := p.metrics.Load(); m != nil {
+			m.ApplyToVisible.Observe(d.Seconds())
+		}
+	}})
 	p.reads.Listen()
 	return nil
 }
@@ -225,6 +232,7 @@ func (p *process) wire(ctx context.Context, cfg Config) error {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	m := metrics.New(reg)
+	p.metrics.Store(m)
 	hasher := cfg.Login.hasher(cfg.Argon2, runtime.GOMAXPROCS(0))
 	metrics.HashQueue(reg, hasher.Waiting)
 	keys, claimKey, err := p.keys(ctx, cfg)

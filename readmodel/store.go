@@ -21,6 +21,10 @@ type Options struct {
 	// the LISTEN connection is down or reconnecting; default 500ms. While it is up,
 	// nothing polls.
 	PollInterval time.Duration
+	// Visible, when set, is called for every Watch a notification releases with the time
+	// from the notification's arrival (the apply's commit, as PostgreSQL delivers
+	// notifications at commit) to the release: the apply → visible hop.
+	Visible func(time.Duration)
 }
 
 // Store queries the live users read model. Safe for concurrent use.

@@ -144,7 +144,7 @@ func (ws *waits) claimAll() []string {
 
 // deliver hands the rows read for ids to their Watches and returns the ids to read
 // again (a change arrived during the read).
-func (ws *waits) deliver(ids []string, rows map[string]User) (again []string) {
+func (ws *waits) deliver(ids []string, rows map[string]User, released func()) (again []string) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	for _, id := range ids {
@@ -163,6 +163,7 @@ func (ws *waits) deliver(ids []string, rows map[string]User) (again []string) {
 				delete(a.watches, w)
 				ws.open--
 				ws.wakeups.Add(1)
+				released()
 			case found:
 				w.last = u
 			}
@@ -197,8 +198,14 @@ func (ws *waits) release(ids []string) {
 const maxConcurrentReads = 4
 
 // read reads the rows of ids (claimed) in one query and delivers them; what changed
-// meanwhile is read again. A failed read is retried after PollInterval.
-func (s *Store) read(ids []string) {
+// meanwhile is read again. A failed read is retried after PollInterval. notified is when
+// the notification that started the read arrived (zero for a poll or a reconnect): the
+// Watches it releases report their wait from it to Options.Visible.
+func (s *Store) read(ids []string, notified time.Time) {
+	released := func() {}
+	if s.opts.Visible != nil && !notified.IsZero() {
+		released = func() { s.opts.Visible(time.Since(notified)) }
+	}
 	for len(ids) > 0 {
 		select {
 		case s.readSlots <- struct{}{}:
@@ -212,24 +219,24 @@ func (s *Store) read(ids []string) {
 		if err != nil && !errors.Is(err, ErrNoLiveVersion) {
 			s.waits.release(ids)
 			retry := ids
-			time.AfterFunc(s.opts.PollInterval, func() { s.wake(retry, nil) })
+			time.AfterFunc(s.opts.PollInterval, func() { s.wake(retry, nil, time.Time{}) })
 			return
 		}
-		ids = s.waits.deliver(ids, rows)
+		ids = s.waits.deliver(ids, rows, released)
 	}
 }
 
 // wake starts a read of the entries of ids that need one.
-func (s *Store) wake(ids []string, wanted func(id string, a *aggWait) bool) {
+func (s *Store) wake(ids []string, wanted func(id string, a *aggWait) bool, notified time.Time) {
 	if ids = s.waits.claim(ids, wanted); len(ids) > 0 {
-		go s.read(ids)
+		go s.read(ids, notified)
 	}
 }
 
 // wakeAll starts a read of every entry.
 func (s *Store) wakeAll() {
 	if ids := s.waits.claimAll(); len(ids) > 0 {
-		go s.read(ids)
+		go s.read(ids, time.Time{})
 	}
 }
 
@@ -260,6 +267,7 @@ func (s *Store) getMany(ids []string) (map[string]User, error) {
 // their revision are read (only when the table is the live one); a table-wide one
 // reads every entry.
 func (s *Store) notified(payload string) {
+	at := time.Now()
 	s.waits.notifications.Add(1)
 	n := parseNotification(payload)
 	live, fresh := s.liveTable()
@@ -284,12 +292,12 @@ func (s *Store) notified(payload string) {
 		}
 	}
 	s.waits.learn(reached)
-	s.wakeReached(ids, reached)
+	s.wakeReached(ids, reached, at)
 }
 
 // wakeReached wakes the entries of ids that have a Watch at or below the revision the
 // notification announced for them.
-func (s *Store) wakeReached(ids []string, reached map[string]int64) {
+func (s *Store) wakeReached(ids []string, reached map[string]int64, notified time.Time) {
 	s.wake(ids, func(id string, a *aggWait) bool {
 		for w := range a.watches {
 			if w.min <= reached[id] {
@@ -297,5 +305,5 @@ func (s *Store) wakeReached(ids []string, reached map[string]int64) {
 			}
 		}
 		return false
-	})
+	}, notified)
 }

@@ -18,13 +18,16 @@ type Metrics struct {
 	BatchSize    *prometheus.HistogramVec // messages per handled partition batch
 	ApplyLatency *prometheus.HistogramVec // seconds per Handle call
 	EndToEnd     *prometheus.HistogramVec // seconds from the event's recorded_at to applied
-	Lag          *prometheus.GaugeVec     // end offset minus the group's committed offset, per partition
-	Stalled      *prometheus.GaugeVec     // seconds a lagging partition has gone without committed progress
-	Assigned     *prometheus.GaugeVec     // 1 per partition this process holds; absent otherwise
-	Retries      *prometheus.CounterVec   // retries scheduled, by class
-	DeadLetters  *prometheus.CounterVec   // records sent to the DLQ
-	Gaps         *prometheus.CounterVec   // gaps met (each retry counts)
-	Paused       *prometheus.GaugeVec     // 1 while a partition waits for a retry
+	// Hops is recall_hop_seconds{hop="kafka_to_apply"}: from the record's Kafka timestamp
+	// (the relay's produce) to its application, the projector's hop of an event's way.
+	Hops        *prometheus.HistogramVec
+	Lag         *prometheus.GaugeVec   // end offset minus the group's committed offset, per partition
+	Stalled     *prometheus.GaugeVec   // seconds a lagging partition has gone without committed progress
+	Assigned    *prometheus.GaugeVec   // 1 per partition this process holds; absent otherwise
+	Retries     *prometheus.CounterVec // retries scheduled, by class
+	DeadLetters *prometheus.CounterVec // records sent to the DLQ
+	Gaps        *prometheus.CounterVec // gaps met (each retry counts)
+	Paused      *prometheus.GaugeVec   // 1 while a partition waits for a retry
 	// BadSignatures counts records refused by the Verifier (dead-lettered).
 	BadSignatures *prometheus.CounterVec
 	// IntegrityAlarms counts records whose revision was applied with another event id
@@ -80,6 +83,13 @@ func (c clientMetrics) OnClientClosed(cl *kgo.Client) {
 	c.release()
 }
 
+// HopMetric is the histogram every process exports for its hops of an event's way (see
+// the relay's replication.HopMetric); the projector's is HopKafkaToApply.
+const (
+	HopMetric       = "recall_hop_seconds"
+	HopKafkaToApply = "kafka_to_apply"
+)
+
 // NewMetrics creates the instruments and registers them on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	p := []string{"projection"}
@@ -115,8 +125,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		IntegrityAlarms: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recall_projector_integrity_alarms_total",
 			Help: "Records whose revision was already applied with another event id; the partition pauses."}, p),
 	}
+	m.Hops = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: HopMetric,
+		Help:    "Latency of one hop of an event's way from request to a read-your-writes waiter, by hop; each process exports its own hops.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"hop"})
+	m.Hops.WithLabelValues(HopKafkaToApply)
 	reg.MustRegister(m.Applied, m.Skipped, m.BatchSize, m.ApplyLatency, m.EndToEnd, m.Lag, m.Stalled, m.Assigned,
-		m.Retries, m.DeadLetters, m.Gaps, m.Paused, m.BadSignatures, m.IntegrityAlarms)
+		m.Retries, m.DeadLetters, m.Gaps, m.Paused, m.BadSignatures, m.IntegrityAlarms, m.Hops)
 	return m
 }
 

@@ -105,7 +105,7 @@ func (r *Runner) handle(ctx context.Context, msgs []Message) (int, error) {
 	m.BatchSize.WithLabelValues(name).Observe(float64(len(msgs)))
 	n = min(max(n, 0), len(msgs))
 	applied, skipped := 0, 0
-	e2e := m.EndToEnd.WithLabelValues(name)
+	e2e, hop := m.EndToEnd.WithLabelValues(name), m.Hops.WithLabelValues(HopKafkaToApply)
 	for _, msg := range msgs[:n] {
 		if msg.Skipped {
 			skipped++
@@ -113,6 +113,7 @@ func (r *Runner) handle(ctx context.Context, msgs []Message) (int, error) {
 		}
 		applied++
 		e2e.Observe(now.Sub(msg.Event.RecordedAt).Seconds())
+		hop.Observe(max(now.Sub(msg.Record.Timestamp), 0).Seconds())
 	}
 	m.Applied.WithLabelValues(name).Add(float64(applied))
 	m.Skipped.WithLabelValues(name).Add(float64(skipped))

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/recall-events/recall/projector/internal/stacktest"
@@ -54,6 +56,10 @@ func TestRecordsToReadModel(t *testing.T) {
 	eventually(t, 5*time.Second, "applied metric", func() bool {
 		return testutil.ToFloat64(b.metrics.Applied.WithLabelValues("users.v1")) == 6
 	})
+	// Every applied event is one observation of the projector's hop.
+	if n := histogramCount(t, b.metrics.Hops.WithLabelValues(projection.HopKafkaToApply)); n != 6 {
+		t.Errorf("recall_hop_seconds{hop=kafka_to_apply} count %d, want 6", n)
+	}
 	// The consumer's franz-go client reports on the same registry, one
 	// client label per group.
 	for _, name := range []string{"connects_total", "fetch_bytes_total", "request_duration_e2e_seconds"} {
@@ -197,4 +203,14 @@ func TestDeadLetteredAggregateDoesNotStopPartition(t *testing.T) {
 	if rev := b.revision(t, "users_v1", id); rev != 1 {
 		t.Errorf("revision = %d, want 1", rev)
 	}
+}
+
+// histogramCount is the sample count of one histogram series.
+func histogramCount(t *testing.T, o prometheus.Observer) uint64 {
+	t.Helper()
+	var m dto.Metric
+	if err := o.(prometheus.Metric).Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetHistogram().GetSampleCount()
 }

@@ -26,6 +26,7 @@ const (
 	// ctxToken holds the principal the token claims; ctxProvisional whether the
 	// request's principal was checked against the cached state only.
 	ctxToken       = "recall.token"
+	ctxStart       = "recall.start" // when the request arrived
 	ctxProvisional = "recall.provisional"
 )
 
@@ -49,6 +50,7 @@ func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
 // known one or "other"), so a crafted method cannot forge log content either.
 func (s *server) observe(c *gin.Context) {
 	start := time.Now()
+	c.Set(ctxStart, start)
 	c.Next()
 	route := c.FullPath() // a template of ours, never the raw path
 	if route == "" {

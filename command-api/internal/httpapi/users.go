@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -201,6 +202,9 @@ func (s *server) runCommand(c *gin.Context, env app.Envelope, handle func(contex
 	for checks := 1; ; checks++ {
 		res, err := handle(c.Request.Context(), env)
 		moved := errors.Is(err, app.ErrActorChanged)
+		if appended(res, err) && s.metrics != nil {
+			s.metrics.RequestToCommit.Observe(time.Since(c.GetTime(ctxStart)).Seconds())
+		}
 		if errors.Is(err, errAnswered) || checks > maxActorChecks || !moved && (appended(res, err) || !c.GetBool(ctxProvisional)) {
 			return res, err
 		}

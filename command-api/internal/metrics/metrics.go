@@ -37,7 +37,23 @@ type Metrics struct {
 	// ReadWaitRejections counts waits refused at once by the caps, by reason: caller
 	// (429) or total (503).
 	ReadWaitRejections *prometheus.CounterVec
+	// RequestToCommit and ApplyToVisible are command-api's hops of recall_hop_seconds:
+	// from a command's request arriving to its append committed, and from the
+	// notification of a projector's apply to the read-your-writes waits it released.
+	RequestToCommit, ApplyToVisible prometheus.Observer
 }
+
+// HopMetric is the histogram of the latency of each hop of an event's way, exported by
+// every process for the hops it sees, with the same buckets: request_to_commit and
+// apply_to_visible (command-api), commit_to_receive and receive_to_ack (relay),
+// kafka_to_apply (projector).
+const HopMetric = "hop_seconds"
+
+// command-api's hops.
+const (
+	HopRequestToCommit = "request_to_commit"
+	HopApplyToVisible  = "apply_to_visible"
+)
 
 // The routes and outcomes of PasswordChecks.
 const (
@@ -170,6 +186,11 @@ func New(reg prometheus.Registerer) *Metrics {
 	for _, r := range []string{RejectCaller, RejectTotal} {
 		m.ReadWaitRejections.WithLabelValues(r)
 	}
+	hops := prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "recall", Name: HopMetric,
+		Help:    "Latency of one hop of an event's way from request to a read-your-writes waiter, by hop; each process exports its own hops.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"hop"})
+	m.RequestToCommit, m.ApplyToVisible = hops.WithLabelValues(HopRequestToCommit), hops.WithLabelValues(HopApplyToVisible)
+	reg.MustRegister(hops)
 	reg.MustRegister(m.HTTP, m.Commands, m.CommandDuration, m.Append, m.Conflicts, m.ReadYourWrites,
 		m.PasswordChecks, m.Lockouts, m.LockoutsCleared, m.ReadWaiters, m.ReadWakeups, m.ReadQueriesPerWait, m.ReadWaitRejections)
 	return m
