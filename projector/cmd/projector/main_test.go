@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -61,5 +63,21 @@ func TestEnvironmentOverDefaults(t *testing.T) {
 	}
 	if got.ListenAddr != "0.0.0.0:9102" || got.SMTPPassword != "s3cret" || len(got.Brokers) != 2 || got.Topic != "t" {
 		t.Fatalf("%+v", got)
+	}
+}
+
+// The projector bounds its heap by default (replays held 267–504 MiB without a limit),
+// and GOMEMLIMIT in the environment wins.
+func TestDefaultMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	debug.SetMemoryLimit(math.MaxInt64)
+	limitMemory(func(string) string { return "1GiB" })
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Fatalf("with GOMEMLIMIT set: limit %d, want the runtime's", got)
+	}
+	limitMemory(func(string) string { return "" })
+	if got := debug.SetMemoryLimit(-1); got != memoryLimit {
+		t.Fatalf("without GOMEMLIMIT: limit %d, want %d", got, memoryLimit)
 	}
 }
