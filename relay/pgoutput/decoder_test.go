@@ -143,3 +143,18 @@ func BenchmarkParseTimestamptz(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeInsert is the relay's per-event decoding of an events row.
+func BenchmarkDecodeInsert(b *testing.B) {
+	d := NewDecoder()
+	if _, err := d.Decode(relationMsg(16384, "public", "events", eventColumns...)); err != nil {
+		b.Fatal(err)
+	}
+	msg := insertMsg(16384, eventValues()...)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Decode(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
