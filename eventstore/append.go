@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -242,26 +243,38 @@ const (
 			WITH ORDINALITY AS e(id, typ, ver, data, meta, ord)
 		ORDER BY e.ord
 		RETURNING event_id, revision, global_position, recorded_at`
-	// guardSQL holds when every guarded stream (ids $n, revisions $n+1) is at its
-	// revision. It is part of the statement that writes the stream row, so a failed
-	// guard writes nothing, not even in a lone (autocommitted) statement.
-	guardSQL = ` (SELECT count(*) FROM streams g, unnest($%[1]d::uuid[], $%[2]d::bigint[]) AS w(id, rev)
-		WHERE g.aggregate_id = w.id AND g.revision = w.rev) = cardinality($%[1]d::uuid[])`
+	// guardSQL holds when a guarded stream (id $n, revision $n+1) is at its revision:
+	// one primary-key lookup. It is part of the statement that writes the stream row, so
+	// a failed guard writes nothing, not even in a lone (autocommitted) statement.
+	guardSQL = ` EXISTS (SELECT 1 FROM streams g WHERE g.aggregate_id = $%d AND g.revision = $%d)`
 )
 
-// insertSQL are the insert statements by expectation, without and with guards.
+// insertSQL are the insert statements by expectation, without and with one guard; more
+// guards take guardedSQL.
 var insertSQL = func() (m [3][2]string) {
-	for kind, stream := range [3]string{streamAny, streamNew, streamExact} {
-		m[kind][0] = fmt.Sprintf(insertEventsSQL, fmt.Sprintf(stream, "VALUES ($1, $2, $3)", ""))
-		first := 9 // after the eight common parameters (and the exact revision, $9)
-		if kind == expectExact {
-			first = 10
-		}
-		guard := fmt.Sprintf(guardSQL, first, first+1)
-		m[kind][1] = fmt.Sprintf(insertEventsSQL, fmt.Sprintf(stream, "SELECT $1::uuid, $2::text, $3::bigint WHERE"+guard, " AND"+guard))
+	for kind := range m {
+		m[kind][0], m[kind][1] = guardedSQL(kind, 0), guardedSQL(kind, 1)
 	}
 	return m
 }()
+
+// guardedSQL is the insert statement of an expectation kind with n guards.
+func guardedSQL(kind, n int) string {
+	stream := [3]string{streamAny, streamNew, streamExact}[kind]
+	if n == 0 {
+		return fmt.Sprintf(insertEventsSQL, fmt.Sprintf(stream, "VALUES ($1, $2, $3)", ""))
+	}
+	next := 9 // after the eight common parameters (and the exact revision, $9)
+	if kind == expectExact {
+		next = 10
+	}
+	guards := make([]string, n)
+	for i := range guards {
+		guards[i] = fmt.Sprintf(guardSQL, next+2*i, next+2*i+1)
+	}
+	cond := strings.Join(guards, " AND")
+	return fmt.Sprintf(insertEventsSQL, fmt.Sprintf(stream, "SELECT $1::uuid, $2::text, $3::bigint WHERE"+cond, " AND"+cond))
+}
 
 // The kinds of expectation, indexing insertSQL.
 const (
@@ -283,16 +296,14 @@ func insertEvents(ctx context.Context, tx querier, req *AppendRequest, r eventRo
 	if kind == expectExact {
 		args = append(args, expected)
 	}
-	guarded := 0
-	if len(req.Guards) > 0 {
-		guarded = 1
-		ids, revs := make([]uuid.UUID, len(req.Guards)), make([]int64, len(req.Guards))
-		for i, g := range req.Guards {
-			ids[i], revs[i] = g.AggregateID, g.Revision
-		}
-		args = append(args, ids, revs)
+	sql := insertSQL[kind][min(len(req.Guards), 1)]
+	if len(req.Guards) > 1 {
+		sql = guardedSQL(kind, len(req.Guards))
 	}
-	rows, err := tx.Query(ctx, insertSQL[kind][guarded], args...)
+	for _, g := range req.Guards {
+		args = append(args, g.AggregateID, g.Revision)
+	}
+	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: append: %w", err)
 	}
