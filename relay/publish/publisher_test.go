@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,7 +27,7 @@ func TestClientMetricsAndLogs(t *testing.T) {
 	}
 	t.Cleanup(k.Close)
 	reg := prometheus.NewPedanticRegistry()
-	var logs bytes.Buffer
+	var logs lockedBuffer // the client logs from its own goroutines while the test reads
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	p, err := publish.New(publish.Options{Brokers: k.Addrs(), Partitions: 1, Logger: log, Metrics: publish.NewMetrics(reg)}, nil)
 	if err != nil {
@@ -66,4 +67,23 @@ func TestClientMetricsAndLogs(t *testing.T) {
 	if n, _ := testutil.GatherAndCount(reg, publish.KafkaNamespace+"_connects_total"); n != 0 {
 		t.Errorf("closed client still exports %d connects_total series", n)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to write from the client's goroutines and read
+// from the test's.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
