@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -72,68 +73,159 @@ func NewDataKey(id string, raw []byte) (*DataKey, error) {
 	return &DataKey{id: id, aead: aead}, nil
 }
 
+// NewDataKeyCipher wraps a data key whose AES-256-GCM cipher is already built (a
+// keyring's cache: building it costs more than opening a field). aead must be the
+// standard GCM of the key: 12-byte nonces, 16-byte tags.
+func NewDataKeyCipher(id string, aead cipher.AEAD) (*DataKey, error) {
+	if err := checkCipher(id, aead); err != nil {
+		return nil, err
+	}
+	return &DataKey{id: id, aead: aead}, nil
+}
+
+func checkCipher(id string, aead cipher.AEAD) error {
+	if aead == nil || aead.NonceSize() != gcmNonceSize || aead.Overhead() != gcmTagSize {
+		return fmt.Errorf("%w: data key %s: not an AES-GCM cipher with %d-byte nonces", ErrSealed, id, gcmNonceSize)
+	}
+	if id == "" || strings.Contains(id, ".") {
+		return fmt.Errorf("%w: bad data key id %q", ErrSealed, id)
+	}
+	return nil
+}
+
+const (
+	gcmNonceSize = 12
+	gcmTagSize   = 16
+)
+
 // ID is the key's id, as sealed values name it.
 func (k *DataKey) ID() string { return k.id }
 
 func associated(aggregateType, aggregateID, field string) []byte {
-	return []byte(aggregateType + "/" + strings.ToLower(aggregateID) + "/" + field)
+	return appendAssociated(nil, aggregateType, aggregateID, field)
+}
+
+// appendAssociated appends the associated data of a field to dst (a reused buffer).
+func appendAssociated(dst []byte, aggregateType, aggregateID, field string) []byte {
+	dst = append(dst, aggregateType...)
+	dst = append(dst, '/')
+	dst = append(dst, strings.ToLower(aggregateID)...)
+	dst = append(dst, '/')
+	return append(dst, field...)
 }
 
 // Seal seals plaintext as field of aggregate (type, id) with a fresh random nonce.
 func (k *DataKey) Seal(aggregateType, aggregateID, field, plaintext string) (string, error) {
-	nonce := make([]byte, k.aead.NonceSize())
+	var ad [128]byte
+	b, err := k.appendSeal(nil, appendAssociated(ad[:0], aggregateType, aggregateID, field), plaintext)
+	return string(b), err
+}
+
+// appendSeal appends the sealed value of plaintext under the associated data ad to dst.
+// Every call draws its own random nonce: a 96-bit nonce drawn at random stays safe for
+// 2^32 seals under one key, far beyond one person's events.
+func (k *DataKey) appendSeal(dst, ad []byte, plaintext string) ([]byte, error) {
+	var buf [256]byte
+	nonce := buf[:gcmNonceSize]
 	if _, err := rand.Read(nonce); err != nil {
-		return "", err
+		return nil, err
 	}
-	ct := k.aead.Seal(nil, nonce, []byte(plaintext), associated(aggregateType, aggregateID, field))
+	ct := k.aead.Seal(buf[gcmNonceSize:gcmNonceSize], nonce, []byte(plaintext), ad)
 	enc := base64.RawURLEncoding
-	var b strings.Builder
-	b.Grow(len(SealedPrefix) + len(k.id) + 2 + enc.EncodedLen(len(nonce)) + enc.EncodedLen(len(ct)))
-	b.WriteString(SealedPrefix)
-	b.WriteString(k.id)
-	b.WriteByte('.')
-	b.WriteString(enc.EncodeToString(nonce))
-	b.WriteByte('.')
-	b.WriteString(enc.EncodeToString(ct))
-	return b.String(), nil
+	dst = slices.Grow(dst, len(SealedPrefix)+len(k.id)+2+enc.EncodedLen(len(nonce))+enc.EncodedLen(len(ct)))
+	dst = append(dst, SealedPrefix...)
+	dst = append(dst, k.id...)
+	dst = append(dst, '.')
+	dst = enc.AppendEncode(dst, nonce)
+	dst = append(dst, '.')
+	return enc.AppendEncode(dst, ct), nil
 }
 
 // Open opens a value Seal made for the same aggregate and field.
 func (k *DataKey) Open(aggregateType, aggregateID, field, sealed string) (string, error) {
-	keyID, nonce, ct, err := ParseSealed(sealed)
+	var ad [128]byte
+	pt, err := k.open(nil, appendAssociated(ad[:0], aggregateType, aggregateID, field), field, []byte(sealed))
+	return string(pt), err
+}
+
+// open returns the plaintext of sealed (associated data ad), decrypted in scratch (a
+// buffer reused across fields; grown when short).
+func (k *DataKey) open(scratch, ad []byte, field string, sealed []byte) ([]byte, error) {
+	keyID, nonce64, ct64, ok := sealedParts(sealed)
+	if !ok {
+		return nil, fmt.Errorf("%w: not rcl1.<key_id>.<nonce>.<ciphertext>", ErrSealed)
+	}
+	if string(keyID) != k.id {
+		return nil, fmt.Errorf("%w: %s is sealed with key %s, not %s", ErrSealed, field, keyID, k.id)
+	}
+	enc := base64.RawURLEncoding
+	if enc.DecodedLen(len(nonce64)) != gcmNonceSize {
+		return nil, fmt.Errorf("%w: %s: nonce of %d bytes", ErrSealed, field, enc.DecodedLen(len(nonce64)))
+	}
+	// Nonce and ciphertext are decoded into scratch (what the AEAD is handed escapes to
+	// the heap: a local array would be allocated on every call).
+	buf := slices.Grow(scratch[:0], gcmNonceSize+enc.DecodedLen(len(ct64)))
+	buf = buf[:gcmNonceSize+enc.DecodedLen(len(ct64))]
+	nonce, ct := buf[:gcmNonceSize], buf[gcmNonceSize:]
+	if _, err := enc.Decode(nonce, nonce64); err != nil {
+		return nil, fmt.Errorf("%w: nonce: %v", ErrSealed, err)
+	}
+	n, err := enc.Decode(ct, ct64)
 	if err != nil {
-		return "", err
+		return nil, fmt.Errorf("%w: ciphertext: %v", ErrSealed, err)
 	}
-	if keyID != k.id {
-		return "", fmt.Errorf("%w: %s is sealed with key %s, not %s", ErrSealed, field, keyID, k.id)
-	}
-	if len(nonce) != k.aead.NonceSize() {
-		return "", fmt.Errorf("%w: %s: nonce of %d bytes", ErrSealed, field, len(nonce))
-	}
-	pt, err := k.aead.Open(nil, nonce, ct, associated(aggregateType, aggregateID, field))
+	// Decrypting in place: the ciphertext buffer is ours.
+	pt, err := k.aead.Open(ct[:0], nonce, ct[:n], ad)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v", ErrSealed, field, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrSealed, field, err)
 	}
-	return string(pt), nil
+	return pt, nil
 }
 
 // IsSealed reports whether s has the form of a sealed value.
 func IsSealed(s string) bool { return strings.HasPrefix(s, SealedPrefix) }
 
+// sealedParts splits a sealed value into its key id and its still-encoded nonce and
+// ciphertext, without allocating.
+func sealedParts[T string | []byte](s T) (keyID, nonce, ciphertext T, ok bool) {
+	if len(s) < len(SealedPrefix) || string(s[:len(SealedPrefix)]) != SealedPrefix {
+		return keyID, nonce, ciphertext, false
+	}
+	rest := s[len(SealedPrefix):]
+	d1 := indexDot(rest)
+	if d1 <= 0 {
+		return keyID, nonce, ciphertext, false
+	}
+	keyID, rest = rest[:d1], rest[d1+1:]
+	d2 := indexDot(rest)
+	if d2 < 0 || indexDot(rest[d2+1:]) >= 0 {
+		return keyID, nonce, ciphertext, false
+	}
+	return keyID, rest[:d2], rest[d2+1:], true
+}
+
+func indexDot[T string | []byte](s T) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			return i
+		}
+	}
+	return -1
+}
+
 // ParseSealed splits a sealed value into its key id, nonce and ciphertext.
 func ParseSealed(s string) (keyID string, nonce, ciphertext []byte, err error) {
-	rest, ok := strings.CutPrefix(s, SealedPrefix)
-	parts := strings.Split(rest, ".")
-	if !ok || len(parts) != 3 || parts[0] == "" {
+	keyID, nonce64, ct64, ok := sealedParts(s)
+	if !ok {
 		return "", nil, nil, fmt.Errorf("%w: not rcl1.<key_id>.<nonce>.<ciphertext>", ErrSealed)
 	}
-	if nonce, err = base64.RawURLEncoding.DecodeString(parts[1]); err != nil {
+	if nonce, err = base64.RawURLEncoding.DecodeString(nonce64); err != nil {
 		return "", nil, nil, fmt.Errorf("%w: nonce: %v", ErrSealed, err)
 	}
-	if ciphertext, err = base64.RawURLEncoding.DecodeString(parts[2]); err != nil {
+	if ciphertext, err = base64.RawURLEncoding.DecodeString(ct64); err != nil {
 		return "", nil, nil, fmt.Errorf("%w: ciphertext: %v", ErrSealed, err)
 	}
-	return parts[0], nonce, ciphertext, nil
+	return keyID, nonce, ciphertext, nil
 }
 
 // SealedFields lists the sealed data fields of (eventType, version), and whether its
@@ -152,26 +244,42 @@ func SealData(k *DataKey, aggregateType, aggregateID, eventType string, version 
 	if len(fields) == 0 {
 		return data, nil
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%w: %s v%d: %v", ErrInvalidData, eventType, version, err)
+	var buf [16]member
+	ms, isNull, err := objectMembers(data, buf[:])
+	if err != nil {
+		return nil, fmt.Errorf("%s v%d: %w", eventType, version, err)
 	}
+	if isNull {
+		return data, nil
+	}
+	var ad, scratch [128]byte
+	extra := 0
 	for _, f := range fields {
-		raw, ok := m[f]
-		if !ok || string(raw) == "null" {
+		m := lookup(ms, f)
+		if m == nil || m.isNull(data) {
 			continue
 		}
-		var v string
-		if err := json.Unmarshal(raw, &v); err != nil {
+		v, ok := m.stringValue(data)
+		if !ok {
 			return nil, fmt.Errorf("%w: %s v%d: %s is not a string", ErrInvalidData, eventType, version, f)
 		}
-		sealed, err := k.Seal(aggregateType, aggregateID, f, v)
+		sealed, err := k.appendSeal(scratch[:0], appendAssociated(ad[:0], aggregateType, aggregateID, f), string(v))
 		if err != nil {
 			return nil, err
 		}
-		m[f], _ = json.Marshal(sealed)
+		sealed = appendJSONString(make([]byte, 0, len(sealed)+2), sealed)
+		m.value = sealed
+		extra += len(sealed)
 	}
-	return json.Marshal(m)
+	return writeObject(data, ms, extra), nil
+}
+
+// CipherProvider is a KeyProvider that also hands out each data key's cipher ready to
+// use, built once and cached with the key (subjectkeys.Keyring): the Opener asks for it
+// first. A nil cipher with a nil error means the key was deleted, as for DataKey.
+type CipherProvider interface {
+	KeyProvider
+	DataKeyCipher(ctx context.Context, subjectID, keyID string) (cipher.AEAD, error)
 }
 
 // Opener opens the sealed fields of events with keys from Keys. Erased is what a field
@@ -201,6 +309,8 @@ func (o Opener) OpenEvent(ctx context.Context, e Event) (Event, error) {
 	return e, nil
 }
 
+var reasonSealed = []string{"reason_sealed"}
+
 // Open opens the sealed fields of one event's data and metadata. Events of plaintext
 // versions come back unchanged (no copy).
 func (o Opener) Open(ctx context.Context, aggregateType, aggregateID, eventType string, version int, data, metadata json.RawMessage) (Opened, error) {
@@ -212,13 +322,13 @@ func (o Opener) Open(ctx context.Context, aggregateType, aggregateID, eventType 
 	op := &opening{o: o, ctx: ctx, aggType: aggregateType, aggID: aggregateID}
 	var err error
 	if len(fields) > 0 {
-		if out.Data, err = op.object(data, fields, nil); err != nil {
+		if out.Data, err = op.object(data, fields, ""); err != nil {
 			return Opened{}, fmt.Errorf("%s v%d data: %w", eventType, version, err)
 		}
 	}
 	if reason && len(bytes.TrimSpace(metadata)) > 0 && !bytes.Equal(bytes.TrimSpace(metadata), []byte("null")) &&
 		bytes.Contains(metadata, []byte(`"reason_sealed"`)) {
-		if out.Metadata, err = op.object(metadata, []string{"reason_sealed"}, map[string]string{"reason_sealed": "reason"}); err != nil {
+		if out.Metadata, err = op.object(metadata, reasonSealed, "reason"); err != nil {
 			return Opened{}, fmt.Errorf("%s v%d metadata: %w", eventType, version, err)
 		}
 	}
@@ -226,77 +336,111 @@ func (o Opener) Open(ctx context.Context, aggregateType, aggregateID, eventType 
 	return out, nil
 }
 
-// opening holds the key of one event while its fields are opened.
+// opening holds the key of one event while its fields are opened, and the buffers its
+// fields share.
 type opening struct {
 	o       Opener
 	ctx     context.Context
 	aggType string
 	aggID   string
-	key     *DataKey
+	key     DataKey // id "" until loaded
 	gone    bool
 	erased  []string
+	ad      [128]byte
+	scratch [160]byte
 }
 
-func (op *opening) object(raw json.RawMessage, fields []string, rename map[string]string) (json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidData, err)
+// object opens fields of the JSON object raw; a field opened is written as renameTo
+// when that is set (reason_sealed becomes reason, replacing any reason member).
+func (op *opening) object(raw json.RawMessage, fields []string, renameTo string) (json.RawMessage, error) {
+	var buf [16]member
+	ms, isNull, err := objectMembers(raw, buf[:])
+	if err != nil {
+		return nil, err
 	}
+	if isNull {
+		return raw, nil
+	}
+	extra := 0
 	for _, f := range fields {
-		v, ok := m[f]
-		if !ok || string(v) == "null" {
+		m := lookup(ms, f)
+		if m == nil || m.isNull(raw) {
 			continue
 		}
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
+		s, ok := m.stringValue(raw)
+		if !ok {
 			return nil, fmt.Errorf("%w: %s is not a sealed string", ErrSealed, f)
 		}
-		opened, err := op.field(f, s)
+		v, err := op.field(f, s)
 		if err != nil {
 			return nil, err
 		}
-		name := f
-		if to, ok := rename[f]; ok {
-			delete(m, f)
-			name = to
+		m.value = v
+		extra += len(v)
+		if renameTo != "" {
+			if old := lookup(ms, renameTo); old != nil {
+				old.drop = true
+			}
+			m.rename = renameTo
 		}
-		m[name] = opened
 	}
-	return json.Marshal(m)
+	return writeObject(raw, ms, extra), nil
 }
 
-func (op *opening) field(name, sealed string) (json.RawMessage, error) {
+func (op *opening) field(name string, sealed []byte) (json.RawMessage, error) {
 	if err := op.load(sealed); err != nil {
 		return nil, err
 	}
-	label := strings.TrimSuffix(name, "_sealed")
 	if op.gone {
-		op.erased = append(op.erased, label)
+		// Nothing to open, but a value that is not a sealed value at all is still
+		// refused, as it is when the key is there.
+		if _, _, _, err := ParseSealed(string(sealed)); err != nil {
+			return nil, err
+		}
+		op.erased = append(op.erased, strings.TrimSuffix(name, "_sealed"))
 		if op.o.Erased != nil {
 			return op.o.Erased, nil
 		}
 		return ErasedMarker, nil
 	}
-	pt, err := op.key.Open(op.aggType, op.aggID, name, sealed)
+	ad := appendAssociated(op.ad[:0], op.aggType, op.aggID, name)
+	pt, err := op.key.open(op.scratch[:0], ad, name, sealed)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(pt)
+	// pt lives in scratch until the next field: quote it into its own slice.
+	return appendJSONString(make([]byte, 0, len(pt)+2), pt), nil
 }
 
 // load fetches the event's key once; every field of one event is sealed with one key.
-func (op *opening) load(sealed string) error {
-	keyID, _, _, err := ParseSealed(sealed)
-	if err != nil {
-		return err
+func (op *opening) load(sealed []byte) error {
+	keyID, _, _, ok := sealedParts(sealed)
+	if !ok {
+		return fmt.Errorf("%w: not rcl1.<key_id>.<nonce>.<ciphertext>", ErrSealed)
 	}
-	if op.key != nil && op.key.id == keyID || op.gone {
+	if op.key.id == string(keyID) || op.gone {
 		return nil
 	}
 	if op.o.Keys == nil {
 		return fmt.Errorf("%w: no key provider", ErrSealed)
 	}
-	raw, err := op.o.Keys.DataKey(op.ctx, op.aggID, keyID)
+	if cp, ok := op.o.Keys.(CipherProvider); ok {
+		id := string(keyID)
+		aead, err := cp.DataKeyCipher(op.ctx, op.aggID, id)
+		if err != nil {
+			return fmt.Errorf("schemas: data key %s of %s: %w", keyID, op.aggID, err)
+		}
+		if aead == nil {
+			op.gone = true
+			return nil
+		}
+		if err := checkCipher(id, aead); err != nil {
+			return err
+		}
+		op.key = DataKey{id: id, aead: aead}
+		return nil
+	}
+	raw, err := op.o.Keys.DataKey(op.ctx, op.aggID, string(keyID))
 	if err != nil {
 		return fmt.Errorf("schemas: data key %s of %s: %w", keyID, op.aggID, err)
 	}
@@ -304,8 +448,12 @@ func (op *opening) load(sealed string) error {
 		op.gone = true
 		return nil
 	}
-	op.key, err = NewDataKey(keyID, raw)
-	return err
+	dk, err := NewDataKey(string(keyID), raw)
+	if err != nil {
+		return err
+	}
+	op.key = *dk
+	return nil
 }
 
 // Personal is a personal field of an opened event: its value, or Erased when the person
