@@ -101,10 +101,6 @@ const (
 // ID is the key's id, as sealed values name it.
 func (k *DataKey) ID() string { return k.id }
 
-func associated(aggregateType, aggregateID, field string) []byte {
-	return appendAssociated(nil, aggregateType, aggregateID, field)
-}
-
 // appendAssociated appends the associated data of a field to dst (a reused buffer).
 func appendAssociated(dst []byte, aggregateType, aggregateID, field string) []byte {
 	dst = append(dst, aggregateType...)

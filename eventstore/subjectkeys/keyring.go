@@ -1,7 +1,10 @@
 package subjectkeys
 
 import (
+	"container/list"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -28,6 +31,29 @@ type DB interface {
 type Key struct {
 	ID  string // the key id sealed values name (a UUID)
 	Raw []byte // 32 bytes
+	// aead is the key's AES-256-GCM, built once when the key enters the cache: building
+	// it (key expansion, GHASH tables) cost more than opening the fields of an event.
+	aead cipher.AEAD
+}
+
+// Cipher returns the key's AES-256-GCM: the cached one for a key from the keyring, else
+// a new one. Safe for concurrent use, as every stdlib GCM is.
+func (k Key) Cipher() (cipher.AEAD, error) {
+	if k.aead != nil {
+		return k.aead, nil
+	}
+	return newGCM(k.Raw)
+}
+
+func newGCM(raw []byte) (cipher.AEAD, error) {
+	if len(raw) != DataKeySize {
+		return nil, fmt.Errorf("subjectkeys: data key of %d bytes, want %d", len(raw), DataKeySize)
+	}
+	block, err := aes.NewCipher(raw)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }
 
 // Options tune a Keyring; zero values take the defaults noted.
@@ -39,12 +65,14 @@ type Options struct {
 	// disables the cache). A key deleted by another process stays usable here at most
 	// this long; a key deleted through this Keyring is dropped at once (Erased).
 	CacheTTL time.Duration
-	// CacheSize bounds the cached keys (default 100000).
+	// CacheSize bounds the cache's entries, keys and erasure marks together (default
+	// 100000); the least recently used entry makes room. A key costs about 1 KiB with
+	// its cipher.
 	CacheSize int
 }
 
 // Keyring reads, creates and deletes data keys. It implements schemas.KeyProvider (the
-// DataKey method). Safe for concurrent use.
+// DataKey method) and schemas.CipherProvider (DataKeyCipher). Safe for concurrent use.
 type Keyring struct {
 	db      DB
 	kek     *KEK
@@ -52,17 +80,25 @@ type Keyring struct {
 	ttl     time.Duration
 	max     int
 	now     func() time.Time
-	mu      sync.Mutex
-	cache   map[uuid.UUID]entry
 	claimMu sync.Mutex
 	claim   []byte
+
+	mu    sync.Mutex
+	cache map[uuid.UUID]*list.Element // of *entry
+	lru   list.List                   // front: most recently used
+	// erasures counts Erased calls. A read notes it before asking the database and
+	// caches what it got only if no erasure happened since: the erasure mark that would
+	// refuse a stale key may have been evicted meanwhile (CacheSize), the count cannot.
+	erasures uint64
 }
 
 // entry is a cached key; erased entries (a nil key) never expire: a forgotten person's
-// key never comes back, and subject ids are never reused.
+// key never comes back, and subject ids are never reused. Evicting one is safe: the
+// database keeps the tombstone.
 type entry struct {
-	key Key
-	at  time.Time
+	subject uuid.UUID
+	key     Key
+	at      time.Time
 }
 
 // New returns a Keyring on db that wraps with kek.
@@ -74,7 +110,7 @@ func New(db DB, kek *KEK, opts Options) *Keyring {
 		opts.CacheSize = 100_000
 	}
 	k := &Keyring{db: db, kek: kek, keks: map[string]*KEK{kek.ID(): kek}, ttl: opts.CacheTTL, max: opts.CacheSize,
-		now: time.Now, cache: map[uuid.UUID]entry{}}
+		now: time.Now, cache: map[uuid.UUID]*list.Element{}}
 	for _, p := range opts.Previous {
 		k.keks[p.ID()] = p
 	}
@@ -151,12 +187,22 @@ func (k *Keyring) Delete(ctx context.Context, db DB, subject uuid.UUID) error {
 	return nil
 }
 
-// Erased drops subject's key from the cache for good; call it after the transaction that
-// deleted the key committed.
+// Erased drops subject's key, and its cipher, from the cache for good; call it after the
+// transaction that deleted the key committed. From its return on, no read through this
+// keyring answers the key, including reads that were already under way.
 func (k *Keyring) Erased(subject uuid.UUID) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.cache[subject] = entry{}
+	k.erasures++
+	k.mark(subject)
+}
+
+// mark records subject as forgotten (under mu).
+func (k *Keyring) mark(subject uuid.UUID) {
+	if k.ttl < 0 {
+		return
+	}
+	k.store(&entry{subject: subject})
 }
 
 // State is what subject_keys says of a person.
@@ -182,7 +228,8 @@ func (k *Keyring) Current(ctx context.Context, subject uuid.UUID) (Key, bool, er
 // Lookup returns subject's key and what the table says of it. Keys and tombstones are
 // cached; NoKey is not, since the row may become visible a moment later.
 func (k *Keyring) Lookup(ctx context.Context, subject uuid.UUID) (Key, State, error) {
-	if e, ok := k.cached(subject); ok {
+	e, ok, gen := k.cached(subject)
+	if ok {
 		if e.key.Raw == nil {
 			return Key{}, Forgotten, nil
 		}
@@ -200,14 +247,18 @@ func (k *Keyring) Lookup(ctx context.Context, subject uuid.UUID) (Key, State, er
 		return Key{}, NoKey, fmt.Errorf("subjectkeys: read %s: %w", subject, err)
 	}
 	if wrapped == nil || kekID == nil {
-		k.Erased(subject)
+		k.Erased(subject) // a tombstone seen: reads under way must not re-cache the key
 		return Key{}, Forgotten, nil
 	}
 	key, err := k.unwrap(subject, keyID.String(), wrapped, *kekID)
 	if err != nil {
 		return Key{}, NoKey, err
 	}
-	k.put(subject, key)
+	// A read that raced with this process's erasure of the subject answers the erasure:
+	// forgetting wins over a row read just before it was destroyed.
+	if !k.put(subject, key, gen) {
+		return Key{}, Forgotten, nil
+	}
 	return key, Live, nil
 }
 
@@ -238,12 +289,35 @@ func (k *Keyring) DataKey(ctx context.Context, subjectID, keyID string) ([]byte,
 	return key.Raw, nil
 }
 
+// DataKeyCipher implements schemas.CipherProvider: DataKey's answer as the key's
+// AES-256-GCM, built once per cached key instead of once per event. A nil cipher (and
+// no error) means the subject was forgotten, exactly when DataKey answers nil.
+func (k *Keyring) DataKeyCipher(ctx context.Context, subjectID, keyID string) (cipher.AEAD, error) {
+	subject, err := uuid.Parse(subjectID)
+	if err != nil {
+		return nil, fmt.Errorf("subjectkeys: subject %q: %w", subjectID, err)
+	}
+	key, st, err := k.Lookup(ctx, subject)
+	switch {
+	case err != nil || st == Forgotten:
+		return nil, err
+	case st == NoKey:
+		return nil, fmt.Errorf("%w: %s key %s", ErrNotVisible, subject, keyID)
+	}
+	if !strings.EqualFold(key.ID, keyID) {
+		return nil, fmt.Errorf("subjectkeys: %s has key %s, not %s", subject, key.ID, keyID)
+	}
+	return key.Cipher()
+}
+
 // Prefetch loads the keys and tombstones of subjects not cached yet in one query (a
 // projector batch). Subjects without a row are left for DataKey to find (or not) later.
 func (k *Keyring) Prefetch(ctx context.Context, subjects []uuid.UUID) error {
 	var missing []uuid.UUID
+	var gen uint64
 	for _, s := range subjects {
-		if _, ok := k.cached(s); !ok {
+		var ok bool
+		if _, ok, gen = k.cached(s); !ok {
 			missing = append(missing, s)
 		}
 	}
@@ -270,7 +344,7 @@ func (k *Keyring) Prefetch(ctx context.Context, subjects []uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		k.put(subject, key)
+		k.put(subject, key, gen)
 	}
 	// A subject without a row is not cached as forgotten: its key's transaction may
 	// only not be visible here yet (see ErrNotVisible).
@@ -292,35 +366,70 @@ func (k *Keyring) unwrap(subject uuid.UUID, keyID string, wrapped []byte, kekID 
 	return Key{ID: keyID, Raw: raw}, nil
 }
 
-func (k *Keyring) cached(subject uuid.UUID) (entry, bool) {
-	if k.ttl < 0 {
-		return entry{}, false
-	}
+// cached returns subject's entry, and the erasure count to hand to put after a read of
+// the database.
+func (k *Keyring) cached(subject uuid.UUID) (e entry, ok bool, gen uint64) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	e, ok := k.cache[subject]
-	if !ok || (e.key.Raw != nil && k.now().Sub(e.at) > k.ttl) {
-		return entry{}, false
+	gen = k.erasures
+	if k.ttl < 0 {
+		return entry{}, false, gen
 	}
-	return e, true
+	el, ok := k.cache[subject]
+	if !ok {
+		return entry{}, false, gen
+	}
+	e = *el.Value.(*entry)
+	if e.key.Raw != nil && k.now().Sub(e.at) > k.ttl {
+		k.remove(el)
+		return entry{}, false, gen
+	}
+	k.lru.MoveToFront(el)
+	return e, true, gen
 }
 
-// put caches a key unless the subject is known erased (a reader racing with the delete
-// must not bring it back).
-func (k *Keyring) put(subject uuid.UUID, key Key) {
-	if k.ttl < 0 {
-		return
-	}
+// put caches a key read from the database when gen (cached's count) is still the
+// erasure count, and the subject is not known erased: a reader racing with the delete
+// must not bring it back. It reports whether the key may be used.
+func (k *Keyring) put(subject uuid.UUID, key Key, gen uint64) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if e, ok := k.cache[subject]; ok && e.key.Raw == nil {
+	if el, ok := k.cache[subject]; ok && el.Value.(*entry).key.Raw == nil {
+		return false
+	}
+	if k.erasures != gen {
+		// An erasure happened while the row was read: not necessarily this subject's,
+		// but its mark may be gone already. The key is answered (the read began before
+		// the erasure, as a command landing before a forget) but not kept.
+		return true
+	}
+	if k.ttl < 0 {
+		return true
+	}
+	aead, err := newGCM(key.Raw)
+	if err != nil {
+		return true // not cached; Cipher reports the error to whoever asks
+	}
+	key.aead = aead
+	k.store(&entry{subject: subject, key: key, at: k.now()})
+	return true
+}
+
+// store puts e at the front, replacing subject's entry, evicting the least recently
+// used beyond max (under mu).
+func (k *Keyring) store(e *entry) {
+	if el, ok := k.cache[e.subject]; ok {
+		el.Value = e
+		k.lru.MoveToFront(el)
 		return
 	}
-	if len(k.cache) >= k.max {
-		for s := range k.cache {
-			delete(k.cache, s)
-			break
-		}
+	k.cache[e.subject] = k.lru.PushFront(e)
+	for len(k.cache) > k.max {
+		k.remove(k.lru.Back())
 	}
-	k.cache[subject] = entry{key: key, at: k.now()}
+}
+
+func (k *Keyring) remove(el *list.Element) {
+	k.lru.Remove(el)
+	delete(k.cache, el.Value.(*entry).subject)
 }

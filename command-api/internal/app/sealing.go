@@ -81,7 +81,7 @@ func (s *Service) sealingFor(ctx context.Context, u *user.User, events []user.Ev
 			return sealing{}, err
 		}
 		if found {
-			dk, err := schemas.NewDataKey(k.ID, k.Raw)
+			dk, err := dataKey(k)
 			return sealing{key: dk}, err
 		}
 	}
@@ -91,6 +91,15 @@ func (s *Service) sealingFor(ctx context.Context, u *user.User, events []user.Ev
 	}
 	dk, err := schemas.NewDataKey(k.ID, k.Raw)
 	return sealing{key: dk, insert: &k}, err
+}
+
+// dataKey is k ready to seal and open, with the cipher the keyring cached with it.
+func dataKey(k subjectkeys.Key) (*schemas.DataKey, error) {
+	aead, err := k.Cipher()
+	if err != nil {
+		return nil, err
+	}
+	return schemas.NewDataKeyCipher(k.ID, aead)
 }
 
 func onlyForgotten(events []user.Event) bool {
@@ -199,7 +208,7 @@ func (s *Service) openState(ctx context.Context, st *user.State) (usable bool, e
 			if err != nil || !found {
 				return false, err
 			}
-			if key, err = schemas.NewDataKey(k.ID, k.Raw); err != nil {
+			if key, err = dataKey(k); err != nil {
 				return false, err
 			}
 		}
