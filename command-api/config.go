@@ -100,6 +100,12 @@ type Config struct {
 	// Ready, when set, receives the bound address once the server listens (tests bind
 	// port 0).
 	Ready func(addr string)
+
+	// unsealedBaseline writes personal fields in plaintext (the plaintext schema
+	// versions). Only BenchmarkUpdateUserSealing sets it, through export_test.go, to
+	// measure what sealing costs against the same service without it; unexported and
+	// read from no flag or variable, so no deployment can turn sealing off.
+	unsealedBaseline bool
 }
 
 // DefaultDBRole is the restricted role of eventstore's migration 003 (and of the

@@ -239,6 +239,9 @@ func (p *process) wire(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	if cfg.unsealedBaseline {
+		keys = nil // app.Service without keys writes the plaintext versions
+	}
 	store := eventstore.New(p.pool)
 	svc, err := app.NewService(store, app.Options{
 		SnapshotEvery: cfg.SnapshotEvery, MaxConflictRetries: cfg.MaxConflictRetries,

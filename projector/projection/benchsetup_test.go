@@ -19,6 +19,7 @@ import (
 
 type benchBundle struct {
 	*stacktest.Stack
+	url     string
 	pool    *pgxpool.Pool
 	metrics *projection.Metrics
 	cfg     projection.Config
@@ -44,7 +45,7 @@ func setupB(b *testing.B) *benchBundle {
 		b.Fatal(err)
 	}
 	m := projection.NewMetrics(prometheus.NewRegistry())
-	return &benchBundle{Stack: st, pool: pool, metrics: m, cfg: projection.Config{
+	return &benchBundle{Stack: st, url: url, pool: pool, metrics: m, cfg: projection.Config{
 		Topic: stacktest.Topic, DLQTopic: "bench.dlq", Brokers: st.Brokers(),
 		Decoder: schemas.NewDecoder(st.SR), Handler: h, Pool: pool, Metrics: m,
 	}}

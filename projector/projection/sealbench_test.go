@@ -1,0 +1,179 @@
+package projection_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/recall-events/recall/eventstore/subjectkeys"
+	"github.com/recall-events/recall/pgmigrate"
+	"github.com/recall-events/recall/projector/internal/stacktest"
+	"github.com/recall-events/recall/projector/users"
+	"github.com/recall-events/recall/schemas"
+)
+
+// BenchmarkReplaySealing is issue #13's replay figure: the same history replayed from
+// offset zero into users_v1 twice in each iteration, once written as command-api
+// writes it now (personal fields sealed, every person's data key in subject_keys, the
+// projector opening them through a keyring as in production: cache on, keys prefetched
+// per batch) and once in the plaintext versions of the same events, each on its own
+// kfake cluster and database. The two replays of an iteration run back to back, in
+// alternating order, so a machine's drift hits both; each reports events/s from group
+// join, and cost_pct is how much slower the sealed one was. Take medians over -count.
+//
+//	go test -run '^$' -bench BenchmarkReplaySealing -count 5 ./projection
+//
+// RECALL_BENCH_EVENTS sets the events per history (default 100,000), as for
+// BenchmarkReplay.
+func BenchmarkReplaySealing(b *testing.B) {
+	n := 100_000
+	if s := os.Getenv("RECALL_BENCH_EVENTS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	plain, sealed := setupB(b), setupB(b)
+	url := sealed.url
+	if err := pgmigrate.Up(context.Background(), url, subjectkeys.Migrations); err != nil {
+		b.Fatal(err)
+	}
+	kek, err := subjectkeys.ParseKEK(stacktest.KEK)
+	if err != nil {
+		b.Fatal(err)
+	}
+	produceHistory(b, plain, n)
+	produceSealedHistory(b, sealed, kek, n)
+
+	round := 0
+	b.Run("pair", func(b *testing.B) {
+		for range b.N {
+			var rate [2]float64 // plaintext, sealed
+			for j := range 2 {
+				mode := (round + j) % 2
+				bb := plain
+				var keys *subjectkeys.Keyring
+				if mode == 1 {
+					bb = sealed
+					// A new keyring each time: a replay starts with a cold cache, as a
+					// projector does after a restart or a blue/green rebuild.
+					keys = subjectkeys.New(sealed.pool, kek, subjectkeys.Options{})
+				}
+				rate[mode] = replayOnce(b, bb, keys, n)
+			}
+			round++
+			b.ReportMetric(rate[0], "plain_events/s")
+			b.ReportMetric(rate[1], "sealed_events/s")
+			b.ReportMetric(100*(1-rate[1]/rate[0]), "cost_pct")
+		}
+	})
+}
+
+// replayOnce replays bb's history into an emptied users_v1 through the users
+// projection on keys, and returns events/s from group join.
+func replayOnce(b *testing.B, bb *benchBundle, keys *subjectkeys.Keyring, n int) float64 {
+	ctx := context.Background()
+	b.StopTimer()
+	if _, err := bb.pool.Exec(ctx, `TRUNCATE users_v1`); err != nil {
+		b.Fatal(err)
+	}
+	h, err := users.New(bb.pool, 1, keys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := bb.cfg
+	cfg.Handler = h
+	cfg.Group = fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	cfg.Name = cfg.Group
+	b.StartTimer()
+	joined := runB(b, cfg, func() bool {
+		return testutil.ToFloat64(bb.metrics.Applied.WithLabelValues(cfg.Name)) >= float64(n)
+	})
+	end := time.Now()
+	b.StopTimer()
+	// Every event applied, and opened: the sealed history's names are there in plaintext.
+	var sum int64
+	var named int
+	if err := bb.pool.QueryRow(ctx, `SELECT coalesce(sum(revision), 0), count(*) FILTER (WHERE username LIKE 'bench%') FROM users_v1`).
+		Scan(&sum, &named); err != nil || sum != int64(n) || named != (n+9)/10 {
+		b.Fatalf("read model holds revisions summing to %d (want %d) and %d opened names (want %d): %v", sum, n, named, (n+9)/10, err)
+	}
+	b.StartTimer()
+	return float64(n) / end.Sub(joined).Seconds()
+}
+
+// produceSealedHistory is produceHistory's history as command-api writes it today: the
+// current event versions, personal fields sealed with each person's data key, the keys
+// stored wrapped in subject_keys (in one transaction: the setup is not measured).
+func produceSealedHistory(b *testing.B, bb *benchBundle, kek *subjectkeys.KEK, n int) {
+	ctx := context.Background()
+	keys := subjectkeys.New(bb.pool, kek, subjectkeys.Options{CacheTTL: -1})
+	tx, err := bb.pool.Begin(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	cl := bb.Client(b)
+	const perUser = 10
+	var recs []*kgo.Record
+	flush := func() {
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			b.Fatal(err)
+		}
+		recs = recs[:0]
+	}
+	for u := 0; u*perUser < n; u++ {
+		id := stacktest.NewID()
+		dk := insertKey(b, ctx, keys, tx, id)
+		name := fmt.Sprintf("bench%07d", u)
+		evs := []schemas.Event{stacktest.Created(id, name, name+"@example.com", "F", "L", "user")}
+		for rev := int64(2); rev <= perUser && len(evs) < n-u*perUser; rev++ {
+			if rev%2 == 0 {
+				evs = append(evs, stacktest.Updated(id, rev, stacktest.Ptr(fmt.Sprint("F", rev)), nil, nil))
+			} else {
+				evs = append(evs, stacktest.RoleChanged(id, rev, "admin", "user"))
+			}
+		}
+		for _, e := range evs {
+			e.SchemaVersion = schemas.CurrentVersion(e.EventType)
+			if e.Data, err = schemas.SealData(dk, e.AggregateType, id, e.EventType, e.SchemaVersion, e.Data); err != nil {
+				b.Fatal(err)
+			}
+			r, err := stacktest.BuildRecord(bb.Registered, e)
+			if err != nil {
+				b.Fatal(err)
+			}
+			recs = append(recs, r)
+		}
+		if len(recs) >= 20_000 {
+			flush()
+		}
+	}
+	flush()
+	if err := tx.Commit(ctx); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func insertKey(b *testing.B, ctx context.Context, keys *subjectkeys.Keyring, tx pgx.Tx, id string) *schemas.DataKey {
+	k, err := subjectkeys.Generate()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := keys.Insert(ctx, tx, uuid.MustParse(id), k); err != nil {
+		b.Fatal(err)
+	}
+	dk, err := schemas.NewDataKey(k.ID, k.Raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dk
+}
