@@ -9,7 +9,9 @@
 // sealed fields (schemas.SealedPrefix values in events, Kafka records, DLQs, backups) can
 // be opened. Readers (command-api's history, the projector, downstream services through
 // command-api's data-key route) get keys through a Keyring, which implements
-// schemas.KeyProvider and caches unwrapped keys for a bounded time:
+// schemas.KeyProvider and schemas.CipherProvider and caches unwrapped keys with their
+// AES-GCM for a bounded time (CacheTTL) in a least-recently-used cache of bounded size
+// (CacheSize); Erased drops a key from it at once:
 //
 //	kek, err := subjectkeys.ParseKEK(os.Getenv("RECALL_KEK")) // base64 of 32 bytes
 //	keys := subjectkeys.New(pool, kek, subjectkeys.Options{})
