@@ -324,7 +324,14 @@ func (k *Keyring) Prefetch(ctx context.Context, subjects []uuid.UUID) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	rows, err := k.db.Query(ctx, `SELECT subject_id, key_id, wrapped, kek_id FROM subject_keys WHERE subject_id = ANY($1)`, missing)
+	// [16]byte, not uuid.UUID: pgx encodes such an array natively instead of through each
+	// element's driver.Valuer (a failed plan and an error per call), which cost more CPU
+	// than the rest of a replay's key reads.
+	ids := make([][16]byte, len(missing))
+	for i, s := range missing {
+		ids[i] = s
+	}
+	rows, err := k.db.Query(ctx, `SELECT subject_id, key_id, wrapped, kek_id FROM subject_keys WHERE subject_id = ANY($1)`, ids)
 	if err != nil {
 		return fmt.Errorf("subjectkeys: prefetch: %w", err)
 	}
