@@ -1,15 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"os"
 	"reflect"
-	"strings"
 	"testing"
 
 	commandapi "github.com/recall-events/recall/command-api"
 	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/ops/envflag/envflagtest"
 )
 
 func noEnv(string) string { return "" }
@@ -27,20 +25,7 @@ func noRecover(t *testing.T) func(context.Context, commandapi.Config, string, st
 
 func TestHelpExitsZeroAndListsEveryFlagWithItsTwin(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"bootstrap-admin", "--help"}, {"recover-admin", "--help"}} {
-		cmd := command(must(t), must(t), noRecover(t))
-		var out bytes.Buffer
-		cmd.SetOut(&out)
-		if code := envflag.Execute(cmd, args, noEnv); code != 0 {
-			t.Fatalf("%v: exit %d", args, code)
-		}
-		for _, r := range envflag.Rows(cmd.PersistentFlags()) {
-			if !strings.Contains(out.String(), r.Flag+" ") || !strings.Contains(out.String(), "(env "+r.Env+")") {
-				t.Errorf("%v: usage lacks %s or its twin %s", args, r.Flag, r.Env)
-			}
-		}
-	}
-	if unbound := envflag.Unbound(command(nil, nil, nil).PersistentFlags()); len(unbound) > 0 {
-		t.Errorf("flags without an env twin: %v", unbound)
+		envflagtest.Help(t, command(must(t), must(t), noRecover(t)), envflagtest.PersistentFlags, args...)
 	}
 }
 
@@ -75,13 +60,7 @@ func TestEnvironmentReachesTheSubcommand(t *testing.T) {
 }
 
 func TestREADMETableMatchesFlags(t *testing.T) {
-	md, err := os.ReadFile("../../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := envflag.CheckTable(md, "### command-api", command(nil, nil, nil).PersistentFlags()); err != nil {
-		t.Fatal(err)
-	}
+	envflagtest.README(t, "../../../README.md", "### command-api", command(nil, nil, nil).PersistentFlags())
 }
 
 func TestRecoverAdminTakesUsernameAndReason(t *testing.T) {

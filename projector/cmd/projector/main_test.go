@@ -1,16 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"math"
-	"os"
 	"reflect"
 	"runtime/debug"
-	"strings"
 	"testing"
 
 	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/ops/envflag/envflagtest"
 	"github.com/recall-events/recall/projector"
 )
 
@@ -18,19 +16,7 @@ func noEnv(string) string { return "" }
 
 func TestHelpExitsZeroAndListsEveryFlagWithItsTwin(t *testing.T) {
 	cmd := command(func(context.Context, projector.Config) error { t.Fatal("--help ran the projector"); return nil })
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	if code := envflag.Execute(cmd, []string{"--help"}, noEnv); code != 0 {
-		t.Fatalf("--help exit %d", code)
-	}
-	if unbound := envflag.Unbound(cmd.Flags()); len(unbound) > 0 {
-		t.Errorf("flags without an env twin: %v", unbound)
-	}
-	for _, r := range envflag.Rows(cmd.Flags()) {
-		if !strings.Contains(out.String(), r.Flag+" ") || !strings.Contains(out.String(), "(env "+r.Env+")") {
-			t.Errorf("usage lacks %s or its twin %s", r.Flag, r.Env)
-		}
-	}
+	envflagtest.Help(t, cmd, envflagtest.Flags)
 }
 
 func TestParsedDefaultsAreDefaultConfig(t *testing.T) {
@@ -45,13 +31,7 @@ func TestParsedDefaultsAreDefaultConfig(t *testing.T) {
 }
 
 func TestREADMETableMatchesFlags(t *testing.T) {
-	md, err := os.ReadFile("../../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := envflag.CheckTable(md, "### projector", command(nil).Flags()); err != nil {
-		t.Fatal(err)
-	}
+	envflagtest.README(t, "../../../README.md", "### projector", command(nil).Flags())
 }
 
 func TestEnvironmentOverDefaults(t *testing.T) {

@@ -1,36 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/ops/envflag/envflagtest"
 )
 
 func noEnv(string) string { return "" }
 
 func TestHelpExitsZeroAndListsEveryFlagWithItsTwin(t *testing.T) {
 	cmd := command(func(context.Context, config, io.Writer) error { t.Fatal("--help started the stack"); return nil })
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	if code := envflag.Execute(cmd, []string{"--help"}, noEnv); code != 0 {
-		t.Fatalf("--help exit %d", code)
-	}
-	if unbound := envflag.Unbound(cmd.Flags()); len(unbound) > 0 {
-		t.Errorf("flags without an env twin: %v", unbound)
-	}
-	for _, r := range envflag.Rows(cmd.Flags()) {
-		if !strings.Contains(out.String(), r.Flag+" ") || !strings.Contains(out.String(), "(env "+r.Env+")") {
-			t.Errorf("usage lacks %s or its twin %s", r.Flag, r.Env)
-		}
-	}
+	envflagtest.Help(t, cmd, envflagtest.Flags)
 }
 
 func TestParsedDefaultsAreTheDocumentedOnes(t *testing.T) {
@@ -59,13 +46,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 }
 
 func TestREADMETableMatchesFlags(t *testing.T) {
-	md, err := os.ReadFile("../../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := envflag.CheckTable(md, "### recall (`make run`)", command(nil).Flags()); err != nil {
-		t.Fatal(err)
-	}
+	envflagtest.README(t, "../../../README.md", "### recall (`make run`)", command(nil).Flags())
 }
 
 func TestBusyPortsAreAllNamedWithWhatMovesThem(t *testing.T) {
