@@ -12,8 +12,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/ops/tracing"
 
 	"github.com/recall-events/recall/command-api/internal/credentials"
 	"github.com/recall-events/recall/command-api/internal/httpapi"
@@ -92,11 +94,17 @@ type Config struct {
 	// (GET /v1/users/{id}?min_revision=) held at once: in total (beyond: 503) and per
 	// token subject (beyond: 429). 0: 4096 and 256.
 	MaxReadWaits, MaxReadWaitsPerCaller int
+	// Tracing is the span export (ops/tracing): off unless OTEL_EXPORTER_OTLP_ENDPOINT or
+	// RECALL_TRACING says otherwise.
+	Tracing tracing.Config
 
 	// Not from flags: injected by the caller.
 	Logger    *slog.Logger         // default: JSON to LogOutput
 	LogOutput io.Writer            // default os.Stderr
 	Registry  *prometheus.Registry // default: a fresh registry with Go and process collectors
+	// TracerProvider, when set, replaces the one Tracing would build (a process running
+	// several services, a test's in-memory exporter); its owner shuts it down.
+	TracerProvider trace.TracerProvider
 	// Ready, when set, receives the bound address once the server listens (tests bind
 	// port 0).
 	Ready func(addr string)
@@ -126,7 +134,7 @@ func DefaultConfig() Config {
 		ReadHeaderTimeout:        5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
 		IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
 		Argon2: credentials.DefaultParams, MaxConns: 32, DBRole: DefaultDBRole, LogLevel: slog.LevelInfo,
-		Login: DefaultLoginLimits,
+		Login: DefaultLoginLimits, Tracing: tracing.DefaultConfig(),
 	}
 }
 
@@ -175,6 +183,7 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.Login.validate())
+	errs = append(errs, c.Tracing.Validate())
 	if _, err := subjectkeys.ParseKEK(c.KEK); err != nil {
 		errs = append(errs, fmt.Errorf("RECALL_KEK: %w (generate one: head -c32 /dev/urandom | base64)", err))
 	}
@@ -235,6 +244,7 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.Var(envflag.NewList(&c.CORSOrigins), "cors-origins", "browser origins allowed to call the API (exact scheme://host[:port]), comma-separated; none: CORS off")
 	fs.IntVar(&c.MaxReadWaits, "max-read-waits", c.MaxReadWaits, "read-your-writes waits held at once in total, beyond: 503 (0: 4096)")
 	fs.IntVar(&c.MaxReadWaitsPerCaller, "max-read-waits-per-caller", c.MaxReadWaitsPerCaller, "read-your-writes waits held at once per token subject, beyond: 429 (0: 256)")
+	c.Tracing.Flags(fs)
 	// Environment only: flags show up in ps.
 	envflag.Secret(fs, &c.KEK, "kek", "RECALL_KEK")
 	for flag, env := range map[string]string{ // written out so that grep finds every name

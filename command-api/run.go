@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/recall-events/recall/command-api/internal/app"
 	"github.com/recall-events/recall/command-api/internal/auth"
@@ -28,6 +29,7 @@ import (
 	"github.com/recall-events/recall/eventstore"
 	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/ops"
+	"github.com/recall-events/recall/ops/tracing"
 	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/readmodel"
 	"github.com/recall-events/recall/schemas"
@@ -96,6 +98,9 @@ type process struct {
 	// metrics is set once wire has created them; the read model's listener, started
 	// before, reports the apply → visible hop through it.
 	metrics atomic.Pointer[metrics.Metrics]
+	tracer  trace.TracerProvider
+	// flushSpans flushes the provider built from cfg.Tracing (none when injected).
+	flushSpans func(context.Context) error
 }
 
 func build(ctx context.Context, cfg Config) (*process, error) {
@@ -121,6 +126,12 @@ func build(ctx context.Context, cfg Config) (*process, error) {
 		p.close()
 		return nil, err
 	}
+	tp, flush, err := tracing.Resolve(cfg.TracerProvider, cfg.Tracing, "command-api")
+	if err != nil {
+		p.close()
+		return nil, fmt.Errorf("commandapi: %w", err)
+	}
+	p.tracer, p.flushSpans = tp, flush
 	if err := p.wire(ctx, cfg); err != nil {
 		p.close()
 		return nil, err
@@ -180,8 +191,18 @@ func (p *process) openReads(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// close stops the read model's LISTEN connection before the pools it borrowed it from.
+// close stops the read model's LISTEN connection before the pools it borrowed it from,
+// then flushes the spans: Run calls it after ops.Run has drained the requests, so the
+// last requests' spans are exported.
 func (p *process) close() {
+	defer func() {
+		if p.flushSpans == nil {
+			return
+		}
+		if err := p.flushSpans(context.Background()); err != nil {
+			p.log.Warn("spans not flushed", slog.String("error", err.Error()))
+		}
+	}()
 	if p.reads != nil {
 		p.reads.Close()
 	}
@@ -246,7 +267,7 @@ func (p *process) wire(ctx context.Context, cfg Config) error {
 	svc, err := app.NewService(store, app.Options{
 		SnapshotEvery: cfg.SnapshotEvery, MaxConflictRetries: cfg.MaxConflictRetries,
 		Hasher: hasher, Metrics: m, Validate: validateEvent, Lockout: cfg.Login.lockout(),
-		Keys: keys, ClaimKey: claimKey,
+		Keys: keys, ClaimKey: claimKey, Tracer: p.tracer.Tracer(tracing.Scope("command-api")),
 	})
 	if err != nil {
 		return err
@@ -267,6 +288,7 @@ func (p *process) wire(ctx context.Context, cfg Config) error {
 		IdempotencyKey: idempotencyKey(secret), IdempotencyTTL: cfg.IdempotencyTTL, ReadModel: p.reads,
 		Limits: cfg.Login.httpLimits(), TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
 		MaxReadWaits: cfg.MaxReadWaits, MaxReadWaitsPerCaller: cfg.MaxReadWaitsPerCaller,
+		TracerProvider: p.tracer,
 	}
 	if cfg.OpsAddr != "" { // /metrics only on the ops listener
 		p.ops = httpapi.OpsHandler(deps)

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"time"
 
 	"github.com/google/uuid"
@@ -57,7 +60,12 @@ func (s *Service) execute(ctx context.Context, env Envelope, p plan) (Result, er
 // a wrong event. A refusal or a no-op decided on a cached state is not checked by any
 // append, so it is decided again on the current state before it is answered.
 func (s *Service) attempt(ctx context.Context, env Envelope, p plan, fresh bool) (Result, error) {
-	u, cached, err := s.decisionState(ctx, env.UserID, fresh)
+	lctx, span := s.opts.Tracer.Start(ctx, "load", trace.WithAttributes(attribute.String("recall.user_id", env.UserID.String())))
+	u, cached, err := s.decisionState(lctx, env.UserID, fresh)
+	if span.IsRecording() {
+		span.SetAttributes(attribute.Bool("recall.cached", cached))
+	}
+	endSpan(span, err)
 	if err != nil {
 		return Result{}, err
 	}
@@ -67,7 +75,14 @@ func (s *Service) attempt(ctx context.Context, env Envelope, p plan, fresh bool)
 		}
 		return Result{}, fmt.Errorf("%w: expected %d, stream is at %d", ErrPreconditionFailed, *env.IfMatch, u.Revision())
 	}
+	_, span = s.opts.Tracer.Start(ctx, "decide", trace.WithAttributes(attribute.String("recall.command", p.name)))
 	events, err := p.decide(u)
+	if span.IsRecording() {
+		// A refusal is the domain's answer, not a failure of the service: its kind is an
+		// attribute, the span's status stays unset (the message may name personal data).
+		span.SetAttributes(attribute.Int("recall.events", len(events)), attribute.String("recall.outcome", Outcome(err)))
+	}
+	span.End()
 	if cached && (err != nil || len(events) == 0) {
 		return s.attempt(ctx, env, p, true)
 	}
@@ -83,7 +98,13 @@ func (s *Service) attempt(ctx context.Context, env Envelope, p plan, fresh bool)
 	if err != nil {
 		return Result{}, err
 	}
-	res, recorded, err := s.append(ctx, env, req)
+	actx, span := s.opts.Tracer.Start(ctx, "append", trace.WithAttributes(
+		attribute.Int64("recall.expected_revision", u.Revision()), attribute.Int("recall.events", len(events))))
+	res, recorded, err := s.append(actx, env, req)
+	if span.IsRecording() && err == nil {
+		span.SetAttributes(attribute.Int64("recall.revision", res.Revision))
+	}
+	endSpan(span, err)
 	if cached && errors.Is(err, eventstore.ErrConcurrency) {
 		return s.attempt(ctx, env, p, true)
 	}
@@ -91,6 +112,15 @@ func (s *Service) attempt(ctx context.Context, env Envelope, p plan, fresh bool)
 		s.remember(before, events, recorded)
 	}
 	return res, err
+}
+
+// endSpan ends span, marking it failed with err's kind (Outcome: never the message,
+// which may carry personal data) when err is set.
+func endSpan(span trace.Span, err error) {
+	if err != nil && span.IsRecording() {
+		span.SetStatus(codes.Error, Outcome(err))
+	}
+	span.End()
 }
 
 // decisionState is the user to decide on: the cached state unless fresh, else the state

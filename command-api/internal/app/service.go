@@ -3,6 +3,8 @@ package app
 import (
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +40,9 @@ type Options struct {
 	Keys *subjectkeys.Keyring
 	// ClaimKey hashes unique claims (HMAC-SHA256); nil stores them in plaintext (tests).
 	ClaimKey []byte
+	// Tracer makes the load, decide and append spans of each command attempt, children
+	// of the request's span; nil: no spans.
+	Tracer trace.Tracer
 }
 
 // DefaultLockout locks a username from its 5th consecutive failed password check for
@@ -73,6 +78,9 @@ func NewService(store *eventstore.Store, opts Options) (*Service, error) {
 	}
 	if opts.Lockout == (credentials.Lockout{}) {
 		opts.Lockout = DefaultLockout
+	}
+	if opts.Tracer == nil {
+		opts.Tracer = noop.NewTracerProvider().Tracer("")
 	}
 	h := opts.Hasher
 	if h == nil {

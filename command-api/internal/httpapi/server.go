@@ -8,10 +8,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/recall-events/recall/command-api/internal/app"
 	"github.com/recall-events/recall/command-api/internal/auth"
 	"github.com/recall-events/recall/command-api/internal/metrics"
+	"github.com/recall-events/recall/ops/tracing"
 )
 
 // OpenAPI is the API's OpenAPI 3.1 document, served at /openapi.json.
@@ -47,6 +50,8 @@ type Deps struct {
 	// once, in total (beyond: 503) and per token subject (beyond: 429); 0 takes
 	// DefaultMaxReadWaits and DefaultMaxReadWaitsPerCaller.
 	MaxReadWaits, MaxReadWaitsPerCaller int
+	// TracerProvider makes the request's server span; nil: no spans (the no-op provider).
+	TracerProvider trace.TracerProvider
 }
 
 type server struct {
@@ -65,6 +70,7 @@ type server struct {
 	corsOrigins    []string
 	waitGate       *waitGate
 	health         HealthReader // nil: no GET /v1/projections
+	tracer         trace.Tracer
 }
 
 // OpsHandler serves /livez, /readyz and /metrics (d.Gatherer) alone, with the same
@@ -86,6 +92,11 @@ func New(d Deps) http.Handler {
 		limits: newLimiters(d.Limits), corsOrigins: d.CORSOrigins,
 		waitGate: newWaitGate(d.MaxReadWaits, d.MaxReadWaitsPerCaller)}
 	s.health, _ = d.ReadModel.(HealthReader)
+	tp := d.TracerProvider
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	s.tracer = tp.Tracer(tracing.Scope("command-api"))
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -101,7 +112,7 @@ func New(d Deps) http.Handler {
 		s.log.Error("httpapi: trusted proxies ignored", "error", err.Error())
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(withRequestID, s.observe, s.securityHeaders, s.recoverPanic)
+	r.Use(s.traceRequest, withRequestID, s.observe, s.securityHeaders, s.recoverPanic)
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, problem(404, KindNotFound, "no such route")) })
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, problem(405, KindMethodNotAllowed, "method not allowed on this route"))

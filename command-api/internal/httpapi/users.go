@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -14,6 +13,7 @@ import (
 	"github.com/recall-events/recall/command-api/internal/app"
 	"github.com/recall-events/recall/command-api/internal/metrics"
 	"github.com/recall-events/recall/command-api/internal/user"
+	"github.com/recall-events/recall/ops/tracing"
 )
 
 // respondWrite builds the answer of a write: {id, revision} with the ETag, plus Location
@@ -29,8 +29,6 @@ func respondWrite(status int) func(app.Result) storedResponse {
 	}
 }
 
-var traceparentFormat = regexp.MustCompile(`^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$`)
-
 // envelope gathers what every command carries: the user, the actor from the token, the
 // expected revision, metadata from the body and headers, the idempotency record.
 func envelope(c *gin.Context, id uuid.UUID, reason string, ifMatch *int64, respond func(app.Result) storedResponse) app.Envelope {
@@ -41,9 +39,10 @@ func envelope(c *gin.Context, id uuid.UUID, reason string, ifMatch *int64, respo
 	if v := c.GetHeader("X-Causation-ID"); safeHeaderID.MatchString(v) {
 		meta.CausationID = v
 	}
-	if v := c.GetHeader("traceparent"); traceparentFormat.MatchString(v) {
-		meta.Traceparent = v
-	}
+	// The request's server span (traceRequest) is the parent the relay and the projector
+	// continue from. With tracing off it is the caller's own traceparent, passed on as
+	// before; without either, none.
+	meta.Traceparent = tracing.Traceparent(c.Request.Context())
 	return app.Envelope{UserID: id, Actor: principal(c), IfMatch: ifMatch, Meta: meta,
 		Idempotency: idempotencyFor(c, respond)}
 }
