@@ -11,9 +11,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/recall-events/recall/ops/envflag"
 	"github.com/recall-events/recall/ops/kafkaauth"
+	"github.com/recall-events/recall/ops/tracing"
 	"github.com/recall-events/recall/schemas"
 
 	"github.com/recall-events/recall/relay/publish"
@@ -50,9 +52,14 @@ type Config struct {
 	// and takes /metrics off Listen (RECALL_OPS_ADDR), as command-api's: one port to
 	// scrape and firewall the same way for every Recall process. Empty: as before.
 	OpsAddr string
+	// Tracing is the span export (ops/tracing); off by default.
+	Tracing tracing.Config
 
 	Logger   *slog.Logger         // nil: JSON to stderr at LogLevel
 	Registry *prometheus.Registry // nil: a new registry with the Go and process collectors
+	// TracerProvider, when set, replaces the one Tracing would build; its owner shuts it
+	// down.
+	TracerProvider trace.TracerProvider
 }
 
 // DefaultConfig is the embedded run's configuration (the README's configuration tables), and the
@@ -75,6 +82,7 @@ func DefaultConfig() Config {
 		Compression:       publish.DefaultCompression,
 		RetryMax:          5 * time.Second,
 		LogLevel:          slog.LevelInfo,
+		Tracing:           tracing.DefaultConfig(),
 	}
 }
 
@@ -103,6 +111,7 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.RecordKeyID, "record-key-id", c.RecordKeyID, "id of the record-signing key in RECALL_RECORD_KEYS; empty: records are not signed")
 	envflag.Secret(fs, &c.RecordKeys, "record-keys", "RECALL_RECORD_KEYS")
 	c.Auth.Flags(fs)
+	c.Tracing.Flags(fs)
 	envflag.Alias(fs, "kafka-brokers", "brokers")
 	for flag, env := range map[string]string{
 		"database-url": "DATABASE_URL", "brokers": "RECALL_KAFKA_BROKERS", "schema-registry-url": "RECALL_SCHEMA_REGISTRY_URL",
@@ -177,6 +186,7 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.Auth.Validate())
+	errs = append(errs, c.Tracing.Validate())
 	return errors.Join(errs...)
 }
 

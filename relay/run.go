@@ -14,8 +14,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/twmb/franz-go/pkg/sr"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/recall-events/recall/ops"
+	"github.com/recall-events/recall/ops/tracing"
 	"github.com/recall-events/recall/relay/publish"
 	"github.com/recall-events/recall/relay/record"
 	"github.com/recall-events/recall/relay/replication"
@@ -37,10 +39,22 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
+	tp, flushSpans, err := tracing.Resolve(cfg.TracerProvider, cfg.Tracing, "relay")
+	if err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
 	r := &relay{cfg: cfg, log: cfg.Logger, repMetrics: replication.NewMetrics(cfg.Registry), pubMetrics: publish.NewMetrics(cfg.Registry)}
+	if tracing.Enabled(tp) {
+		r.tracer = tp.Tracer(tracing.Scope("relay"))
+	}
+	// After ops.Run: the publisher has flushed and its last spans have ended.
+	defer func() {
+		if err := flushSpans(context.Background()); err != nil {
+			r.log.Warn("spans not flushed", "err", err)
+		}
+	}()
 	var ln, opsLn net.Listener
 	if cfg.Listen != "" {
-		var err error
 		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 			return fmt.Errorf("relay: listen %s: %w", cfg.Listen, err)
 		}
@@ -48,7 +62,6 @@ func Run(ctx context.Context, cfg Config) error {
 	probes := r.probes()
 	parts := []func(context.Context) error{r.stream}
 	if cfg.OpsAddr != "" {
-		var err error
 		if opsLn, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
 			if ln != nil {
 				ln.Close()
@@ -58,7 +71,7 @@ func Run(ctx context.Context, cfg Config) error {
 		parts = append(parts, r.serveOps(opsLn, probes.Handler()))
 		probes.Gatherer = nil // /metrics only on the ops listener
 	}
-	err := ops.Run(ctx, append(parts, r.serveOps(ln, probes.Handler()))...)
+	err = ops.Run(ctx, append(parts, r.serveOps(ln, probes.Handler()))...)
 	r.log.Info("relay stopped")
 	return err
 }
@@ -83,6 +96,7 @@ type relay struct {
 	repMetrics *replication.Metrics
 	pubMetrics *publish.Metrics
 	ready      readiness
+	tracer     trace.Tracer // nil: tracing off
 }
 
 // topics are the topics of every aggregate type in the schema catalog, sorted.
@@ -140,7 +154,7 @@ func (r *relay) setUp(ctx context.Context) (*publish.Publisher, error) {
 	pub, err := publish.New(publish.Options{
 		Brokers: r.cfg.KafkaBrokers, Partitions: int32(r.cfg.Partitions), ReplicationFactor: int16(r.cfg.ReplicationFactor),
 		Linger: r.cfg.Linger, Compression: r.cfg.Compression, MaxBuffered: r.cfg.MaxInFlight * 2,
-		Logger: r.log, Metrics: r.pubMetrics, KafkaOpts: kafkaOpts,
+		Logger: r.log, Metrics: r.pubMetrics, KafkaOpts: kafkaOpts, Tracer: r.tracer,
 	}, b)
 	if err != nil {
 		return nil, err

@@ -184,3 +184,16 @@ func Resolve(injected trace.TracerProvider, c Config, service string) (trace.Tra
 	}
 	return p, p.Shutdown, nil
 }
+
+// Enabled reports whether tp records anything: false for the no-op provider (tracing
+// off). Hot paths that would only pass contexts around for a no-op (the relay's and the
+// projector's per-record work) skip tracing entirely when it is false.
+func Enabled(tp trace.TracerProvider) bool {
+	switch p := tp.(type) {
+	case nil, noop.TracerProvider:
+		return false
+	case *Provider:
+		return p.sdk != nil
+	}
+	return true
+}

@@ -69,6 +69,12 @@ func TestOffIsNoop(t *testing.T) {
 	if span.IsRecording() {
 		t.Fatal("no-op span records")
 	}
+	if Enabled(p) || Enabled(nil) || Enabled(noop.NewTracerProvider()) {
+		t.Fatal("off counts as enabled")
+	}
+	if !Enabled(sdktrace.NewTracerProvider()) || !Enabled(NewWithExporter(tracetest.NewNoopExporter(), 1, "x")) {
+		t.Fatal("an SDK provider counts as off")
+	}
 	if err := p.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +15,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kprom"
 	"github.com/twmb/franz-go/plugin/kslog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
+	"github.com/recall-events/recall/ops/tracing"
 	"github.com/recall-events/recall/relay/record"
 	"github.com/recall-events/recall/schemas"
 )
@@ -33,6 +38,10 @@ type Options struct {
 	Metrics     *Metrics
 	// KafkaOpts are appended to the client's options (TLS and SASL, kafkaauth).
 	KafkaOpts []kgo.Opt
+	// Tracer, when set, makes a producer span for every record whose event carries a
+	// traceparent, a child of it, and puts the span's own context in the record's
+	// traceparent header. Nil (tracing off) leaves the header as the event had it.
+	Tracer trace.Tracer
 }
 
 // Defaults of Options.
@@ -151,6 +160,10 @@ func (p *Publisher) Publish(ctx context.Context, e schemas.Event, commitLSN stri
 		done(err)
 		return
 	}
+	var span trace.Span
+	if p.opts.Tracer != nil {
+		span = p.startSpan(ctx, r, e, commitLSN)
+	}
 	p.cl.Produce(ctx, r, func(r *kgo.Record, err error) {
 		if err != nil {
 			p.opts.Metrics.failed()
@@ -158,8 +171,55 @@ func (p *Publisher) Publish(ctx context.Context, e schemas.Event, commitLSN stri
 			// r.Timestamp is when Produce buffered the record.
 			p.opts.Metrics.published(r.Topic, time.Since(r.Timestamp))
 		}
+		if span != nil {
+			endSpan(span, r, err)
+		}
 		done(err)
 	})
+}
+
+// startSpan starts the producer span of r, a child of the trace in its event's metadata
+// (the request that wrote the event), and hands the span's context on in r's traceparent
+// header: the projector's span becomes its child. Records of events without a trace get
+// no span: a root span per replicated row would trace the relay, not a request. The
+// header is not covered by the record signature (ce_* and recall_* are), so replacing it
+// leaves the signature valid.
+func (p *Publisher) startSpan(ctx context.Context, r *kgo.Record, e schemas.Event, commitLSN string) trace.Span {
+	i := slices.IndexFunc(r.Headers, func(h kgo.RecordHeader) bool { return h.Key == record.HeaderTraceparent })
+	if i < 0 {
+		return nil
+	}
+	parent := tracing.WithParent(ctx, string(r.Headers[i].Value))
+	if !trace.SpanContextFromContext(parent).IsValid() {
+		return nil
+	}
+	sctx, span := p.opts.Tracer.Start(parent, "send "+r.Topic, trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(
+			attribute.String("messaging.system", "kafka"),
+			attribute.String("messaging.operation.type", "send"),
+			attribute.String("messaging.destination.name", r.Topic),
+			attribute.String("messaging.kafka.message.key", e.AggregateID),
+			attribute.String("messaging.message.id", e.EventID),
+			attribute.String("recall.commit_lsn", commitLSN),
+			attribute.String("recall.event_type", e.EventType),
+			attribute.Int64("recall.revision", e.Revision),
+		))
+	if tp := tracing.Traceparent(sctx); tp != "" {
+		r.Headers[i].Value = []byte(tp)
+	}
+	return span
+}
+
+// endSpan ends a producer span at Kafka's answer: the partition and offset are known
+// only then, and the span's length is the time from buffering to the ack.
+func endSpan(span trace.Span, r *kgo.Record, err error) {
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+	} else {
+		span.SetAttributes(attribute.Int("messaging.destination.partition.id", int(r.Partition)),
+			attribute.Int64("messaging.kafka.offset", r.Offset))
+	}
+	span.End()
 }
 
 // Flush waits until every buffered record is acked or failed, or ctx ends.
