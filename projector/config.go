@@ -13,10 +13,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/ops/envflag"
 	"github.com/recall-events/recall/ops/kafkaauth"
+	"github.com/recall-events/recall/ops/tracing"
 	"github.com/recall-events/recall/projector/welcome"
 	"github.com/recall-events/recall/schemas"
 )
@@ -79,10 +81,15 @@ type Config struct {
 	// of their own and takes /metrics off ListenAddr, as command-api's: one port to
 	// scrape and firewall the same way for every Recall process. Empty: as before.
 	OpsAddr string // RECALL_OPS_ADDR
+	// Tracing is the span export (ops/tracing); off by default.
+	Tracing tracing.Config
 
 	// Not from flags: injected by callers (devstack, tests).
 	Logger   *slog.Logger         // default: JSON on stderr at LogLevel
 	Registry *prometheus.Registry // default: a new registry with Go and process collectors
+	// TracerProvider, when set, replaces the one Tracing would build; its owner shuts it
+	// down.
+	TracerProvider trace.TracerProvider
 }
 
 // DefaultConfig returns the embedded run's defaults (the README's configuration tables), and the
@@ -108,6 +115,7 @@ func DefaultConfig() Config {
 		SMTPTLS:           string(welcome.TLSStartTLS),
 		SMTPFrom:          "Recall <noreply@recall.invalid>",
 		LogLevel:          slog.LevelInfo,
+		Tracing:           tracing.DefaultConfig(),
 	}
 }
 
@@ -184,6 +192,7 @@ func (c Config) Validate() error {
 	if _, err := subjectkeys.ParseKEK(c.KEK); err != nil {
 		bad("RECALL_KEK: %v", err)
 	}
+	errs = append(errs, c.Tracing.Validate())
 	return errors.Join(errs...)
 }
 
@@ -230,6 +239,7 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	envflag.Secret(fs, &c.SMTPPassword, "smtp-password", "RECALL_SMTP_PASSWORD")
 	envflag.Secret(fs, &c.RecordKeys, "record-keys", "RECALL_RECORD_KEYS")
 	c.Auth.Flags(fs)
+	c.Tracing.Flags(fs)
 	envflag.Secret(fs, &c.KEK, "kek", "RECALL_KEK")
 	fs.StringVar(&c.KeysDatabaseURL, "keys-database-url", c.KeysDatabaseURL, "event store database holding subject_keys; empty: --database-url")
 	for flag, env := range map[string]string{

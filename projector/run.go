@@ -16,9 +16,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/ops"
+	"github.com/recall-events/recall/ops/tracing"
 	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector/projection"
 	"github.com/recall-events/recall/projector/users"
@@ -77,8 +79,22 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer closeKeys()
+	tp, flushSpans, err := tracing.Resolve(cfg.TracerProvider, cfg.Tracing, "projector")
+	if err != nil {
+		return fmt.Errorf("projector: %w", err)
+	}
+	// Deferred after the pool's and the clients' closes, so it runs first: after ops.Run
+	// has stopped the runners, whose last spans have ended.
+	defer func() {
+		if err := flushSpans(context.Background()); err != nil {
+			log.Warn("spans not flushed", "err", err)
+		}
+	}()
 	p := &process{cfg: cfg, log: log, pool: pool, admin: admin, decoder: schemas.NewDecoder(srcl),
 		metrics: projection.NewMetrics(reg), users: map[int]*running{}, kafkaOpts: kafkaOpts, keys: keys}
+	if tracing.Enabled(tp) {
+		p.tracer = tp.Tracer(tracing.Scope("projector"))
+	}
 	reg.MustRegister(&projection.OpenDeadLetters{DB: pool, Names: p.names, Logger: log})
 	if ring, err := cfg.verifier(); err != nil {
 		return fmt.Errorf("projector: %w", err)
@@ -147,6 +163,7 @@ type process struct {
 	verifier projection.Verifier
 	metrics  *projection.Metrics
 	keys     *subjectkeys.Keyring
+	tracer   trace.Tracer // nil: tracing off
 
 	mu      sync.Mutex
 	users   map[int]*running
@@ -237,6 +254,7 @@ func (p *process) startUsers(ctx context.Context, v versions.Version) (*running,
 	if err != nil {
 		return nil, err
 	}
+	h.Tracer = p.tracer
 	return p.start(ctx, usersProjection(v.Version), v.ConsumerGroup, v.DLQTopic, h)
 }
 
@@ -269,7 +287,7 @@ func (p *process) start(ctx context.Context, name, group, dlq string, h projecti
 		MaxAttempts: p.cfg.MaxAttempts, ShutdownGrace: p.cfg.ShutdownGrace,
 		Backoff:    projection.Backoff{Base: p.cfg.BackoffBase, Max: p.cfg.BackoffMax},
 		KafkaOpts:  append([]kgo.Opt{kgo.SessionTimeout(p.cfg.SessionTimeout)}, p.kafkaOpts...),
-		InstanceID: p.cfg.instanceID(), StallAfter: p.cfg.StallAfter,
+		InstanceID: p.cfg.instanceID(), StallAfter: p.cfg.StallAfter, Tracer: p.tracer,
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/recall-events/recall/schemas"
 )
@@ -98,12 +99,17 @@ func checkKey(rec *kgo.Record, aggregateID string) error {
 
 func (r *Runner) handle(ctx context.Context, msgs []Message) (int, error) {
 	m, name := r.cfg.Metrics, r.cfg.Name
+	var spans []trace.Span
+	if r.cfg.Tracer != nil {
+		ctx, spans = r.startSpans(ctx, msgs)
+	}
 	start := time.Now()
 	n, err := r.cfg.Handler.Handle(ctx, msgs)
 	now := time.Now()
 	m.ApplyLatency.WithLabelValues(name).Observe(now.Sub(start).Seconds())
 	m.BatchSize.WithLabelValues(name).Observe(float64(len(msgs)))
 	n = min(max(n, 0), len(msgs))
+	endSpans(spans, msgs, n, err)
 	applied, skipped := 0, 0
 	e2e, hop := m.EndToEnd.WithLabelValues(name), m.Hops.WithLabelValues(HopKafkaToApply)
 	for _, msg := range msgs[:n] {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kslog"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config configures a Runner.
@@ -52,6 +53,9 @@ type Config struct {
 	// StallAfter is how long a partition may lag without committed progress
 	// before Stalled reports it; default 60s.
 	StallAfter time.Duration
+	// Tracer, when set, makes a consumer span per record that carries a traceparent
+	// (see startSpans); nil: tracing off, nothing is parsed.
+	Tracer trace.Tracer
 }
 
 // Validate reports every missing or invalid setting at once.

@@ -10,6 +10,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/projector/projection"
@@ -27,6 +30,9 @@ type Projection struct {
 	writer  *readmodel.UsersWriter
 	keys    *subjectkeys.Keyring
 	opener  schemas.Opener
+	// Tracer, when set, makes a span of each batch's transaction, the database write
+	// of the records' traces (see Handle); nil: none.
+	Tracer trace.Tracer
 }
 
 // New returns the projection of version v; Setup must have created its table. keys opens
@@ -57,6 +63,7 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 		return 0, err
 	}
 	var n int
+	ctx, span := p.startWrite(ctx, limit)
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		rows, err := p.load(ctx, tx, msgs[:limit])
 		if err != nil {
@@ -72,10 +79,37 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 		}
 		return p.scrub(ctx, tx, rows)
 	})
+	if span != nil {
+		if err != nil {
+			span.SetStatus(codes.Error, "transaction failed")
+		} else {
+			span.SetAttributes(attribute.Int("recall.applied", n))
+		}
+		span.End()
+	}
 	if err != nil {
 		return 0, fmt.Errorf("users: apply batch: %w", err)
 	}
 	return n, stopErr
+}
+
+// startWrite starts the span of the batch's transaction (lock rows, fold, upsert), a
+// child of the runtime's consumer span in ctx and linked to every traced record of the
+// batch (projection.BatchLinks): one write serves them all. Nil without a Tracer or a
+// traced record: an untraced batch would only make root spans.
+func (p *Projection) startWrite(ctx context.Context, size int) (context.Context, trace.Span) {
+	links := projection.BatchLinks(ctx)
+	if p.Tracer == nil || len(links) == 0 {
+		return ctx, nil
+	}
+	table := readmodel.UsersTable(p.version)
+	return p.Tracer.Start(ctx, "apply "+table, trace.WithSpanKind(trace.SpanKindClient), trace.WithLinks(links...),
+		trace.WithAttributes(
+			attribute.String("db.system.name", "postgresql"),
+			attribute.String("db.collection.name", table),
+			attribute.String("db.operation.name", "apply"),
+			attribute.Int("db.operation.batch.size", size),
+		))
 }
 
 // prefetch loads the data keys of the batch's people with sealed events in one query;

@@ -1,0 +1,98 @@
+package projection
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/recall-events/recall/ops/tracing"
+)
+
+// batchLinksKey keys the span contexts of a batch's traced records in a Handler's ctx.
+type batchLinksKey struct{}
+
+// startSpans starts a consumer span for every message whose record carries a traceparent
+// (the relay's producer span), a child of it: the request's trace goes on across the
+// Kafka hop. spans[i] is msgs[i]'s, nil for an untraced record. A Handler writes a batch
+// in one transaction, and a span has one parent: the returned ctx carries the first
+// traced record's span as the parent of the Handler's spans, and every traced record's
+// context as links (BatchLinks), so each request's trace reaches the write it was part of.
+func (r *Runner) startSpans(ctx context.Context, msgs []Message) (context.Context, []trace.Span) {
+	var spans []trace.Span
+	var links []trace.Link
+	hctx := ctx
+	for i, m := range msgs {
+		tp := headerValue(m.Record, tracing.HeaderTraceparent)
+		if tp == "" {
+			continue
+		}
+		parent := tracing.WithParent(ctx, tp)
+		if !trace.SpanContextFromContext(parent).IsValid() {
+			continue
+		}
+		sctx, span := r.cfg.Tracer.Start(parent, "process "+m.Record.Topic, trace.WithSpanKind(trace.SpanKindConsumer),
+			trace.WithAttributes(
+				attribute.String("messaging.system", "kafka"),
+				attribute.String("messaging.operation.type", "process"),
+				attribute.String("messaging.destination.name", m.Record.Topic),
+				attribute.String("messaging.consumer.group.name", r.cfg.Group),
+				attribute.String("messaging.destination.partition.id", strconv.Itoa(int(m.Record.Partition))),
+				attribute.Int64("messaging.kafka.offset", m.Record.Offset),
+				attribute.String("messaging.message.id", m.Event.EventID),
+				attribute.String("recall.projection", r.cfg.Name),
+				attribute.Int64("recall.revision", m.Event.Revision),
+				attribute.Int("recall.batch.size", len(msgs)),
+			))
+		if spans == nil {
+			spans = make([]trace.Span, len(msgs))
+			hctx = sctx
+		}
+		spans[i] = span
+		links = append(links, trace.Link{SpanContext: span.SpanContext()})
+	}
+	if len(links) > 0 {
+		hctx = context.WithValue(hctx, batchLinksKey{}, links)
+	}
+	return hctx, spans
+}
+
+// endSpans ends the consumer spans once the Handler has answered: messages before n were
+// applied (or skipped as redeliveries), msgs[n] failed with err, the rest were not tried.
+// The status carries the failure's class, never err's text (it may quote event data).
+func endSpans(spans []trace.Span, msgs []Message, n int, err error) {
+	for i, span := range spans {
+		if span == nil {
+			continue
+		}
+		switch {
+		case i < n:
+			span.SetAttributes(attribute.Bool("recall.skipped", msgs[i].Skipped))
+		case i == n && err != nil:
+			span.SetStatus(codes.Error, Classify(err).String())
+		default:
+			span.SetAttributes(attribute.Bool("recall.handled", false))
+		}
+		span.End()
+	}
+}
+
+// BatchLinks are the span contexts of the traced records of the batch a Handler was
+// given (its ctx), for the links of a span that serves them all (the batch's database
+// write); nil when none is traced or tracing is off.
+func BatchLinks(ctx context.Context) []trace.Link {
+	links, _ := ctx.Value(batchLinksKey{}).([]trace.Link)
+	return links
+}
+
+func headerValue(r *kgo.Record, key string) string {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
