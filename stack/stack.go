@@ -14,11 +14,14 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	commandapi "github.com/recall-events/recall/command-api"
 	"github.com/recall-events/recall/devstack"
 	"github.com/recall-events/recall/devstack/postgres"
 	"github.com/recall-events/recall/eventstore"
 	"github.com/recall-events/recall/eventstore/subjectkeys"
+	"github.com/recall-events/recall/ops/tracing"
 	"github.com/recall-events/recall/pgmigrate"
 	"github.com/recall-events/recall/projector"
 	"github.com/recall-events/recall/relay"
@@ -42,6 +45,12 @@ type Options struct {
 	AdminPassword string // the bootstrap admin's; default recall-admin
 	// Logs receives every service's JSON logs; nil: stderr.
 	Logs io.Writer
+	// Tracing is every service's span export (each builds its own provider, named by
+	// service); the stdout exporter writes to Logs unless Tracing.Output says otherwise.
+	Tracing tracing.Config
+	// TracerProvider, when set, is given to every service instead (tests: one in-memory
+	// exporter sees the whole pipeline); the caller shuts it down.
+	TracerProvider trace.TracerProvider
 	// Without names services not to run ("relay", "projector", "command-api"), e.g. for a
 	// test that drives one part by hand.
 	Without []string
@@ -83,6 +92,12 @@ func (o *Options) defaults() error {
 	}
 	if o.Logs == nil {
 		o.Logs = os.Stderr
+	}
+	if o.Tracing.Exporter == "" && o.Tracing.Endpoint == "" && o.Tracing.SampleRatio == 0 {
+		o.Tracing.SampleRatio = tracing.DefaultConfig().SampleRatio // the zero Config: tracing's defaults
+	}
+	if o.Tracing.Output == nil {
+		o.Tracing.Output = o.Logs
 	}
 	return nil
 }
@@ -237,16 +252,19 @@ func (s *Stack) startServices() {
 		cfg := relay.DefaultConfig()
 		cfg.DatabaseURL, cfg.KafkaBrokers, cfg.SchemaRegistryURL = s.url("relay"), s.Brokers, s.RegistryURL
 		cfg.Listen, cfg.Logger = s.opts.RelayListen, s.logger("relay")
+		cfg.Tracing, cfg.TracerProvider = s.opts.Tracing, s.opts.TracerProvider
 		s.add("relay", func(ctx context.Context) error { return relay.Run(ctx, cfg) })
 	}
 	if !s.without("projector") {
 		cfg := projector.DefaultConfig()
 		cfg.DatabaseURL, cfg.Brokers, cfg.RegistryURL = s.url("projector"), s.Brokers, s.RegistryURL
 		cfg.ListenAddr, cfg.Logger, cfg.KEK = s.opts.ProjectorListen, s.logger("projector"), s.KEK
+		cfg.Tracing, cfg.TracerProvider = s.opts.Tracing, s.opts.TracerProvider
 		s.add("projector", func(ctx context.Context) error { return projector.Run(ctx, cfg) })
 	}
 	if !s.without("command-api") {
 		cfg := s.commandAPIConfig()
+		cfg.Tracing, cfg.TracerProvider = s.opts.Tracing, s.opts.TracerProvider
 		s.add("command-api", func(ctx context.Context) error { return commandapi.Run(ctx, cfg) })
 	}
 }

@@ -12,19 +12,17 @@ import (
 	"github.com/recall-events/recall/ops/tracing"
 )
 
-// batchLinksKey keys the span contexts of a batch's traced records in a Handler's ctx.
-type batchLinksKey struct{}
+// tracedKey keys the consumer span contexts of a batch's traced records in a Handler's
+// ctx.
+type tracedKey struct{}
 
 // startSpans starts a consumer span for every message whose record carries a traceparent
 // (the relay's producer span), a child of it: the request's trace goes on across the
-// Kafka hop. spans[i] is msgs[i]'s, nil for an untraced record. A Handler writes a batch
-// in one transaction, and a span has one parent: the returned ctx carries the first
-// traced record's span as the parent of the Handler's spans, and every traced record's
-// context as links (BatchLinks), so each request's trace reaches the write it was part of.
+// Kafka hop. spans[i] is msgs[i]'s, nil for an untraced record. The returned ctx carries
+// the consumer spans' contexts (Traced) for the Handler's own spans.
 func (r *Runner) startSpans(ctx context.Context, msgs []Message) (context.Context, []trace.Span) {
 	var spans []trace.Span
-	var links []trace.Link
-	hctx := ctx
+	var traced []trace.SpanContext
 	for i, m := range msgs {
 		tp := headerValue(m.Record, tracing.HeaderTraceparent)
 		if tp == "" {
@@ -34,7 +32,7 @@ func (r *Runner) startSpans(ctx context.Context, msgs []Message) (context.Contex
 		if !trace.SpanContextFromContext(parent).IsValid() {
 			continue
 		}
-		sctx, span := r.cfg.Tracer.Start(parent, "process "+m.Record.Topic, trace.WithSpanKind(trace.SpanKindConsumer),
+		_, span := r.cfg.Tracer.Start(parent, "process "+m.Record.Topic, trace.WithSpanKind(trace.SpanKindConsumer),
 			trace.WithAttributes(
 				attribute.String("messaging.system", "kafka"),
 				attribute.String("messaging.operation.type", "process"),
@@ -49,15 +47,14 @@ func (r *Runner) startSpans(ctx context.Context, msgs []Message) (context.Contex
 			))
 		if spans == nil {
 			spans = make([]trace.Span, len(msgs))
-			hctx = sctx
 		}
 		spans[i] = span
-		links = append(links, trace.Link{SpanContext: span.SpanContext()})
+		traced = append(traced, span.SpanContext())
 	}
-	if len(links) > 0 {
-		hctx = context.WithValue(hctx, batchLinksKey{}, links)
+	if len(traced) == 0 {
+		return ctx, nil
 	}
-	return hctx, spans
+	return context.WithValue(ctx, tracedKey{}, traced), spans
 }
 
 // endSpans ends the consumer spans once the Handler has answered: messages before n were
@@ -80,12 +77,14 @@ func endSpans(spans []trace.Span, msgs []Message, n int, err error) {
 	}
 }
 
-// BatchLinks are the span contexts of the traced records of the batch a Handler was
-// given (its ctx), for the links of a span that serves them all (the batch's database
-// write); nil when none is traced or tracing is off.
-func BatchLinks(ctx context.Context) []trace.Link {
-	links, _ := ctx.Value(batchLinksKey{}).([]trace.Link)
-	return links
+// Traced are the consumer spans of the traced records in the batch a Handler was given
+// (its ctx): the parents of the Handler's spans. A batch is written in one transaction
+// and a span has one parent, so a Handler makes its write span once per traced record
+// (each trace then shows the write its request ended in); nil when none is traced or
+// tracing is off.
+func Traced(ctx context.Context) []trace.SpanContext {
+	traced, _ := ctx.Value(tracedKey{}).([]trace.SpanContext)
+	return traced
 }
 
 func headerValue(r *kgo.Record, key string) string {

@@ -63,7 +63,7 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 		return 0, err
 	}
 	var n int
-	ctx, span := p.startWrite(ctx, limit)
+	spans := p.startWrite(ctx, limit)
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		rows, err := p.load(ctx, tx, msgs[:limit])
 		if err != nil {
@@ -79,7 +79,7 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 		}
 		return p.scrub(ctx, tx, rows)
 	})
-	if span != nil {
+	for _, span := range spans {
 		if err != nil {
 			span.SetStatus(codes.Error, "transaction failed")
 		} else {
@@ -93,23 +93,27 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 	return n, stopErr
 }
 
-// startWrite starts the span of the batch's transaction (lock rows, fold, upsert), a
-// child of the runtime's consumer span in ctx and linked to every traced record of the
-// batch (projection.BatchLinks): one write serves them all. Nil without a Tracer or a
-// traced record: an untraced batch would only make root spans.
-func (p *Projection) startWrite(ctx context.Context, size int) (context.Context, trace.Span) {
-	links := projection.BatchLinks(ctx)
-	if p.Tracer == nil || len(links) == 0 {
-		return ctx, nil
+// startWrite starts the spans of the batch's transaction (lock rows, fold, upsert): one
+// per traced record, a child of its consumer span (projection.Traced), so each request's
+// trace ends in the write that applied it; db.operation.batch.size says the write was
+// shared. None without a Tracer or a traced record.
+func (p *Projection) startWrite(ctx context.Context, size int) []trace.Span {
+	parents := projection.Traced(ctx)
+	if p.Tracer == nil || len(parents) == 0 {
+		return nil
 	}
 	table := readmodel.UsersTable(p.version)
-	return p.Tracer.Start(ctx, "apply "+table, trace.WithSpanKind(trace.SpanKindClient), trace.WithLinks(links...),
-		trace.WithAttributes(
-			attribute.String("db.system.name", "postgresql"),
-			attribute.String("db.collection.name", table),
-			attribute.String("db.operation.name", "apply"),
-			attribute.Int("db.operation.batch.size", size),
-		))
+	spans := make([]trace.Span, len(parents))
+	for i, parent := range parents {
+		_, spans[i] = p.Tracer.Start(trace.ContextWithSpanContext(ctx, parent), "apply "+table,
+			trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+				attribute.String("db.system.name", "postgresql"),
+				attribute.String("db.collection.name", table),
+				attribute.String("db.operation.name", "apply"),
+				attribute.Int("db.operation.batch.size", size),
+			))
+	}
+	return spans
 }
 
 // prefetch loads the data keys of the batch's people with sealed events in one query;

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/recall-events/recall/ops/envflag"
+	"github.com/recall-events/recall/ops/tracing"
 	"github.com/recall-events/recall/stack"
 )
 
@@ -37,7 +38,7 @@ func defaultConfig() config {
 	return config{DataDir: ".data", Options: stack.Options{
 		APIAddr: "127.0.0.1:8080", RelayListen: "127.0.0.1:9101", ProjectorListen: "127.0.0.1:9102",
 		KafkaAddr: "127.0.0.1:9092", RegistryAddr: "127.0.0.1:8081", PostgresPort: 55432,
-		AdminPassword: "recall-admin",
+		AdminPassword: "recall-admin", Tracing: tracing.DefaultConfig(),
 	}}
 }
 
@@ -52,6 +53,7 @@ func (c *config) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.RegistryAddr, "registry-addr", c.RegistryAddr, "srfake schema registry")
 	fs.IntVar(&c.PostgresPort, "pg-port", c.PostgresPort, "PostgreSQL port on 127.0.0.1")
 	fs.StringSliceVar(&c.Without, "without", c.Without, "services not to run, comma-separated: projector, relay, command-api (e.g. to reset a projection in place)")
+	c.Tracing.Flags(fs)
 	for flag, env := range map[string]string{
 		"data-dir": "RECALL_DATA_DIR", "log-file": "RECALL_LOG_FILE", "admin-password": "RECALL_ADMIN_PASSWORD",
 		"api-addr": "RECALL_API_ADDR", "relay-listen": "RECALL_RELAY_LISTEN", "projector-listen": "RECALL_PROJECTOR_LISTEN",
@@ -85,6 +87,7 @@ func (c config) Validate() error {
 	if len(c.AdminPassword) < 8 {
 		errs = append(errs, errors.New("--admin-password must be at least 8 characters"))
 	}
+	errs = append(errs, c.Tracing.Validate())
 	return errors.Join(errs...)
 }
 
