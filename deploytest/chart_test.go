@@ -56,6 +56,7 @@ func allToggles() map[string]any {
 			"schemaRegistryAuth": map[string]any{"existingSecret": "recall-sr"},
 			"schemaRegistryTLS":  map[string]any{"ca": map[string]any{"configMap": "registry-ca"}},
 		},
+		"tracing":  map[string]any{"otlpEndpoint": "http://otel-collector.observability:4318", "sampleRatio": 0.25},
 		"extraEnv": []any{map[string]any{"name": "RECALL_LOG_LEVEL", "value": "debug"}},
 	}
 }

@@ -21,6 +21,9 @@ var binaries = map[string]string{
 // kafkaClients are the binaries that bind ops/kafkaauth's flags.
 var kafkaClients = map[string]bool{"relay": true, "projector": true, "replayer": true}
 
+// tracedServices are the binaries that bind ops/tracing's flags.
+var tracedServices = map[string]bool{"command-api": true, "relay": true, "projector": true}
+
 // serviceModules are the modules whose source may register metrics or read env.
 var serviceModules = []string{"command-api", "relay", "projector", "replayer", "eventstore", "schemas"}
 
@@ -49,6 +52,16 @@ func binaryEnv(t *testing.T) map[string]map[string]bool {
 					return
 				}
 				for n := range auth {
+					names[n] = true
+				}
+			}
+			if tracedServices[bin] { // their tracing settings come from ops/tracing
+				tr, err := envNames(filepath.Join(root, "ops", "tracing"))
+				if err != nil {
+					envErr = err
+					return
+				}
+				for n := range tr {
 					names[n] = true
 				}
 			}

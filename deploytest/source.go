@@ -14,8 +14,8 @@ import (
 )
 
 // envNamePattern matches the environment variables Recall's binaries read:
-// DATABASE_URL and the RECALL_* family.
-var envNamePattern = regexp.MustCompile(`\b(RECALL_[A-Z0-9_]*[A-Z0-9]|DATABASE_URL)\b`)
+// DATABASE_URL, the RECALL_* family and OpenTelemetry's OTEL_* (ops/tracing).
+var envNamePattern = regexp.MustCompile(`\b(RECALL_[A-Z0-9_]*[A-Z0-9]|DATABASE_URL|OTEL_[A-Z0-9_]*[A-Z0-9])\b`)
 
 // goSources calls fn for every non-test Go file under dir, skipping testdata
 // and vendor folders.

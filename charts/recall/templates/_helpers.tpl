@@ -370,3 +370,18 @@ ServiceMonitor scrapes it; the probes stay on "http", the port traffic goes to.
   protocol: TCP
   name: ops
 {{- end }}
+
+{{/*
+Tracing of command-api, relay and projector: nothing when tracing.otlpEndpoint is empty
+(the binaries' default is off).
+*/}}
+{{- define "recall.env.tracing" -}}
+{{- with .Values.tracing }}
+{{- if .otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .otlpEndpoint | quote }}
+- name: RECALL_TRACE_SAMPLE_RATIO
+  value: {{ .sampleRatio | toString | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
