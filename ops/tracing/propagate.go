@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // HeaderTraceparent is the W3C header (and event-metadata field, and Kafka header) that
@@ -23,6 +24,9 @@ func WithParent(ctx context.Context, traceparent string) context.Context {
 // Traceparent is the traceparent of the span in ctx (a local span, or a remote parent
 // when the provider is off and records nothing), or "" when ctx carries none.
 func Traceparent(ctx context.Context) string {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return "" // most requests carry none: spare the carrier's map
+	}
 	c := propagation.MapCarrier{}
 	Propagator.Inject(ctx, c)
 	return c[HeaderTraceparent]

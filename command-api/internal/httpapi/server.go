@@ -71,6 +71,7 @@ type server struct {
 	waitGate       *waitGate
 	health         HealthReader // nil: no GET /v1/projections
 	tracer         trace.Tracer
+	tracing        bool // the provider records spans (not the no-op one)
 }
 
 // OpsHandler serves /livez, /readyz and /metrics (d.Gatherer) alone, with the same
@@ -96,7 +97,7 @@ func New(d Deps) http.Handler {
 	if tp == nil {
 		tp = noop.NewTracerProvider()
 	}
-	s.tracer = tp.Tracer(tracing.Scope("command-api"))
+	s.tracer, s.tracing = tp.Tracer(tracing.Scope("command-api")), tracing.Enabled(tp)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
