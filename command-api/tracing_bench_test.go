@@ -22,7 +22,7 @@ import (
 // BenchmarkUpdateUserTracing measures UpdateUser commands/s over HTTP (32 clients) with
 // tracing off (the default: the no-op provider) and with every request sampled (the SDK
 // with a batching exporter that discards: recording, not the network, is measured), two
-// APIs on two databases of one cluster. The modes alternate, round after round, so a
+// APIs on two databases of one cluster (and a control: a second API with tracing off). The modes alternate, round after round, so a
 // drift of the machine (shared cores) falls on both: compare the medians per mode.
 //
 //	go test -run '^$' -bench BenchmarkUpdateUserTracing -benchtime 2000x .
@@ -38,6 +38,9 @@ func BenchmarkUpdateUserTracing(b *testing.B) {
 	}{
 		{"off", start(b, "", func(c *commandapi.Config) { c.LogOutput = io.Discard })},
 		{"sampled_100pct", start(b, "", func(c *commandapi.Config) { c.LogOutput = io.Discard; c.TracerProvider = sampled })},
+		// A second API with tracing off, on a third database: the spread between two
+		// identical setups, against which the difference of the sampled one is read.
+		{"off_control", start(b, "", func(c *commandapi.Config) { c.LogOutput = io.Discard })},
 	}
 	parallelism := (benchClients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)
 	ids := make([][]uuid.UUID, len(modes))

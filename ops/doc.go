@@ -17,5 +17,5 @@
 // the Prometheus text exposition of the process's registry.
 //
 // Package envflag, beside it, gives every binary the same command line: flags with
-// environment twins.
+// environment twins; package tracing gives every service the same OpenTelemetry setup.
 package ops

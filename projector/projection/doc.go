@@ -56,4 +56,9 @@
 // Backoff is exponential with jitter: retry n waits a random duration in
 // [Base/2, min(Max, Base·2ⁿ)], and the count resets when the partition makes
 // progress.
+//
+// Tracing: with Config.Tracer set, every record carrying a traceparent header (the relay's
+// producer span) gets a consumer span, its child, for the time its batch takes; Traced
+// hands the Handler those spans' contexts, the parents of its own (the users projection's
+// database write). Without a Tracer nothing is parsed.
 package projection
