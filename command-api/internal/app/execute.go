@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/recall-events/recall/command-api/internal/user"
 	"github.com/recall-events/recall/eventstore"
@@ -60,10 +60,12 @@ func (s *Service) execute(ctx context.Context, env Envelope, p plan) (Result, er
 // a wrong event. A refusal or a no-op decided on a cached state is not checked by any
 // append, so it is decided again on the current state before it is answered.
 func (s *Service) attempt(ctx context.Context, env Envelope, p plan, fresh bool) (Result, error) {
-	lctx, span := s.opts.Tracer.Start(ctx, "load", trace.WithAttributes(attribute.String("recall.user_id", env.UserID.String())))
+	// Attributes are set only on recording spans: with tracing off, building them (the
+	// id's string) would be the only cost of these spans.
+	lctx, span := s.opts.Tracer.Start(ctx, "load")
 	u, cached, err := s.decisionState(lctx, env.UserID, fresh)
 	if span.IsRecording() {
-		span.SetAttributes(attribute.Bool("recall.cached", cached))
+		span.SetAttributes(attribute.String("recall.user_id", env.UserID.String()), attribute.Bool("recall.cached", cached))
 	}
 	endSpan(span, err)
 	if err != nil {
@@ -75,12 +77,13 @@ func (s *Service) attempt(ctx context.Context, env Envelope, p plan, fresh bool)
 		}
 		return Result{}, fmt.Errorf("%w: expected %d, stream is at %d", ErrPreconditionFailed, *env.IfMatch, u.Revision())
 	}
-	_, span = s.opts.Tracer.Start(ctx, "decide", trace.WithAttributes(attribute.String("recall.command", p.name)))
+	_, span = s.opts.Tracer.Start(ctx, "decide")
 	events, err := p.decide(u)
 	if span.IsRecording() {
 		// A refusal is the domain's answer, not a failure of the service: its kind is an
 		// attribute, the span's status stays unset (the message may name personal data).
-		span.SetAttributes(attribute.Int("recall.events", len(events)), attribute.String("recall.outcome", Outcome(err)))
+		span.SetAttributes(attribute.String("recall.command", p.name), attribute.Int("recall.events", len(events)),
+			attribute.String("recall.outcome", Outcome(err)))
 	}
 	span.End()
 	if cached && (err != nil || len(events) == 0) {
@@ -98,11 +101,14 @@ func (s *Service) attempt(ctx context.Context, env Envelope, p plan, fresh bool)
 	if err != nil {
 		return Result{}, err
 	}
-	actx, span := s.opts.Tracer.Start(ctx, "append", trace.WithAttributes(
-		attribute.Int64("recall.expected_revision", u.Revision()), attribute.Int("recall.events", len(events))))
+	expected := u.Revision() // the snapshotter may advance u during the append
+	actx, span := s.opts.Tracer.Start(ctx, "append")
 	res, recorded, err := s.append(actx, env, req)
-	if span.IsRecording() && err == nil {
-		span.SetAttributes(attribute.Int64("recall.revision", res.Revision))
+	if span.IsRecording() {
+		span.SetAttributes(attribute.Int64("recall.expected_revision", expected), attribute.Int("recall.events", len(events)))
+		if err == nil {
+			span.SetAttributes(attribute.Int64("recall.revision", res.Revision))
+		}
 	}
 	endSpan(span, err)
 	if cached && errors.Is(err, eventstore.ErrConcurrency) {

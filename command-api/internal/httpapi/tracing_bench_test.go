@@ -6,24 +6,28 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/recall-events/recall/ops/tracing"
 )
 
-// BenchmarkTracingOff measures what tracing adds to one command when it is off (the
-// no-op provider, the default), against the code before tracing: the router and a
-// handler that takes the traceparent header as the event's (the old regexp check),
-// versus the server-span middleware, the command's three spans (load, decide, append)
-// and the traceparent taken from the context. The difference, divided by a command's
-// cost (BenchmarkUpdateUserTracing), is the overhead of tracing off.
+// BenchmarkTracingPerRequest measures what tracing adds to one command's CPU, against the
+// code before tracing ("before": the router and a handler that takes the traceparent
+// header as the event's, the old regexp check): "off" (the no-op provider, the default)
+// and "sampled" (the SDK recording every span, a batching exporter that discards) run the
+// server-span middleware, the command's three spans (load, decide, append) and take the
+// traceparent from the context. The difference, set against a command's cost
+// (BenchmarkUpdateUserTracing), is tracing's overhead, without the noise of a database.
 //
-//	go test -run '^$' -bench BenchmarkTracingOff -count 5 ./internal/httpapi
-func BenchmarkTracingOff(b *testing.B) {
+//	go test -run '^$' -bench BenchmarkTracingPerRequest -count 5 ./internal/httpapi
+func BenchmarkTracingPerRequest(b *testing.B) {
 	gin.SetMode(gin.ReleaseMode)
 	oldFormat := regexp.MustCompile(`^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$`)
 	var sink string
@@ -33,29 +37,37 @@ func BenchmarkTracingOff(b *testing.B) {
 		}
 		c.Status(http.StatusOK)
 	}
-	tracer := noop.NewTracerProvider().Tracer("")
-	off := func(c *gin.Context) {
-		ctx := c.Request.Context()
-		for _, name := range []string{"load", "decide", "append"} { // app.Service.attempt's spans
-			_, span := tracer.Start(ctx, name, trace.WithAttributes())
-			if span.IsRecording() {
-				b.Fatal("a no-op span records")
+	command := func(tracer trace.Tracer) gin.HandlerFunc {
+		return func(c *gin.Context) {
+			ctx := c.Request.Context()
+			for _, name := range []string{"load", "decide", "append"} { // app.Service.attempt's spans
+				_, span := tracer.Start(ctx, name)
+				if span.IsRecording() {
+					span.SetAttributes(attribute.String("recall.command", "UpdateUser"), attribute.Int("recall.events", 1))
+				}
+				span.End()
 			}
-			span.End()
+			sink = tracing.Traceparent(ctx)
+			c.Status(http.StatusOK)
 		}
-		sink = tracing.Traceparent(ctx)
-		c.Status(http.StatusOK)
 	}
-	s := &server{tracer: tracer, log: slog.New(slog.DiscardHandler)}
+	noopTracer := noop.NewTracerProvider().Tracer("")
+	off := &server{tracer: noopTracer, log: slog.New(slog.DiscardHandler)}
+	sdk := tracing.NewWithExporter(tracetest.NewNoopExporter(), 1, "command-api")
+	defer sdk.Shutdown(context.Background())
+	sdkTracer := sdk.Tracer(tracing.Scope("command-api"))
+	sampled := &server{tracer: sdkTracer, tracing: true, log: slog.New(slog.DiscardHandler)}
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	for _, tc := range []struct {
 		name   string
 		chain  []gin.HandlerFunc
 		header string
 	}{
 		{"before/no_traceparent", []gin.HandlerFunc{before}, ""},
-		{"off/no_traceparent", []gin.HandlerFunc{s.traceRequest, off}, ""},
-		{"before/traceparent", []gin.HandlerFunc{before}, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
-		{"off/traceparent", []gin.HandlerFunc{s.traceRequest, off}, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+		{"off/no_traceparent", []gin.HandlerFunc{off.traceRequest, command(noopTracer)}, ""},
+		{"sampled/no_traceparent", []gin.HandlerFunc{sampled.traceRequest, command(sdkTracer)}, ""},
+		{"before/traceparent", []gin.HandlerFunc{before}, tp},
+		{"off/traceparent", []gin.HandlerFunc{off.traceRequest, command(noopTracer)}, tp},
 	} {
 		r := gin.New()
 		r.PATCH("/v1/users/:id", tc.chain...)
@@ -69,7 +81,7 @@ func BenchmarkTracingOff(b *testing.B) {
 			for b.Loop() {
 				r.ServeHTTP(w, req)
 			}
-			if tc.header != "" && sink != tc.header {
+			if strings.HasPrefix(tc.name, "off/") && sink != tc.header {
 				b.Fatalf("traceparent %q, want %q passed on", sink, tc.header)
 			}
 		})
