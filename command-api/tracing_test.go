@@ -41,7 +41,7 @@ func TestPatchSpansAndTheEventsTraceparent(t *testing.T) {
 	}
 	attrs := map[string]string{}
 	for _, kv := range server.Attributes {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	if attrs["http.route"] != "/v1/users/:id" || attrs["http.request.method"] != "PATCH" || attrs["http.response.status_code"] != "200" {
 		t.Fatalf("server attributes %v", attrs)

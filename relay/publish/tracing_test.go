@@ -84,7 +84,7 @@ func TestPublishSpanContinuesTheEventsTrace(t *testing.T) {
 	s := spans[0]
 	attrs := map[string]string{}
 	for _, kv := range s.Attributes {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	if s.Name != "send recall.user.events" || s.SpanKind != trace.SpanKindProducer ||
 		s.Parent.SpanID().String() != "b7ad6b7169203331" || s.SpanContext.TraceID().String() != "0af7651916cd43dd8448eb211c80319c" {
