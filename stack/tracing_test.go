@@ -102,24 +102,20 @@ func TestOneTraceAcrossThePipeline(t *testing.T) {
 	}
 }
 
-// follow walks down from root: at each step the one span whose parent is the current one
-// and that belongs to the pipeline's next hop (not the command's own load/decide/append).
+// follow walks down from root through the pipeline's hops (not the command's own
+// load/decide/append): the longest parent chain, since a record has a consumer span per
+// projection group (users, welcome-email) and only the users one writes a read model.
 func follow(spans tracetest.SpanStubs, root tracetest.SpanStub) []tracetest.SpanStub {
-	chain := []tracetest.SpanStub{root}
-	for {
-		cur := chain[len(chain)-1]
-		var next *tracetest.SpanStub
-		for i, sp := range spans {
-			if sp.Parent.SpanID() == cur.SpanContext.SpanID() && sp.SpanContext.TraceID() == cur.SpanContext.TraceID() &&
-				sp.SpanKind != trace.SpanKindInternal {
-				next = &spans[i]
+	best := []tracetest.SpanStub{root}
+	for _, sp := range spans {
+		if sp.Parent.SpanID() == root.SpanContext.SpanID() && sp.SpanContext.TraceID() == root.SpanContext.TraceID() &&
+			sp.SpanKind != trace.SpanKindInternal {
+			if c := append([]tracetest.SpanStub{root}, follow(spans, sp)...); len(c) > len(best) {
+				best = c
 			}
 		}
-		if next == nil {
-			return chain
-		}
-		chain = append(chain, *next)
 	}
+	return best
 }
 
 // Tree renders spans as an indented tree of names, durations and services' scopes.
