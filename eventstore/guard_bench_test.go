@@ -2,17 +2,15 @@ package eventstore_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/recall-events/recall/devstack/procstat"
 	"github.com/recall-events/recall/eventstore"
 )
 
@@ -51,7 +49,8 @@ func BenchmarkGuardedAppend(b *testing.B) {
 			if err := s.pool.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
 				b.Fatal(err)
 			}
-			postmaster, _ := procStat(backend)
+			st, _ := procstat.Read(backend)
+			postmaster := st.PPID
 			// Open every connection the clients will use first, so that each of their
 			// backends is counted from the start.
 			conns := make([]*pgxpool.Conn, benchClients())
@@ -65,7 +64,7 @@ func BenchmarkGuardedAppend(b *testing.B) {
 				c.Release()
 			}
 			backends := databaseBackends(b, s.pool)
-			before, beforeBackends := serverCPU(postmaster), backendsCPU(backends)
+			before, beforeBackends := procstat.TreeCPU(postmaster), procstat.Sum(backends)
 			b.ResetTimer()
 			parallel(b, benchClients(), func(pb *testing.PB) {
 				id, rev := uuid.New(), int64(0)
@@ -82,8 +81,8 @@ func BenchmarkGuardedAppend(b *testing.B) {
 					rev++
 				}
 			})
-			b.ReportMetric(float64((serverCPU(postmaster)-before).Microseconds())/float64(b.N), "pg_cpu_µs/op")
-			b.ReportMetric(float64((backendsCPU(backends)-beforeBackends).Microseconds())/float64(b.N), "pg_backend_cpu_µs/op")
+			b.ReportMetric(float64((procstat.TreeCPU(postmaster)-before).Microseconds())/float64(b.N), "pg_cpu_µs/op")
+			b.ReportMetric(float64((procstat.Sum(backends)-beforeBackends).Microseconds())/float64(b.N), "pg_backend_cpu_µs/op")
 		})
 	}
 }
@@ -99,49 +98,6 @@ func databaseBackends(b *testing.B, pool *pgxpool.Pool) []int {
 		b.Fatal(err)
 	}
 	return pids
-}
-
-// backendsCPU sums utime+stime of pids.
-func backendsCPU(pids []int) time.Duration {
-	var sum time.Duration
-	for _, pid := range pids {
-		_, cpu := procStat(pid)
-		sum += cpu
-	}
-	return sum
-}
-
-// serverCPU sums utime+stime of the postmaster and its children.
-func serverCPU(postmaster int) time.Duration {
-	entries, _ := os.ReadDir("/proc")
-	var sum time.Duration
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if ppid, cpu := procStat(pid); ppid == postmaster || pid == postmaster {
-			sum += cpu
-		}
-	}
-	return sum
-}
-
-// procStat returns the parent pid and utime+stime of pid (clock ticks of 10 ms).
-func procStat(pid int) (int, time.Duration) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0
-	}
-	s := string(raw)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 13 {
-		return 0, 0
-	}
-	ppid, _ := strconv.Atoi(f[1])
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return ppid, time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 // benchClients is RECALL_BENCH_CLIENTS, default 8.

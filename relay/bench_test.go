@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/recall-events/recall/devstack/postgres"
+	"github.com/recall-events/recall/devstack/procstat"
 )
 
 // BenchmarkDrain measures the relay (a process, as deployed) draining a backlog of
@@ -66,7 +66,7 @@ func BenchmarkDrain(b *testing.B) {
 	stopPerf := perfRecord(b, p.cmd.Process.Pid)
 	waitFor(b, 30*time.Minute, "the backlog in Kafka", func() bool { return endOffsets(b, adm) >= int64(n) })
 	relayTook := time.Since(start)
-	relayCPU := processCPU(p.cmd.Process.Pid)
+	relayCPU := procstat.CPU(p.cmd.Process.Pid)
 	stopPerf()
 	rss := p.signal(syscall.SIGTERM)
 
@@ -106,19 +106,6 @@ func endOffsets(t testing.TB, adm *kadm.Client) int64 {
 		}
 	})
 	return sum
-}
-
-// processCPU is the CPU time (user + system) pid has used so far.
-func processCPU(pid int) time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(raw)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * 10 * time.Millisecond // clock ticks of 10 ms
 }
 
 // perfRecord samples pid's stacks with perf(1) into $RECALL_BENCH_PERF while the relay

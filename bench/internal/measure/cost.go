@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/recall-events/recall/bench/internal/rig"
+	"github.com/recall-events/recall/devstack/procstat"
 	"github.com/recall-events/recall/ops"
 )
 
@@ -86,15 +87,15 @@ func xactCommits(ctx context.Context, r *rig.Rig) (int64, error) {
 // (command-api, kfake, srfake and the load generator share it), the relay, the
 // projector, and PostgreSQL (the postmaster and every backend, summed).
 func processCPU(ctx context.Context, r *rig.Rig) map[string]time.Duration {
-	out := map[string]time.Duration{"bench (command-api, kfake, load)": cpuOf(os.Getpid())}
+	out := map[string]time.Duration{"bench (command-api, kfake, load)": procstat.CPU(os.Getpid())}
 	if p := r.Relay(); p != nil {
-		out["relay"] = cpuOf(p.Pid())
+		out["relay"] = procstat.CPU(p.Pid())
 	}
 	if p := r.Projector(); p != nil {
-		out["projector"] = cpuOf(p.Pid())
+		out["projector"] = procstat.CPU(p.Pid())
 	}
 	if pm := postmaster(ctx, r); pm > 0 {
-		out["postgres"] = cpuOf(pm) + childrenCPU(pm)
+		out["postgres"] = procstat.TreeCPU(pm)
 	}
 	return out
 }
@@ -111,49 +112,4 @@ func postmaster(ctx context.Context, r *rig.Rig) int {
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
 	return pid
-}
-
-// childrenCPU sums the CPU of the live children of pid. Backends that exited during the
-// run are missed (the harness's pools keep theirs open).
-func childrenCPU(pid int) time.Duration {
-	ents, _ := os.ReadDir("/proc")
-	var sum time.Duration
-	for _, e := range ents {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if f := statFields(child); len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			sum += cpuOf(child)
-		}
-	}
-	return sum
-}
-
-// cpuOf is utime + stime of pid (all its threads).
-func cpuOf(pid int) time.Duration {
-	f := statFields(pid)
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / clockTicks
-}
-
-// clockTicks is USER_HZ, 100 on Linux.
-const clockTicks = 100
-
-// statFields are the fields of /proc/<pid>/stat after the command name: [0] is the
-// state, [1] the parent pid, [11] utime, [12] stime.
-func statFields(pid int) []string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return nil
-	}
-	s := string(b)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 {
-		s = s[i+1:]
-	}
-	return strings.Fields(s)
 }
