@@ -272,19 +272,9 @@ var ErrNotVisible = errors.New("subjectkeys: the data key is not visible yet; re
 // error) when the subject was forgotten. No row at all is ErrNotVisible (transient); a
 // key id the subject never had is an error.
 func (k *Keyring) DataKey(ctx context.Context, subjectID, keyID string) ([]byte, error) {
-	subject, err := uuid.Parse(subjectID)
-	if err != nil {
-		return nil, fmt.Errorf("subjectkeys: subject %q: %w", subjectID, err)
-	}
-	key, st, err := k.Lookup(ctx, subject)
-	switch {
-	case err != nil || st == Forgotten:
+	key, live, err := k.named(ctx, subjectID, keyID)
+	if !live {
 		return nil, err
-	case st == NoKey:
-		return nil, fmt.Errorf("%w: %s key %s", ErrNotVisible, subject, keyID)
-	}
-	if !strings.EqualFold(key.ID, keyID) {
-		return nil, fmt.Errorf("subjectkeys: %s has key %s, not %s", subject, key.ID, keyID)
 	}
 	return key.Raw, nil
 }
@@ -293,21 +283,30 @@ func (k *Keyring) DataKey(ctx context.Context, subjectID, keyID string) ([]byte,
 // AES-256-GCM, built once per cached key instead of once per event. A nil cipher (and
 // no error) means the subject was forgotten, exactly when DataKey answers nil.
 func (k *Keyring) DataKeyCipher(ctx context.Context, subjectID, keyID string) (cipher.AEAD, error) {
+	key, live, err := k.named(ctx, subjectID, keyID)
+	if !live {
+		return nil, err
+	}
+	return key.Cipher()
+}
+
+// named is subjectID's key when it is keyID; live is false when the subject was
+// forgotten (err nil) or on any error.
+func (k *Keyring) named(ctx context.Context, subjectID, keyID string) (Key, bool, error) {
 	subject, err := uuid.Parse(subjectID)
 	if err != nil {
-		return nil, fmt.Errorf("subjectkeys: subject %q: %w", subjectID, err)
+		return Key{}, false, fmt.Errorf("subjectkeys: subject %q: %w", subjectID, err)
 	}
 	key, st, err := k.Lookup(ctx, subject)
 	switch {
 	case err != nil || st == Forgotten:
-		return nil, err
+		return Key{}, false, err
 	case st == NoKey:
-		return nil, fmt.Errorf("%w: %s key %s", ErrNotVisible, subject, keyID)
+		return Key{}, false, fmt.Errorf("%w: %s key %s", ErrNotVisible, subject, keyID)
+	case !strings.EqualFold(key.ID, keyID):
+		return Key{}, false, fmt.Errorf("subjectkeys: %s has key %s, not %s", subject, key.ID, keyID)
 	}
-	if !strings.EqualFold(key.ID, keyID) {
-		return nil, fmt.Errorf("subjectkeys: %s has key %s, not %s", subject, key.ID, keyID)
-	}
-	return key.Cipher()
+	return key, true, nil
 }
 
 // Prefetch loads the keys and tombstones of subjects not cached yet in one query (a
