@@ -24,13 +24,7 @@ import (
 //
 //	RECALL_BENCH_EVENTS=1000000 go test -run '^$' -bench BenchmarkReplay -benchtime 1x ./projection
 func BenchmarkReplay(b *testing.B) {
-	n := 100_000
-	if s := os.Getenv("RECALL_BENCH_EVENTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := benchEvents(b)
 	bb := setupB(b)
 	produceHistory(b, bb, n)
 	ctx := context.Background()
@@ -96,4 +90,17 @@ func produceHistory(b *testing.B, bb *benchBundle, n int) {
 		}
 	}
 	flush()
+}
+
+// benchEvents is RECALL_BENCH_EVENTS, the events per replayed history (default 100,000).
+func benchEvents(b *testing.B) int {
+	s := os.Getenv("RECALL_BENCH_EVENTS")
+	if s == "" {
+		return 100_000
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }

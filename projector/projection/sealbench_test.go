@@ -3,8 +3,6 @@ package projection_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -34,13 +32,7 @@ import (
 // RECALL_BENCH_EVENTS sets the events per history (default 100,000), as for
 // BenchmarkReplay.
 func BenchmarkReplaySealing(b *testing.B) {
-	n := 100_000
-	if s := os.Getenv("RECALL_BENCH_EVENTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := benchEvents(b)
 	plain, sealed := setupB(b), setupB(b)
 	url := sealed.url
 	if err := pgmigrate.Up(context.Background(), url, subjectkeys.Migrations); err != nil {
