@@ -116,8 +116,9 @@ func (s *server) dataKey(c *gin.Context) {
 		Key: base64.StdEncoding.EncodeToString(key.Raw), MaxAge: secs})
 }
 
-// keyGone explains a missing key: forgotten (410), no such user (404), or a user
-// written before events were sealed, who gets a key with their next change (404).
+// keyGone explains a missing key: forgotten (410), no such user (404), a user written
+// before events were sealed, who gets a key with their next change (404), or a person
+// created a moment ago whose transaction this session cannot see yet (404: retry).
 func (s *server) keyGone(c *gin.Context, id uuid.UUID) error {
 	st, err := s.svc.StateAt(c.Request.Context(), id, 0, time.Time{})
 	switch {
@@ -126,7 +127,7 @@ func (s *server) keyGone(c *gin.Context, id uuid.UUID) error {
 	case st.Status == user.StatusForgotten:
 		return user.ErrForgotten
 	}
-	return problem(404, KindNotFound, "the user has no data key yet (written before events were sealed)")
+	return problem(404, KindNotFound, "the user has no data key yet (written before events were sealed, or created a moment ago: retry)")
 }
 
 // state rebuilds the user as of ?at=<RFC 3339> or ?revision=N (one of them, or neither
