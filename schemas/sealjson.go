@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Sealing and opening rewrite a few top-level string members of a small JSON object
@@ -20,7 +21,7 @@ import (
 // raw[vstart:end] the value; key is the key's raw bytes between the quotes.
 type member struct {
 	key        []byte
-	escaped    bool // key holds a backslash escape: compare it unquoted
+	escaped    bool // key holds a backslash escape or invalid UTF-8: compare it unquoted
 	start, end int
 	vstart     int
 	drop       bool   // not copied: a later duplicate or a renamed member's old name
@@ -69,7 +70,10 @@ func objectMembers(raw []byte, buf []member) (ms []member, isNull bool, err erro
 		if !ok {
 			return bad(i)
 		}
-		m.key, m.escaped = raw[i+1:end-1], escaped
+		m.key = raw[i+1 : end-1]
+		// Invalid UTF-8 in a key decodes to U+FFFD, as an escape would change it: either
+		// way the key is compared unquoted, as encoding/json would see it.
+		m.escaped = escaped || !utf8.Valid(m.key)
 		i = skipSpace(raw, end)
 		if i >= len(raw) || raw[i] != ':' {
 			return bad(i)
