@@ -305,6 +305,17 @@ func (o Opener) OpenEvent(ctx context.Context, e Event) (Event, error) {
 	return e, nil
 }
 
+// OpenEventData is OpenEvent for readers that use only the data (a read model keeps no
+// reason): the metadata stays as stored, its sealed reason included, and costs nothing.
+func (o Opener) OpenEventData(ctx context.Context, e Event) (Event, error) {
+	op, err := o.Open(ctx, e.AggregateType, e.AggregateID, e.EventType, e.SchemaVersion, e.Data, nil)
+	if err != nil {
+		return Event{}, err
+	}
+	e.Data = op.Data
+	return e, nil
+}
+
 var reasonSealed = []string{"reason_sealed"}
 
 // Open opens the sealed fields of one event's data and metadata. Events of plaintext

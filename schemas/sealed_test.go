@@ -106,6 +106,12 @@ func TestOpenerOpensAndErases(t *testing.T) {
 		t.Fatalf("opened %s %s", got.Data, got.Metadata)
 	}
 
+	// A reader of the data alone leaves the metadata as stored, its reason still sealed.
+	dataOnly, err := Opener{Keys: mapKeys{"k1": raw}}.OpenEventData(context.Background(), e)
+	if err != nil || !jsonEqual(t, dataOnly.Data, []byte(plain)) || !bytes.Equal(dataOnly.Metadata, meta) {
+		t.Fatalf("OpenEventData: %s %s, %v", dataOnly.Data, dataOnly.Metadata, err)
+	}
+
 	op, err := Opener{Keys: mapKeys{}}.Open(context.Background(), "user", aggID, "UserCreated", 3, sealed, meta)
 	if err != nil {
 		t.Fatal(err)

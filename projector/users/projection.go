@@ -1,7 +1,6 @@
 package users
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -124,8 +123,8 @@ func (p *Projection) prefetch(ctx context.Context, msgs []projection.Message) er
 	}
 	ids := make([]uuid.UUID, 0, len(msgs))
 	for _, m := range msgs {
-		data, reason := schemas.SealedFields(m.Event.EventType, m.Event.SchemaVersion)
-		if len(data) == 0 && !(reason && bytes.Contains(m.Event.Metadata, []byte(`"reason_sealed"`))) {
+		// Only sealed data needs a key: the fold leaves the metadata's reason sealed.
+		if data, _ := schemas.SealedFields(m.Event.EventType, m.Event.SchemaVersion); len(data) == 0 {
 			continue
 		}
 		if id, err := uuid.Parse(m.Event.AggregateID); err == nil {
@@ -173,7 +172,7 @@ func (p *Projection) fold(ctx context.Context, rows map[string]*readmodel.Row, m
 		case ev.Revision != stored+1:
 			return i, &projection.GapError{AggregateID: ev.AggregateID, Stored: stored, Got: ev.Revision}
 		}
-		opened, err := p.opener.OpenEvent(ctx, ev)
+		opened, err := p.opener.OpenEventData(ctx, ev) // the read model keeps no reason
 		if err != nil {
 			if errors.Is(err, schemas.ErrSealed) || errors.Is(err, schemas.ErrInvalidData) {
 				return i, projection.Poison(err)
