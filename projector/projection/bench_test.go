@@ -26,7 +26,7 @@ import (
 func BenchmarkReplay(b *testing.B) {
 	n := benchEvents(b)
 	bb := setupB(b)
-	produceHistory(b, bb, n)
+	produceHistory(b, bb, n, nil)
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -57,7 +57,10 @@ func BenchmarkReplay(b *testing.B) {
 	b.ReportMetric(float64(ru.Maxrss)/1024, "peakRSS_MB")
 }
 
-func produceHistory(b *testing.B, bb *benchBundle, n int) {
+// produceHistory produces a history of n events to the topic: users of ten events each,
+// UserCreated then UserUpdated and RoleChanged alternating. seal, when set, turns each
+// event into the form it is produced in (BenchmarkReplaySealing's sealed history).
+func produceHistory(b *testing.B, bb *benchBundle, n int, seal func(id string, e schemas.Event) schemas.Event) {
 	cl := bb.Client(b)
 	const perUser = 10
 	var recs []*kgo.Record
@@ -79,6 +82,9 @@ func produceHistory(b *testing.B, bb *benchBundle, n int) {
 			}
 		}
 		for _, e := range evs {
+			if seal != nil {
+				e = seal(id, e)
+			}
 			r, err := stacktest.BuildRecord(bb.Registered, e)
 			if err != nil {
 				b.Fatal(err)

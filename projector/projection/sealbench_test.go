@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/pgmigrate"
@@ -42,7 +41,7 @@ func BenchmarkReplaySealing(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	produceHistory(b, plain, n)
+	produceHistory(b, plain, n, nil)
 	produceSealedHistory(b, sealed, kek, n)
 
 	round := 0
@@ -113,43 +112,20 @@ func produceSealedHistory(b *testing.B, bb *benchBundle, kek *subjectkeys.KEK, n
 		b.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	cl := bb.Client(b)
-	const perUser = 10
-	var recs []*kgo.Record
-	flush := func() {
-		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+	dks := map[string]*schemas.DataKey{}
+	produceHistory(b, bb, n, func(id string, e schemas.Event) schemas.Event {
+		dk, ok := dks[id]
+		if !ok {
+			dk = insertKey(b, ctx, keys, tx, id)
+			dks[id] = dk
+		}
+		e.SchemaVersion = schemas.CurrentVersion(e.EventType)
+		var err error
+		if e.Data, err = schemas.SealData(dk, e.AggregateType, id, e.EventType, e.SchemaVersion, e.Data); err != nil {
 			b.Fatal(err)
 		}
-		recs = recs[:0]
-	}
-	for u := 0; u*perUser < n; u++ {
-		id := stacktest.NewID()
-		dk := insertKey(b, ctx, keys, tx, id)
-		name := fmt.Sprintf("bench%07d", u)
-		evs := []schemas.Event{stacktest.Created(id, name, name+"@example.com", "F", "L", "user")}
-		for rev := int64(2); rev <= perUser && len(evs) < n-u*perUser; rev++ {
-			if rev%2 == 0 {
-				evs = append(evs, stacktest.Updated(id, rev, stacktest.Ptr(fmt.Sprint("F", rev)), nil, nil))
-			} else {
-				evs = append(evs, stacktest.RoleChanged(id, rev, "admin", "user"))
-			}
-		}
-		for _, e := range evs {
-			e.SchemaVersion = schemas.CurrentVersion(e.EventType)
-			if e.Data, err = schemas.SealData(dk, e.AggregateType, id, e.EventType, e.SchemaVersion, e.Data); err != nil {
-				b.Fatal(err)
-			}
-			r, err := stacktest.BuildRecord(bb.Registered, e)
-			if err != nil {
-				b.Fatal(err)
-			}
-			recs = append(recs, r)
-		}
-		if len(recs) >= 20_000 {
-			flush()
-		}
-	}
-	flush()
+		return e
+	})
 	if err := tx.Commit(ctx); err != nil {
 		b.Fatal(err)
 	}
