@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/recall-events/recall/devstack/pgtest"
 	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/schemas"
 )
@@ -30,32 +30,6 @@ var grace = person{username: "gracehopperx", email: "grace.hopperx@navy.example"
 
 func (p person) values() []string {
 	return []string{p.username, p.email, p.first, p.last, "Hopperington-Murray"}
-}
-
-// pgDump dumps the whole database at url (schema and data of every table), leaving out
-// the data of the tables named by exclude (patterns).
-func pgDump(t *testing.T, url string, exclude ...string) []byte {
-	t.Helper()
-	args := []string{"--no-owner", "--dbname", url}
-	for _, e := range exclude {
-		args = append(args, "--exclude-table-data", e)
-	}
-	out, err := exec.Command("/usr/lib/postgresql/15/bin/pg_dump", args...).Output()
-	if err != nil {
-		t.Fatalf("pg_dump: %v", err)
-	}
-	return out
-}
-
-// noPlaintext fails when dump holds any of values, case-insensitively.
-func noPlaintext(t *testing.T, what string, dump []byte, values []string) {
-	t.Helper()
-	low := bytes.ToLower(dump)
-	for _, v := range values {
-		if i := bytes.Index(low, bytes.ToLower([]byte(v))); i >= 0 {
-			t.Errorf("%s holds %q in plaintext: …%s…", what, v, dump[max(0, i-80):min(len(dump), i+80)])
-		}
-	}
 }
 
 var sealedValue = regexp.MustCompile(`rcl1\.[0-9a-f-]{36}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
@@ -92,8 +66,8 @@ func TestForgetAPerson(t *testing.T) {
 	if !strings.Contains(string(hist.Events[0].Data), grace.email) || !strings.Contains(string(hist.Events[1].Metadata), grace.reason) {
 		t.Fatalf("history is not opened: %s", hist.Events)
 	}
-	before := pgDump(t, a.dbURL, "users_v*")
-	noPlaintext(t, "the database before erasure (read model aside)", before, grace.values())
+	before := pgtest.Dump(t, a.dbURL, "users_v*")
+	pgtest.NoPlaintext(t, "the database before erasure (read model aside)", before, grace.values())
 
 	// A service opens the sealed fields itself with the data key.
 	var dk struct {
@@ -173,8 +147,8 @@ func TestForgetAPerson(t *testing.T) {
 
 	// After: no plaintext anywhere, read model included, and no remaining key opens any
 	// ciphertext of the person.
-	after := pgDump(t, a.dbURL)
-	noPlaintext(t, "the database after erasure", after, grace.values())
+	after := pgtest.Dump(t, a.dbURL)
+	pgtest.NoPlaintext(t, "the database after erasure", after, grace.values())
 	tryRemainingKeys(t, pool, id, sealedValue.FindAll(after, -1))
 
 	// The freed username and email can be taken by someone else.
@@ -272,6 +246,6 @@ func TestForgetRacingWithCommands(t *testing.T) {
 			t.Errorf("a racing command answered %d (%v)", s, statuses)
 		}
 	}
-	noPlaintext(t, "the database after a racing erasure", pgDump(t, a.dbURL), append(names, "racer@example.com"))
+	pgtest.NoPlaintext(t, "the database after a racing erasure", pgtest.Dump(t, a.dbURL), append(names, "racer@example.com"))
 	a.do("PATCH", path, a.admin, map[string]any{"first_name": "Late"}, nil).problem(t, 410, "forgotten")
 }

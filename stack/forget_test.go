@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/recall-events/recall/devstack/pgtest"
 	"github.com/recall-events/recall/stack"
 )
 
@@ -89,29 +89,6 @@ func kafkaBytes(t *testing.T, s *stack.Stack) ([]byte, int) {
 	return all.Bytes(), n
 }
 
-func pgDump(t *testing.T, url string, exclude ...string) []byte {
-	t.Helper()
-	args := []string{"--no-owner", "--dbname", url}
-	for _, e := range exclude {
-		args = append(args, "--exclude-table-data", e)
-	}
-	out, err := exec.Command("/usr/lib/postgresql/15/bin/pg_dump", args...).Output()
-	if err != nil {
-		t.Fatalf("pg_dump: %v", err)
-	}
-	return out
-}
-
-func noneOf(t *testing.T, what string, b []byte, values []string) {
-	t.Helper()
-	low := bytes.ToLower(b)
-	for _, v := range values {
-		if bytes.Contains(low, []byte(strings.ToLower(v))) {
-			t.Errorf("%s holds %q in plaintext", what, v)
-		}
-	}
-}
-
 // TestForgetThroughTheWholeSystem: command-api, relay, Kafka, projector. Before and
 // after the erasure neither the database (read model aside before; all of it after) nor
 // any byte of any Kafka record holds the person's values; after it the read model
@@ -144,8 +121,8 @@ func TestForgetThroughTheWholeSystem(t *testing.T) {
 	if n < 3 { // the admin and the person
 		t.Fatalf("only %d records on Kafka", n)
 	}
-	noneOf(t, "Kafka before the erasure", kafka, values)
-	noneOf(t, "the database before the erasure (read model aside)", pgDump(t, s.DatabaseURL, "users_v*"), values)
+	pgtest.NoPlaintext(t, "Kafka before the erasure", kafka, values)
+	pgtest.NoPlaintext(t, "the database before the erasure (read model aside)", pgtest.Dump(t, s.DatabaseURL, "users_v*"), values)
 
 	call(t, "POST", user+"/forget", token, `{"reason":"GDPR request 31"}`, 200)
 	deadline := time.Now().Add(20 * time.Second)
@@ -174,8 +151,8 @@ func TestForgetThroughTheWholeSystem(t *testing.T) {
 	if !bytes.Contains(kafka, []byte("UserForgotten")) {
 		t.Fatal("UserForgotten is not on Kafka")
 	}
-	noneOf(t, "Kafka after the erasure", kafka, values)
-	noneOf(t, "the database after the erasure", pgDump(t, s.DatabaseURL), values)
+	pgtest.NoPlaintext(t, "Kafka after the erasure", kafka, values)
+	pgtest.NoPlaintext(t, "the database after the erasure", pgtest.Dump(t, s.DatabaseURL), values)
 	// Another person can take the freed username and email.
 	call(t, "POST", s.APIURL+"/v1/users", token, `{"username":"morgana","email":"morgana.lefay@avalon.example",
 		"first_name":"Other","last_name":"Person","password":"correct horse battery"}`, 201)

@@ -68,3 +68,36 @@ func TestRestartKeepsData(t *testing.T) {
 		t.Fatalf("after restart: v=%d err=%v", v, err)
 	}
 }
+
+// The dump holds what a table holds, and the check finds it in any case, but not what
+// was left out.
+func TestDumpAndNoPlaintext(t *testing.T) {
+	url := pgtest.Database(t)
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for _, q := range []string{`CREATE TABLE kept (v text)`, `INSERT INTO kept VALUES ('Grace Hopper')`,
+		`CREATE TABLE left_out (v text)`, `INSERT INTO left_out VALUES ('Ada Lovelace')`} {
+		if _, err := conn.Exec(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dump := pgtest.Dump(t, url, "left_out")
+	rec := &recorder{TB: t}
+	pgtest.NoPlaintext(rec, "the dump", dump, []string{"grace HOPPER"})
+	if !rec.failed {
+		t.Fatal("a value in the dump was not found")
+	}
+	pgtest.NoPlaintext(t, "the dump", dump, []string{"Ada Lovelace"})
+}
+
+// recorder records a failure instead of failing, so a check can be shown to fail.
+type recorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *recorder) Errorf(string, ...any) { r.failed = true }
+func (r *recorder) Helper()               {}

@@ -299,3 +299,13 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Tool is the path of a PostgreSQL program (pg_dump, psql) in the folder of the server
+// binaries: RECALL_PG_BIN, or DefaultBin.
+func Tool(name string) (string, error) {
+	dir, err := postgresBin("")
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, name), nil
+}
