@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Personal data in Recall events is sealed field by field with the person's data key
@@ -183,45 +184,36 @@ func IsSealed(s string) bool { return strings.HasPrefix(s, SealedPrefix) }
 
 // sealedParts splits a sealed value into its key id and its still-encoded nonce and
 // ciphertext, without allocating.
-func sealedParts[T string | []byte](s T) (keyID, nonce, ciphertext T, ok bool) {
-	if len(s) < len(SealedPrefix) || string(s[:len(SealedPrefix)]) != SealedPrefix {
-		return keyID, nonce, ciphertext, false
+func sealedParts(s []byte) (keyID, nonce, ciphertext []byte, ok bool) {
+	rest, found := bytes.CutPrefix(s, []byte(SealedPrefix))
+	if !found {
+		return nil, nil, nil, false
 	}
-	rest := s[len(SealedPrefix):]
-	d1 := indexDot(rest)
-	if d1 <= 0 {
-		return keyID, nonce, ciphertext, false
+	keyID, rest, found = bytes.Cut(rest, []byte{'.'})
+	if !found || len(keyID) == 0 {
+		return nil, nil, nil, false
 	}
-	keyID, rest = rest[:d1], rest[d1+1:]
-	d2 := indexDot(rest)
-	if d2 < 0 || indexDot(rest[d2+1:]) >= 0 {
-		return keyID, nonce, ciphertext, false
+	nonce, ciphertext, found = bytes.Cut(rest, []byte{'.'})
+	if !found || bytes.IndexByte(ciphertext, '.') >= 0 {
+		return nil, nil, nil, false
 	}
-	return keyID, rest[:d2], rest[d2+1:], true
-}
-
-func indexDot[T string | []byte](s T) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			return i
-		}
-	}
-	return -1
+	return keyID, nonce, ciphertext, true
 }
 
 // ParseSealed splits a sealed value into its key id, nonce and ciphertext.
 func ParseSealed(s string) (keyID string, nonce, ciphertext []byte, err error) {
-	keyID, nonce64, ct64, ok := sealedParts(s)
+	id, nonce64, ct64, ok := sealedParts([]byte(s))
 	if !ok {
 		return "", nil, nil, fmt.Errorf("%w: not rcl1.<key_id>.<nonce>.<ciphertext>", ErrSealed)
 	}
-	if nonce, err = base64.RawURLEncoding.DecodeString(nonce64); err != nil {
+	enc := base64.RawURLEncoding
+	if nonce, err = enc.AppendDecode(nil, nonce64); err != nil {
 		return "", nil, nil, fmt.Errorf("%w: nonce: %v", ErrSealed, err)
 	}
-	if ciphertext, err = base64.RawURLEncoding.DecodeString(ct64); err != nil {
+	if ciphertext, err = enc.AppendDecode(nil, ct64); err != nil {
 		return "", nil, nil, fmt.Errorf("%w: ciphertext: %v", ErrSealed, err)
 	}
-	return keyID, nonce, ciphertext, nil
+	return string(id), nonce, ciphertext, nil
 }
 
 // SealedFields lists the sealed data fields of (eventType, version), and whether its
@@ -326,7 +318,9 @@ func (o Opener) Open(ctx context.Context, aggregateType, aggregateID, eventType 
 	if len(fields) == 0 && !reason {
 		return out, nil
 	}
-	op := &opening{o: o, ctx: ctx, aggType: aggregateType, aggID: aggregateID}
+	op := openings.Get().(*opening)
+	defer op.release()
+	op.start(o, ctx, aggregateType, aggregateID)
 	var err error
 	if len(fields) > 0 {
 		if out.Data, err = op.object(data, fields, ""); err != nil {
@@ -343,18 +337,45 @@ func (o Opener) Open(ctx context.Context, aggregateType, aggregateID, eventType 
 	return out, nil
 }
 
+// openings recycles the working set of Open: what the AEAD is handed (associated data,
+// nonce, ciphertext) escapes to the heap, so buffers of one call would be allocated on
+// every event; a replay opens hundreds of thousands.
+var openings = sync.Pool{New: func() any { return new(opening) }}
+
+// maxPooled bounds the buffers kept between calls: an event with a huge field does not
+// pin its buffers for good.
+const maxPooled = 4 << 10
+
 // opening holds the key of one event while its fields are opened, and the buffers its
 // fields share.
 type opening struct {
-	o       Opener
-	ctx     context.Context
-	aggType string
-	aggID   string
-	key     DataKey // id "" until loaded
-	gone    bool
-	erased  []string
-	ad      [128]byte
-	scratch [160]byte
+	o      Opener
+	ctx    context.Context
+	aggID  string
+	key    DataKey // id "" until loaded
+	gone   bool
+	erased []string
+	// ad is "<aggregate_type>/<aggregate_id>/" (adLen bytes) and then a field's name.
+	ad      []byte
+	adLen   int
+	scratch []byte // a field's nonce and ciphertext, then its plaintext
+	vals    []byte // the opened fields of one object, quoted, back to back
+}
+
+func (op *opening) start(o Opener, ctx context.Context, aggregateType, aggregateID string) {
+	op.o, op.ctx, op.aggID = o, ctx, aggregateID
+	op.ad = appendAssociated(op.ad[:0], aggregateType, aggregateID, "")
+	op.adLen = len(op.ad)
+}
+
+// release forgets the event (its key above all: a pooled value must not keep a person's
+// key alive) and returns op to the pool.
+func (op *opening) release() {
+	op.o, op.ctx, op.aggID, op.key, op.gone, op.erased = Opener{}, nil, "", DataKey{}, false, nil
+	if cap(op.ad) > maxPooled || cap(op.scratch) > maxPooled || cap(op.vals) > maxPooled {
+		return
+	}
+	openings.Put(op)
 }
 
 // object opens fields of the JSON object raw; a field opened is written as renameTo
@@ -368,6 +389,15 @@ func (op *opening) object(raw json.RawMessage, fields []string, renameTo string)
 	if isNull {
 		return raw, nil
 	}
+	// Opened values go to op.vals, which may move as it grows: members note offsets
+	// until every field is open.
+	var at [16]struct {
+		m          *member
+		start, end int
+		erased     bool
+	}
+	n := 0
+	op.vals = op.vals[:0]
 	extra := 0
 	for _, f := range fields {
 		m := lookup(ms, f)
@@ -378,12 +408,16 @@ func (op *opening) object(raw json.RawMessage, fields []string, renameTo string)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s is not a sealed string", ErrSealed, f)
 		}
-		v, err := op.field(f, s)
+		start := len(op.vals)
+		erased, err := op.field(f, s)
 		if err != nil {
 			return nil, err
 		}
-		m.value = v
-		extra += len(v)
+		if n == len(at) {
+			return nil, fmt.Errorf("%w: more than %d sealed fields", ErrSealed, len(at))
+		}
+		at[n].m, at[n].start, at[n].end, at[n].erased = m, start, len(op.vals), erased
+		n++
 		if renameTo != "" {
 			if old := lookup(ms, renameTo); old != nil {
 				old.drop = true
@@ -391,32 +425,51 @@ func (op *opening) object(raw json.RawMessage, fields []string, renameTo string)
 			m.rename = renameTo
 		}
 	}
+	for _, a := range at[:n] {
+		if a.erased {
+			a.m.value = op.erasedValue()
+		} else {
+			a.m.value = op.vals[a.start:a.end]
+		}
+		extra += len(a.m.value)
+	}
 	return writeObject(raw, ms, extra), nil
 }
 
-func (op *opening) field(name string, sealed []byte) (json.RawMessage, error) {
+func (op *opening) erasedValue() json.RawMessage {
+	if op.o.Erased != nil {
+		return op.o.Erased
+	}
+	return ErasedMarker
+}
+
+// field opens the sealed value of field name and appends it, quoted, to op.vals; or
+// reports that the key is gone (erased), appending nothing.
+func (op *opening) field(name string, sealed []byte) (erased bool, err error) {
 	if err := op.load(sealed); err != nil {
-		return nil, err
+		return false, err
 	}
 	if op.gone {
 		// Nothing to open, but a value that is not a sealed value at all is still
 		// refused, as it is when the key is there.
 		if _, _, _, err := ParseSealed(string(sealed)); err != nil {
-			return nil, err
+			return false, err
 		}
 		op.erased = append(op.erased, strings.TrimSuffix(name, "_sealed"))
-		if op.o.Erased != nil {
-			return op.o.Erased, nil
-		}
-		return ErasedMarker, nil
+		return true, nil
 	}
-	ad := appendAssociated(op.ad[:0], op.aggType, op.aggID, name)
-	pt, err := op.key.open(op.scratch[:0], ad, name, sealed)
+	op.ad = append(op.ad[:op.adLen], name...)
+	// Room for the nonce and the ciphertext decoded (more than the base64 holds): open
+	// does not have to grow it, so the buffer stays op's.
+	if need := base64.RawURLEncoding.DecodedLen(len(sealed)); cap(op.scratch) < need {
+		op.scratch = make([]byte, 0, need)
+	}
+	pt, err := op.key.open(op.scratch[:0], op.ad, name, sealed)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	// pt lives in scratch until the next field: quote it into its own slice.
-	return appendJSONString(make([]byte, 0, len(pt)+2), pt), nil
+	op.vals = appendJSONString(op.vals, pt)
+	return false, nil
 }
 
 // load fetches the event's key once; every field of one event is sealed with one key.

@@ -6,8 +6,10 @@ import (
 	"crypto/cipher"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -231,5 +233,73 @@ func BenchmarkDecodePlainUpdated(b *testing.B) {
 		if _, err := Decode(v); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// subjectKeys hands out keys by subject: two people may hold keys of the same id.
+type subjectKeys map[string][]byte
+
+func (s subjectKeys) DataKey(_ context.Context, subject, _ string) ([]byte, error) { return s[subject], nil }
+
+// Open recycles its working set between events (openings): nothing of one event, its
+// key above all, may reach the next. Two people whose keys share an id are opened in
+// turn and at once; each gets their own plaintext, and a forgotten one gets erased
+// fields, whatever was opened before on the same goroutine.
+func TestOpenerKeepsNothingBetweenEvents(t *testing.T) {
+	const people = 24
+	keys := subjectKeys{}
+	type person struct {
+		id, first string
+		data      json.RawMessage
+		forgotten bool
+	}
+	var ps []person
+	for i := range people {
+		id := fmt.Sprintf("0193a3b0-0000-7000-8000-%012d", i)
+		k, raw := testKey(t, "same-key-id", byte(i+1))
+		first := fmt.Sprintf("Person%02d", i)
+		data, err := SealData(k, "user", id, "UserUpdated", 2, json.RawMessage(`{"first_name":"`+first+`","last_name":null,"email":null}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := person{id: id, first: first, data: data, forgotten: i%3 == 2}
+		if !p.forgotten {
+			keys[id] = raw
+		}
+		ps = append(ps, p)
+	}
+	o := Opener{Keys: keys, Erased: json.RawMessage(`""`)}
+	check := func(p person) error {
+		op, err := o.Open(context.Background(), "user", p.id, "UserUpdated", 2, p.data, nil)
+		want := `{"first_name":"` + p.first + `","last_name":null,"email":null}`
+		if p.forgotten {
+			want = `{"first_name":"","last_name":null,"email":null}`
+		}
+		if err != nil || string(op.Data) != want || (len(op.Erased) == 1) != p.forgotten {
+			return fmt.Errorf("%s: %s erased %v, %v; want %s", p.id, op.Data, op.Erased, err, want)
+		}
+		return nil
+	}
+	for _, p := range ps {
+		if err := check(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, people*50)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range people * 50 {
+				if err := check(ps[(i*7+g)%people]); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }

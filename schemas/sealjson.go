@@ -107,6 +107,13 @@ func objectMembers(raw []byte, buf []member) (ms []member, isNull bool, err erro
 // it holds an escape, and whether it is a valid JSON string.
 func scanString(raw []byte, i int) (end int, escaped, ok bool) {
 	for i++; i < len(raw); i++ {
+		// Bytes of 0x80 and above are valid in a string here, as for json.Valid.
+		for i < len(raw) && (jsonPlain[raw[i]] || raw[i] >= utf8.RuneSelf) {
+			i++
+		}
+		if i == len(raw) {
+			break
+		}
 		switch c := raw[i]; {
 		case c == '"':
 			return i + 1, escaped, true

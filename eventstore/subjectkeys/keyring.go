@@ -312,23 +312,12 @@ func (k *Keyring) named(ctx context.Context, subjectID, keyID string) (Key, bool
 // Prefetch loads the keys and tombstones of subjects not cached yet in one query (a
 // projector batch). Subjects without a row are left for DataKey to find (or not) later.
 func (k *Keyring) Prefetch(ctx context.Context, subjects []uuid.UUID) error {
-	var missing []uuid.UUID
-	var gen uint64
-	for _, s := range subjects {
-		var ok bool
-		if _, ok, gen = k.cached(s); !ok {
-			missing = append(missing, s)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
 	// [16]byte, not uuid.UUID: pgx encodes such an array natively instead of through each
 	// element's driver.Valuer (a failed plan and an error per call), which cost more CPU
 	// than the rest of a replay's key reads.
-	ids := make([][16]byte, len(missing))
-	for i, s := range missing {
-		ids[i] = s
+	ids, gen := k.uncached(subjects)
+	if len(ids) == 0 {
+		return nil
 	}
 	rows, err := k.db.Query(ctx, `SELECT subject_id, key_id, wrapped, kek_id FROM subject_keys WHERE subject_id = ANY($1)`, ids)
 	if err != nil {
@@ -370,6 +359,30 @@ func (k *Keyring) unwrap(subject uuid.UUID, keyID string, wrapped []byte, kekID 
 		return Key{}, err
 	}
 	return Key{ID: keyID, Raw: raw}, nil
+}
+
+// uncached lists the subjects not cached, once each, under one lock (a batch names
+// the same person many times), and the erasure count to hand to put.
+func (k *Keyring) uncached(subjects []uuid.UUID) (ids [][16]byte, gen uint64) {
+	now := k.now()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	seen := make(map[uuid.UUID]bool, len(subjects))
+	for _, s := range subjects {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		if el, ok := k.cache[s]; ok && k.ttl >= 0 {
+			if e := el.Value.(*entry); e.key.Raw == nil || now.Sub(e.at) <= k.ttl {
+				k.lru.MoveToFront(el)
+				continue
+			}
+			k.remove(el)
+		}
+		ids = append(ids, s)
+	}
+	return ids, k.erasures
 }
 
 // cached returns subject's entry, and the erasure count to hand to put after a read of

@@ -2,6 +2,7 @@ package users
 
 import (
 	"context"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"strings"
@@ -28,7 +29,6 @@ type Projection struct {
 	version int
 	writer  *readmodel.UsersWriter
 	keys    *subjectkeys.Keyring
-	opener  schemas.Opener
 	// Tracer, when set, makes a span of each batch's transaction, the database write
 	// of the records' traces (see Handle); nil: none.
 	Tracer trace.Tracer
@@ -42,11 +42,7 @@ func New(pool *pgxpool.Pool, v int, keys *subjectkeys.Keyring) (*Projection, err
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
-	p := &Projection{pool: pool, version: v, writer: w, keys: keys, opener: schemas.Opener{Erased: []byte(`""`)}}
-	if keys != nil {
-		p.opener.Keys = keys
-	}
-	return p, nil
+	return &Projection{pool: pool, version: v, writer: w, keys: keys}, nil
 }
 
 // Handle applies msgs in one transaction; see the package doc.
@@ -69,7 +65,7 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 			return err
 		}
 		var foldErr error
-		n, foldErr = p.fold(ctx, rows, msgs[:limit])
+		n, foldErr = p.fold(ctx, p.opener(), rows, msgs[:limit])
 		if foldErr != nil {
 			stopErr = foldErr
 		}
@@ -122,16 +118,64 @@ func (p *Projection) prefetch(ctx context.Context, msgs []projection.Message) er
 		return nil
 	}
 	ids := make([]uuid.UUID, 0, len(msgs))
+	last := ""
 	for _, m := range msgs {
 		// Only sealed data needs a key: the fold leaves the metadata's reason sealed.
 		if data, _ := schemas.SealedFields(m.Event.EventType, m.Event.SchemaVersion); len(data) == 0 {
 			continue
 		}
-		if id, err := uuid.Parse(m.Event.AggregateID); err == nil {
+		if m.Event.AggregateID == last {
+			continue // a person's events come in runs; the keyring drops other repeats
+		}
+		last = m.Event.AggregateID
+		if id, err := uuid.Parse(last); err == nil {
 			ids = append(ids, id)
 		}
 	}
 	return p.keys.Prefetch(ctx, ids)
+}
+
+// opener opens one batch's events: a field whose key is gone becomes "", and keys come
+// from the keyring through a memo of the batch. A person's events come in runs (records
+// are keyed by aggregate id), so the keyring's lock, id parsing and LRU bookkeeping are
+// paid once per person and batch instead of once per event. The memo lives for one
+// batch: a key erased meanwhile is dropped by the keyring as before, and the batch's
+// own erasures come after its transaction (scrub).
+func (p *Projection) opener() schemas.Opener {
+	o := schemas.Opener{Erased: []byte(`""`)}
+	if p.keys != nil {
+		o.Keys = &batchKeys{keys: p.keys, memo: map[string]batchKey{}}
+	}
+	return o
+}
+
+// batchKeys is a schemas.CipherProvider over a keyring, remembering its answers.
+type batchKeys struct {
+	keys *subjectkeys.Keyring
+	memo map[string]batchKey // by subject id as the events spell it
+}
+
+type batchKey struct {
+	id   string
+	aead cipher.AEAD // nil: forgotten
+}
+
+func (b *batchKeys) DataKey(ctx context.Context, subjectID, keyID string) ([]byte, error) {
+	return b.keys.DataKey(ctx, subjectID, keyID)
+}
+
+// DataKeyCipher answers from the memo when the subject asked for the same key before:
+// the keyring's answers (a key, or forgotten) do not change within a batch. Errors are
+// not remembered.
+func (b *batchKeys) DataKeyCipher(ctx context.Context, subjectID, keyID string) (cipher.AEAD, error) {
+	if k, ok := b.memo[subjectID]; ok && (k.aead == nil || k.id == keyID) {
+		return k.aead, nil
+	}
+	aead, err := b.keys.DataKeyCipher(ctx, subjectID, keyID)
+	if err == nil {
+		b.memo[subjectID] = batchKey{id: keyID, aead: aead}
+	}
+	return aead, err
 }
 
 // scrub erases forgotten people from the users tables of the other versions too (a
@@ -153,7 +197,7 @@ func (p *Projection) scrub(ctx context.Context, tx pgx.Tx, rows map[string]*read
 
 // fold applies msgs in order to rows (keyed by id) until the first event that
 // cannot apply, and returns how many were handled.
-func (p *Projection) fold(ctx context.Context, rows map[string]*readmodel.Row, msgs []projection.Message) (int, error) {
+func (p *Projection) fold(ctx context.Context, opener schemas.Opener, rows map[string]*readmodel.Row, msgs []projection.Message) (int, error) {
 	for i := range msgs {
 		ev := msgs[i].Event
 		ev.AggregateID = strings.ToLower(ev.AggregateID) // rows are keyed as PostgreSQL prints uuids
@@ -172,7 +216,7 @@ func (p *Projection) fold(ctx context.Context, rows map[string]*readmodel.Row, m
 		case ev.Revision != stored+1:
 			return i, &projection.GapError{AggregateID: ev.AggregateID, Stored: stored, Got: ev.Revision}
 		}
-		opened, err := p.opener.OpenEventData(ctx, ev) // the read model keeps no reason
+		opened, err := opener.OpenEventData(ctx, ev) // the read model keeps no reason
 		if err != nil {
 			if errors.Is(err, schemas.ErrSealed) || errors.Is(err, schemas.ErrInvalidData) {
 				return i, projection.Poison(err)
