@@ -239,7 +239,9 @@ func BenchmarkDecodePlainUpdated(b *testing.B) {
 // subjectKeys hands out keys by subject: two people may hold keys of the same id.
 type subjectKeys map[string][]byte
 
-func (s subjectKeys) DataKey(_ context.Context, subject, _ string) ([]byte, error) { return s[subject], nil }
+func (s subjectKeys) DataKey(_ context.Context, subject, _ string) ([]byte, error) {
+	return s[subject], nil
+}
 
 // Open recycles its working set between events (openings): nothing of one event, its
 // key above all, may reach the next. Two people whose keys share an id are opened in
