@@ -42,7 +42,9 @@ type catalog struct {
 	list    []Schema
 	byKey   map[schemaKey]int
 	current map[string]int
-	sealed  map[schemaKey]sealing
+	// sealed is indexed by event type, then version: every event read asks for it, and
+	// a string-keyed map answers several times faster than one keyed by a struct.
+	sealed map[string][]sealing
 }
 
 // sealing is what a schema marks "recall.sealed": its sealed data fields and whether
@@ -67,7 +69,7 @@ func readCatalog(fsys fs.FS) (*catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schemas: list embedded schemas: %w", err)
 	}
-	c := &catalog{byKey: map[schemaKey]int{}, current: map[string]int{}, sealed: map[schemaKey]sealing{}}
+	c := &catalog{byKey: map[schemaKey]int{}, current: map[string]int{}, sealed: map[string][]sealing{}}
 	for _, p := range files {
 		s, err := readSchemaFile(fsys, p)
 		if err != nil {
@@ -96,7 +98,12 @@ func readCatalog(fsys fs.FS) (*catalog, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.sealed[k] = sl
+		byVersion := c.sealed[k.eventType]
+		if len(byVersion) <= k.version {
+			byVersion = append(byVersion, make([]sealing, k.version+1-len(byVersion))...)
+		}
+		byVersion[k.version] = sl
+		c.sealed[k.eventType] = byVersion
 	}
 	return c, nil
 }

@@ -220,8 +220,11 @@ func ParseSealed(s string) (keyID string, nonce, ciphertext []byte, err error) {
 // metadata has reason_sealed; nil, false for a version written in plaintext (or an
 // unknown one).
 func SealedFields(eventType string, version int) (data []string, reason bool) {
-	s := loadCatalog().sealed[schemaKey{eventType, version}]
-	return s.data, s.reason
+	byVersion := loadCatalog().sealed[eventType]
+	if version < 0 || version >= len(byVersion) {
+		return nil, false
+	}
+	return byVersion[version].data, byVersion[version].reason
 }
 
 // SealData seals the personal fields of plain data of (eventType, version): each string
@@ -360,6 +363,9 @@ type opening struct {
 	adLen   int
 	scratch []byte // a field's nonce and ciphertext, then its plaintext
 	vals    []byte // the opened fields of one object, quoted, back to back
+	// lastKeyID is the key id last asked for, kept across events (an id is no secret):
+	// a person's events come in runs, and the next one names it again without a copy.
+	lastKeyID string
 }
 
 func (op *opening) start(o Opener, ctx context.Context, aggregateType, aggregateID string) {
@@ -485,7 +491,10 @@ func (op *opening) load(sealed []byte) error {
 		return fmt.Errorf("%w: no key provider", ErrSealed)
 	}
 	if cp, ok := op.o.Keys.(CipherProvider); ok {
-		id := string(keyID)
+		if string(keyID) != op.lastKeyID {
+			op.lastKeyID = string(keyID)
+		}
+		id := op.lastKeyID
 		aead, err := cp.DataKeyCipher(op.ctx, op.aggID, id)
 		if err != nil {
 			return fmt.Errorf("schemas: data key %s of %s: %w", keyID, op.aggID, err)

@@ -35,7 +35,7 @@ func testDataKey(t *testing.T) Key {
 func load(t *testing.T, k *Keyring, subject uuid.UUID, key Key) {
 	t.Helper()
 	_, _, gen := k.cached(subject)
-	if !k.put(subject, key, gen) {
+	if _, ok := k.put(subject, key, gen); !ok {
 		t.Fatalf("put refused %s", subject)
 	}
 }
@@ -103,7 +103,7 @@ func TestErasedWinsOverTheCache(t *testing.T) {
 	}
 	// A read of the row that began before the erasure (it got the row, the delete
 	// committed, Erased ran) neither answers nor re-caches the key.
-	if k.put(s, key, k.erasures) {
+	if _, ok := k.put(s, key, k.erasures); ok {
 		t.Fatal("a racing read brought an erased key back")
 	}
 	if _, found, _ := k.Current(ctx, s); found {

@@ -256,7 +256,8 @@ func (k *Keyring) Lookup(ctx context.Context, subject uuid.UUID) (Key, State, er
 	}
 	// A read that raced with this process's erasure of the subject answers the erasure:
 	// forgetting wins over a row read just before it was destroyed.
-	if !k.put(subject, key, gen) {
+	key, ok = k.put(subject, key, gen)
+	if !ok {
 		return Key{}, Forgotten, nil
 	}
 	return key, Live, nil
@@ -312,16 +313,23 @@ func (k *Keyring) named(ctx context.Context, subjectID, keyID string) (Key, bool
 // Prefetch loads the keys and tombstones of subjects not cached yet in one query (a
 // projector batch). Subjects without a row are left for DataKey to find (or not) later.
 func (k *Keyring) Prefetch(ctx context.Context, subjects []uuid.UUID) error {
-	// [16]byte, not uuid.UUID: pgx encodes such an array natively instead of through each
-	// element's driver.Valuer (a failed plan and an error per call), which cost more CPU
-	// than the rest of a replay's key reads.
-	ids, gen := k.uncached(subjects)
+	_, err := k.Keys(ctx, subjects)
+	return err
+}
+
+// Keys is Prefetch that also answers: what the keyring knows of each subject, from its
+// cache or from one query for the rest. A live subject maps to its key, cipher built
+// (Key.Cipher costs nothing then); a forgotten one to a Key with a nil Raw; a subject
+// without a visible row is absent (see ErrNotVisible). A projector batch keeps the map
+// for its own events instead of asking the keyring again for each.
+func (k *Keyring) Keys(ctx context.Context, subjects []uuid.UUID) (map[uuid.UUID]Key, error) {
+	known, ids, gen := k.uncached(subjects)
 	if len(ids) == 0 {
-		return nil
+		return known, nil
 	}
 	rows, err := k.db.Query(ctx, `SELECT subject_id, key_id, wrapped, kek_id FROM subject_keys WHERE subject_id = ANY($1)`, ids)
 	if err != nil {
-		return fmt.Errorf("subjectkeys: prefetch: %w", err)
+		return nil, fmt.Errorf("subjectkeys: prefetch: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -329,24 +337,29 @@ func (k *Keyring) Prefetch(ctx context.Context, subjects []uuid.UUID) error {
 		var wrapped []byte
 		var kekID *string
 		if err := rows.Scan(&subject, &keyID, &wrapped, &kekID); err != nil {
-			return fmt.Errorf("subjectkeys: prefetch: %w", err)
+			return nil, fmt.Errorf("subjectkeys: prefetch: %w", err)
 		}
 		if wrapped == nil || kekID == nil {
 			k.Erased(subject)
+			known[subject] = Key{}
 			continue
 		}
 		key, err := k.unwrap(subject, keyID.String(), wrapped, *kekID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		k.put(subject, key, gen)
+		if key, ok := k.put(subject, key, gen); ok {
+			known[subject] = key
+		} else {
+			known[subject] = Key{} // erased by this process while the row was read
+		}
 	}
 	// A subject without a row is not cached as forgotten: its key's transaction may
 	// only not be visible here yet (see ErrNotVisible).
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("subjectkeys: prefetch: %w", err)
+		return nil, fmt.Errorf("subjectkeys: prefetch: %w", err)
 	}
-	return nil
+	return known, nil
 }
 
 func (k *Keyring) unwrap(subject uuid.UUID, keyID string, wrapped []byte, kekID string) (Key, error) {
@@ -361,12 +374,16 @@ func (k *Keyring) unwrap(subject uuid.UUID, keyID string, wrapped []byte, kekID 
 	return Key{ID: keyID, Raw: raw}, nil
 }
 
-// uncached lists the subjects not cached, once each, under one lock (a batch names
-// the same person many times), and the erasure count to hand to put.
-func (k *Keyring) uncached(subjects []uuid.UUID) (ids [][16]byte, gen uint64) {
+// uncached sorts subjects, once each and under one lock (a batch names the same person
+// many times), into what the cache knows of them and the ids to read ([16]byte, not
+// uuid.UUID: pgx encodes such an array natively instead of through each element's
+// driver.Valuer, a failed plan and an error per call, which cost more CPU than the rest
+// of a replay's key reads); gen is the erasure count to hand to put.
+func (k *Keyring) uncached(subjects []uuid.UUID) (known map[uuid.UUID]Key, ids [][16]byte, gen uint64) {
 	now := k.now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	known = make(map[uuid.UUID]Key, len(subjects))
 	seen := make(map[uuid.UUID]bool, len(subjects))
 	for _, s := range subjects {
 		if seen[s] {
@@ -376,13 +393,14 @@ func (k *Keyring) uncached(subjects []uuid.UUID) (ids [][16]byte, gen uint64) {
 		if el, ok := k.cache[s]; ok && k.ttl >= 0 {
 			if e := el.Value.(*entry); e.key.Raw == nil || now.Sub(e.at) <= k.ttl {
 				k.lru.MoveToFront(el)
+				known[s] = e.key
 				continue
 			}
 			k.remove(el)
 		}
 		ids = append(ids, s)
 	}
-	return ids, k.erasures
+	return known, ids, k.erasures
 }
 
 // cached returns subject's entry, and the erasure count to hand to put after a read of
@@ -409,29 +427,29 @@ func (k *Keyring) cached(subject uuid.UUID) (e entry, ok bool, gen uint64) {
 
 // put caches a key read from the database when gen (cached's count) is still the
 // erasure count, and the subject is not known erased: a reader racing with the delete
-// must not bring it back. It reports whether the key may be used.
-func (k *Keyring) put(subject uuid.UUID, key Key, gen uint64) bool {
+// must not bring it back. It reports whether the key may be used, and returns it with
+// its cipher built (when the key is well formed).
+func (k *Keyring) put(subject uuid.UUID, key Key, gen uint64) (Key, bool) {
+	// The cipher is built outside the lock: other batches' readers need not wait for it.
+	if aead, err := newGCM(key.Raw); err == nil {
+		key.aead = aead
+	} // else not cached; Cipher reports the error to whoever asks
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if el, ok := k.cache[subject]; ok && el.Value.(*entry).key.Raw == nil {
-		return false
+		return Key{}, false
 	}
 	if k.erasures != gen {
 		// An erasure happened while the row was read: not necessarily this subject's,
 		// but its mark may be gone already. The key is answered (the read began before
 		// the erasure, as a command landing before a forget) but not kept.
-		return true
+		return key, true
 	}
-	if k.ttl < 0 {
-		return true
+	if k.ttl < 0 || key.aead == nil {
+		return key, true
 	}
-	aead, err := newGCM(key.Raw)
-	if err != nil {
-		return true // not cached; Cipher reports the error to whoever asks
-	}
-	key.aead = aead
 	k.store(&entry{subject: subject, key: key, at: k.now()})
-	return true
+	return key, true
 }
 
 // store puts e at the front, replacing subject's entry, evicting the least recently

@@ -290,3 +290,56 @@ func TestMigrationBackfillsTombstones(t *testing.T) {
 		t.Fatalf("never forgotten: %v, %v; want NoKey", st, err)
 	}
 }
+
+// Keys answers a batch at once: each live subject's key with its cipher ready, a
+// forgotten one as a tombstone, one without a row not at all; from the database on a
+// cold keyring (cache on or off) and from the cache after.
+func TestKeysAnswersABatch(t *testing.T) {
+	ctx := context.Background()
+	_, pool := setup(t)
+	kek := newKEK(t)
+	keys := subjectkeys.New(pool, kek, subjectkeys.Options{})
+	live, gone, none := uuid.New(), uuid.New(), uuid.New()
+	key, err := keys.Create(ctx, pool, live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.Create(ctx, pool, gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Delete(ctx, pool, gone); err != nil {
+		t.Fatal(err)
+	}
+	batch := []uuid.UUID{live, gone, none, live, gone, live}
+	for name, k := range map[string]*subjectkeys.Keyring{
+		"cold":      subjectkeys.New(pool, kek, subjectkeys.Options{}),
+		"cache off": subjectkeys.New(pool, kek, subjectkeys.Options{CacheTTL: -1}),
+	} {
+		for _, round := range []string{"first", "again"} {
+			got, err := k.Keys(ctx, batch)
+			if err != nil {
+				t.Fatalf("%s, %s: %v", name, round, err)
+			}
+			if len(got) != 2 {
+				t.Fatalf("%s, %s: %d subjects answered, want live and forgotten: %v", name, round, len(got), got)
+			}
+			if g := got[gone]; g.Raw != nil {
+				t.Fatalf("%s, %s: the forgotten subject answered a key", name, round)
+			}
+			l, ok := got[live]
+			if !ok || l.ID != key.ID || !bytes.Equal(l.Raw, key.Raw) {
+				t.Fatalf("%s, %s: live key %+v, want id %s", name, round, l, key.ID)
+			}
+			aead, err := l.Cipher()
+			if err != nil {
+				t.Fatal(err)
+			}
+			nonce := make([]byte, aead.NonceSize())
+			sealed := aead.Seal(nil, nonce, []byte("x"), nil)
+			want, _ := key.Cipher()
+			if pt, err := want.Open(nil, nonce, sealed, nil); err != nil || string(pt) != "x" {
+				t.Fatalf("%s, %s: the answered cipher is not the key's: %v", name, round, err)
+			}
+		}
+	}
+}

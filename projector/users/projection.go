@@ -54,18 +54,19 @@ func (p *Projection) Handle(ctx context.Context, msgs []projection.Message) (int
 			break
 		}
 	}
-	if err := p.prefetch(ctx, msgs[:limit]); err != nil {
+	opener, err := p.opener(ctx, msgs[:limit])
+	if err != nil {
 		return 0, err
 	}
 	var n int
 	spans := p.startWrite(ctx, limit)
-	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		rows, err := p.load(ctx, tx, msgs[:limit])
 		if err != nil {
 			return err
 		}
 		var foldErr error
-		n, foldErr = p.fold(ctx, p.opener(), rows, msgs[:limit])
+		n, foldErr = p.fold(ctx, opener, rows, msgs[:limit])
 		if foldErr != nil {
 			stopErr = foldErr
 		}
@@ -111,11 +112,17 @@ func (p *Projection) startWrite(ctx context.Context, size int) []trace.Span {
 	return spans
 }
 
-// prefetch loads the data keys of the batch's people with sealed events in one query;
-// events written in plaintext need none.
-func (p *Projection) prefetch(ctx context.Context, msgs []projection.Message) error {
+// opener opens one batch's events: a field whose key is gone becomes "". The keys of the
+// batch's people with sealed events come from the keyring in one call (its cache, then
+// one query for the rest) and are kept for the batch: the fold asks for a key once per
+// event, and going back to the keyring each time (id parsing, its lock, the LRU) cost
+// more than opening the fields. The memo lives for one batch: a key erased meanwhile by
+// another process is no different from one in the keyring's cache, and the batch's own
+// erasures come after its transaction (scrub).
+func (p *Projection) opener(ctx context.Context, msgs []projection.Message) (schemas.Opener, error) {
+	o := schemas.Opener{Erased: []byte(`""`)}
 	if p.keys == nil {
-		return nil
+		return o, nil
 	}
 	ids := make([]uuid.UUID, 0, len(msgs))
 	last := ""
@@ -132,33 +139,41 @@ func (p *Projection) prefetch(ctx context.Context, msgs []projection.Message) er
 			ids = append(ids, id)
 		}
 	}
-	return p.keys.Prefetch(ctx, ids)
-}
-
-// opener opens one batch's events: a field whose key is gone becomes "", and keys come
-// from the keyring through a memo of the batch. A person's events come in runs (records
-// are keyed by aggregate id), so the keyring's lock, id parsing and LRU bookkeeping are
-// paid once per person and batch instead of once per event. The memo lives for one
-// batch: a key erased meanwhile is dropped by the keyring as before, and the batch's
-// own erasures come after its transaction (scrub).
-func (p *Projection) opener() schemas.Opener {
-	o := schemas.Opener{Erased: []byte(`""`)}
-	if p.keys != nil {
-		o.Keys = &batchKeys{keys: p.keys, memo: map[string]batchKey{}}
+	known, err := p.keys.Keys(ctx, ids)
+	if err != nil {
+		return o, err
 	}
-	return o
+	b := &batchKeys{keys: p.keys, memo: make(map[string]batchKey, len(known))}
+	for subject, key := range known {
+		bk := batchKey{id: key.ID}
+		if key.Raw != nil {
+			if bk.aead, err = key.Cipher(); err != nil {
+				continue // left to the keyring, which reports it
+			}
+		}
+		// Keyed as the fold asks: the aggregate id lower-cased, as uuid prints it.
+		b.memo[subject.String()] = bk
+	}
+	o.Keys = b
+	return o, nil
 }
 
 // batchKeys is a schemas.CipherProvider over a keyring, remembering its answers.
 type batchKeys struct {
 	keys *subjectkeys.Keyring
 	memo map[string]batchKey // by subject id as the events spell it
+	// last answered, checked before the map: consecutive events are mostly one person's.
+	lastSubject string
+	last        batchKey
 }
 
 type batchKey struct {
 	id   string
 	aead cipher.AEAD // nil: forgotten
 }
+
+// answers reports whether k answers for keyID: it is that key, or the person is forgotten.
+func (k batchKey) answers(keyID string) bool { return k.aead == nil || k.id == keyID }
 
 func (b *batchKeys) DataKey(ctx context.Context, subjectID, keyID string) ([]byte, error) {
 	return b.keys.DataKey(ctx, subjectID, keyID)
@@ -168,14 +183,20 @@ func (b *batchKeys) DataKey(ctx context.Context, subjectID, keyID string) ([]byt
 // the keyring's answers (a key, or forgotten) do not change within a batch. Errors are
 // not remembered.
 func (b *batchKeys) DataKeyCipher(ctx context.Context, subjectID, keyID string) (cipher.AEAD, error) {
-	if k, ok := b.memo[subjectID]; ok && (k.aead == nil || k.id == keyID) {
-		return k.aead, nil
+	if b.lastSubject != "" && subjectID == b.lastSubject && b.last.answers(keyID) {
+		return b.last.aead, nil
 	}
-	aead, err := b.keys.DataKeyCipher(ctx, subjectID, keyID)
-	if err == nil {
-		b.memo[subjectID] = batchKey{id: keyID, aead: aead}
+	k, ok := b.memo[subjectID]
+	if !ok || !k.answers(keyID) {
+		aead, err := b.keys.DataKeyCipher(ctx, subjectID, keyID)
+		if err != nil {
+			return nil, err
+		}
+		k = batchKey{id: keyID, aead: aead}
+		b.memo[subjectID] = k
 	}
-	return aead, err
+	b.lastSubject, b.last = subjectID, k
+	return k.aead, nil
 }
 
 // scrub erases forgotten people from the users tables of the other versions too (a
