@@ -144,9 +144,15 @@ func (w *UsersWriter) Lock(ctx context.Context, tx pgx.Tx, ids []string) (map[st
 	if len(ids) == 0 {
 		return out, nil
 	}
+	// Planned with its ids on every run (the unnamed statement), never from a cached
+	// generic plan: during a replay the table grows from empty while its statistics say
+	// it is empty, and PostgreSQL's generic plan for that is a sequential scan testing
+	// each row against the whole parameter array, one element after the other (rows ×
+	// ids per batch; replays stalled for seconds). A custom plan sees the array: an
+	// index scan, or a hashed lookup. Planning costs far less than one such batch.
 	rows, err := tx.Query(ctx, `SELECT id::text, username, email, first_name, last_name, role, status,
 created_at, updated_at, deleted_at, revision, coalesce(last_event_id, '') FROM `+w.table+`
-WHERE id = ANY($1::text[]::uuid[]) FOR UPDATE`, ids)
+WHERE id = ANY($1::text[]::uuid[]) FOR UPDATE`, pgx.QueryExecModeCacheDescribe, ids)
 	if err != nil {
 		return nil, err
 	}

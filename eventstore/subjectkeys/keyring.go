@@ -327,7 +327,12 @@ func (k *Keyring) Keys(ctx context.Context, subjects []uuid.UUID) (map[uuid.UUID
 	if len(ids) == 0 {
 		return known, nil
 	}
-	rows, err := k.db.Query(ctx, `SELECT subject_id, key_id, wrapped, kek_id FROM subject_keys WHERE subject_id = ANY($1)`, ids)
+	// Planned with its ids on every run, never from a cached generic plan: while the
+	// table's statistics lag behind it (a new deployment, a bulk import), the generic plan
+	// is a sequential scan testing each row against the whole array, one element at a
+	// time (readmodel's Lock met the same; see TestLockIsPlannedWithItsIDs there).
+	rows, err := k.db.Query(ctx, `SELECT subject_id, key_id, wrapped, kek_id FROM subject_keys WHERE subject_id = ANY($1)`,
+		pgx.QueryExecModeCacheDescribe, ids)
 	if err != nil {
 		return nil, fmt.Errorf("subjectkeys: prefetch: %w", err)
 	}
