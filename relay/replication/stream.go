@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/recall-events/recall/relay/commits"
 	"github.com/recall-events/recall/relay/pgoutput"
 )
 
@@ -35,6 +36,14 @@ type stream struct {
 	tr    *tracker
 	tx    *txn          // the open transaction, between Begin and Commit
 	saved pglogrepl.LSN // the checkpoint row's LSN
+	// safe is the newest position the server may be told is confirmed: every transaction
+	// with records before it is saved in relay_commits. The tracker's own confirmed
+	// position can be ahead (acks arrive while a save runs); confirming that far and
+	// dying before the next save would leave those transactions unmapped for good, since
+	// the slot never sends them again.
+	safe pglogrepl.LSN
+	// store saves a checkpoint and its relay_commits rows (the database; a test's fake).
+	store func(ctx context.Context, lsn pglogrepl.LSN, cs []commits.Commit) error
 
 	statusDue time.Time
 	recvCtx   context.Context // ends at statusDue, so ReceiveMessage wakes up for it
@@ -42,7 +51,10 @@ type stream struct {
 }
 
 func newStream(s *Session, ctl *pgx.Conn, repl *pgconn.PgConn, start pglogrepl.LSN) *stream {
-	st := &stream{s: s, ctl: ctl, repl: repl, dec: pgoutput.NewDecoder(), saved: start}
+	st := &stream{s: s, ctl: ctl, repl: repl, dec: pgoutput.NewDecoder(), saved: start, safe: start}
+	st.store = func(ctx context.Context, lsn pglogrepl.LSN, cs []commits.Commit) error {
+		return saveCheckpoint(ctx, ctl, s.opts.Slot, lsn, cs)
+	}
 	m := s.opts.Metrics
 	st.tr = newTracker(start, s.opts.MaxInFlight, func(x *txn) {
 		if m != nil && x.records > 0 {
@@ -198,19 +210,29 @@ func (st *stream) tick(ctx context.Context) error {
 // would make a new idle position to save. Should the save fail, the session ends and
 // the next one streams those transactions (and records them) again.
 func (st *stream) saveCheckpoint(ctx context.Context) error {
-	data, cs := st.tr.checkpoint()
-	if data <= st.saved && len(cs) == 0 {
-		return nil
+	data, cs, confirmed := st.tr.checkpoint()
+	if data > st.saved || len(cs) > 0 {
+		if err := st.store(ctx, max(data, st.saved), cs); err != nil {
+			return err
+		}
+		st.saved = max(data, st.saved)
 	}
-	if err := saveCheckpoint(ctx, st.ctl, st.s.opts.Slot, max(data, st.saved), cs); err != nil {
-		return err
-	}
-	st.saved = max(data, st.saved)
+	st.safe = max(st.safe, confirmed)
 	return nil
 }
 
+// statusLSN is the position to confirm to the server: safe, moved up to the tracker's
+// confirmed position when only idle positions moved it since the last save (so an idle
+// database's WAL is released without waiting for a save that has nothing to save).
+func (st *stream) statusLSN() pglogrepl.LSN {
+	if c, ok := st.tr.settled(st.saved); ok {
+		st.safe = max(st.safe, c)
+	}
+	return st.safe
+}
+
 func (st *stream) sendStatus(ctx context.Context) error {
-	lsn := st.tr.state().confirmed
+	lsn := st.statusLSN()
 	err := pglogrepl.SendStandbyStatusUpdate(ctx, st.repl, pglogrepl.StandbyStatusUpdate{WALWritePosition: lsn})
 	if err != nil {
 		return fmt.Errorf("replication: standby status: %w", err)

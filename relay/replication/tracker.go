@@ -167,13 +167,26 @@ type trackerState struct {
 }
 
 // checkpoint returns the LSN to save as the checkpoint and takes the transactions
-// confirmed since the last call, all of them at or before it.
-func (t *tracker) checkpoint() (pglogrepl.LSN, []commits.Commit) {
+// confirmed since the last call, all of them at or before it; confirmed is the position
+// acknowledged at the same instant: once data and cs are saved, every transaction with
+// records up to confirmed is recorded, so confirmed may be sent to the server.
+func (t *tracker) checkpoint() (data pglogrepl.LSN, cs []commits.Commit, confirmed pglogrepl.LSN) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	cs := t.commits
+	cs = t.commits
 	t.commits = nil
-	return t.data, cs
+	return t.data, cs, t.confirmed
+}
+
+// settled returns the confirmed position when nothing with records waits to be saved
+// beyond saved (only idle positions moved it), so it may be sent without a save.
+func (t *tracker) settled(saved pglogrepl.LSN) (pglogrepl.LSN, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.data > saved || len(t.commits) > 0 {
+		return 0, false
+	}
+	return t.confirmed, true
 }
 
 func (t *tracker) state() trackerState {

@@ -118,16 +118,16 @@ func TestTrackerKeepsConfirmedCommits(t *testing.T) {
 	tr.commit(a, 200)
 	b := tr.begin(250, 42, time.Now())
 	tr.commit(b, 300) // no records: no row
-	if data, cs := tr.checkpoint(); data != 0 || len(cs) != 0 {
+	if data, cs, _ := tr.checkpoint(); data != 0 || len(cs) != 0 {
 		t.Fatalf("unacked transaction taken: %v %v", data, cs)
 	}
 	a.ack(nil)
 	a.ack(nil)
-	data, cs := tr.checkpoint()
+	data, cs, _ := tr.checkpoint()
 	if data != 200 || len(cs) != 1 || cs[0].Xid != 41 || cs[0].CommitLSN != 150 || cs[0].First != 10 || cs[0].Last != 12 || cs[0].Snapshot {
 		t.Fatalf("checkpoint %v %+v", data, cs)
 	}
-	if _, cs := tr.checkpoint(); len(cs) != 0 {
+	if _, cs, _ := tr.checkpoint(); len(cs) != 0 {
 		t.Fatalf("taken twice: %+v", cs)
 	}
 }
