@@ -16,7 +16,9 @@
 //     in standby status updates — on every keepalive that asks and every StatusInterval,
 //     even while it waits for Kafka. The same save records the confirmed transactions
 //     (xid, commit LSN, position range) in relay_commits (package commits), so a
-//     republish can send recall_commit_lsn again.
+//     republish can send recall_commit_lsn again; the server is never told more than
+//     the last save holds (acks landing during a save wait for the next one), or a
+//     crash would leave those transactions unmapped: the slot does not send them again.
 //
 // Large transactions: pgoutput protocol 1 sends a transaction once it has committed (the
 // walsender spills it to disk until then), and the session never holds more than
