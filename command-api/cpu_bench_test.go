@@ -1,13 +1,13 @@
 package commandapi_test
 
 import (
-	"context"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/recall-events/recall/devstack/pgtest"
 	"github.com/recall-events/recall/devstack/procstat"
 )
 
@@ -21,12 +21,7 @@ type cpuMeter struct {
 
 func newCPUMeter(tb testing.TB, pool *pgxpool.Pool) *cpuMeter {
 	tb.Helper()
-	var backend int
-	if err := pool.QueryRow(context.Background(), "SELECT pg_backend_pid()").Scan(&backend); err != nil {
-		tb.Fatal(err)
-	}
-	st, _ := procstat.Read(backend)
-	return &cpuMeter{postmaster: st.PPID}
+	return &cpuMeter{postmaster: pgtest.Postmaster(tb, pool)}
 }
 
 func (m *cpuMeter) start() { m.self, m.pg = procstat.CPU(os.Getpid()), procstat.TreeCPU(m.postmaster) }

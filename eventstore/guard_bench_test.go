@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/recall-events/recall/devstack/pgtest"
 	"github.com/recall-events/recall/devstack/procstat"
 	"github.com/recall-events/recall/eventstore"
 )
@@ -45,12 +46,7 @@ func BenchmarkGuardedAppend(b *testing.B) {
 					appendN(b, s.store, uuid.New(), eventstore.NoStream, 1)
 				}
 			}
-			var backend int
-			if err := s.pool.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
-				b.Fatal(err)
-			}
-			st, _ := procstat.Read(backend)
-			postmaster := st.PPID
+			postmaster := pgtest.Postmaster(b, s.pool)
 			// Open every connection the clients will use first, so that each of their
 			// backends is counted from the start.
 			conns := make([]*pgxpool.Conn, benchClients())

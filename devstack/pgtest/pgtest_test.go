@@ -2,7 +2,9 @@ package pgtest_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -101,3 +103,26 @@ type recorder struct {
 
 func (r *recorder) Errorf(string, ...any) { r.failed = true }
 func (r *recorder) Helper()               {}
+
+// Postmaster finds the server: the live postgres process that is the parent of the
+// test's backend.
+func TestPostmaster(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	pm := pgtest.Postmaster(t, conn)
+	var backend int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		t.Fatal(err)
+	}
+	if pm <= 1 || pm == backend {
+		t.Fatalf("postmaster %d for backend %d", pm, backend)
+	}
+	cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pm))
+	if err != nil || !strings.Contains(string(cmd), "postgres") {
+		t.Fatalf("process %d runs %q, not a postgres server: %v", pm, cmd, err)
+	}
+}

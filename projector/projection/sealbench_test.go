@@ -9,9 +9,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/recall-events/recall/devstack/pgtest"
 	"github.com/recall-events/recall/devstack/procstat"
 	"github.com/recall-events/recall/eventstore/subjectkeys"
 	"github.com/recall-events/recall/pgmigrate"
@@ -95,7 +95,7 @@ func replayOnce(b *testing.B, bb *benchBundle, keys *subjectkeys.Keyring, n int)
 	cfg.Handler = h
 	cfg.Group = fmt.Sprintf("bench-%d", time.Now().UnixNano())
 	cfg.Name = cfg.Group
-	postmaster := postmasterOf(b, bb.pool)
+	postmaster := pgtest.Postmaster(b, bb.pool)
 	b.StartTimer()
 	self, pg := procstat.CPU(os.Getpid()), procstat.TreeCPU(postmaster)
 	joined := runB(b, cfg, func() bool {
@@ -113,19 +113,6 @@ func replayOnce(b *testing.B, bb *benchBundle, keys *subjectkeys.Keyring, n int)
 	}
 	b.StartTimer()
 	return float64(n) / end.Sub(joined).Seconds(), float64(used.Microseconds()) / float64(n)
-}
-
-// postmasterOf is the pid of the PostgreSQL server pool is connected to.
-func postmasterOf(b *testing.B, pool *pgxpool.Pool) int {
-	var backend int
-	if err := pool.QueryRow(context.Background(), "SELECT pg_backend_pid()").Scan(&backend); err != nil {
-		b.Fatal(err)
-	}
-	st, ok := procstat.Read(backend)
-	if !ok {
-		b.Fatalf("cannot read /proc/%d/stat", backend)
-	}
-	return st.PPID
 }
 
 // produceSealedHistory is produceHistory's history as command-api writes it today: the
