@@ -363,9 +363,6 @@ type opening struct {
 	adLen   int
 	scratch []byte // a field's nonce and ciphertext, then its plaintext
 	vals    []byte // the opened fields of one object, quoted, back to back
-	// lastKeyID is the key id last asked for, kept across events (an id is no secret):
-	// a person's events come in runs, and the next one names it again without a copy.
-	lastKeyID string
 }
 
 func (op *opening) start(o Opener, ctx context.Context, aggregateType, aggregateID string) {
@@ -491,10 +488,7 @@ func (op *opening) load(sealed []byte) error {
 		return fmt.Errorf("%w: no key provider", ErrSealed)
 	}
 	if cp, ok := op.o.Keys.(CipherProvider); ok {
-		if string(keyID) != op.lastKeyID {
-			op.lastKeyID = string(keyID)
-		}
-		id := op.lastKeyID
+		id := string(keyID)
 		aead, err := cp.DataKeyCipher(op.ctx, op.aggID, id)
 		if err != nil {
 			return fmt.Errorf("schemas: data key %s of %s: %w", keyID, op.aggID, err)

@@ -310,18 +310,12 @@ func (k *Keyring) named(ctx context.Context, subjectID, keyID string) (Key, bool
 	return key, true, nil
 }
 
-// Prefetch loads the keys and tombstones of subjects not cached yet in one query (a
-// projector batch). Subjects without a row are left for DataKey to find (or not) later.
-func (k *Keyring) Prefetch(ctx context.Context, subjects []uuid.UUID) error {
-	_, err := k.Keys(ctx, subjects)
-	return err
-}
-
-// Keys is Prefetch that also answers: what the keyring knows of each subject, from its
-// cache or from one query for the rest. A live subject maps to its key, cipher built
-// (Key.Cipher costs nothing then); a forgotten one to a Key with a nil Raw; a subject
-// without a visible row is absent (see ErrNotVisible). A projector batch keeps the map
-// for its own events instead of asking the keyring again for each.
+// Keys answers for a batch of subjects at once (a projector batch): what the keyring
+// knows of each, from its cache or from one query for the rest, which it caches too. A
+// live subject maps to its key, cipher built (Key.Cipher costs nothing then); a
+// forgotten one to a Key with a nil Raw; a subject without a visible row is absent and
+// not cached (see ErrNotVisible). A projector batch keeps the map for its own events
+// instead of asking the keyring again for each.
 func (k *Keyring) Keys(ctx context.Context, subjects []uuid.UUID) (map[uuid.UUID]Key, error) {
 	known, ids, gen := k.uncached(subjects)
 	if len(ids) == 0 {

@@ -119,7 +119,7 @@ func TestCreateReadDeleteForget(t *testing.T) {
 		t.Fatal(err)
 	}
 	cold := subjectkeys.New(pool, kek, subjectkeys.Options{})
-	if err := cold.Prefetch(ctx, []uuid.UUID{id, other}); err != nil {
+	if _, err := cold.Keys(ctx, []uuid.UUID{id, other}); err != nil {
 		t.Fatal(err)
 	}
 	if _, found, _ := cold.Current(ctx, id); found {
@@ -193,13 +193,13 @@ func TestTombstonesTellForgottenFromNotVisible(t *testing.T) {
 	kek := newKEK(t)
 	keys := subjectkeys.New(pool, kek, subjectkeys.Options{})
 
-	// Not visible yet: Prefetch and DataKey must not take the person for forgotten.
+	// Not visible yet: Keys and DataKey must not take the person for forgotten.
 	id := uuid.New()
 	key, err := subjectkeys.Generate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := keys.Prefetch(ctx, []uuid.UUID{id}); err != nil {
+	if _, err := keys.Keys(ctx, []uuid.UUID{id}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := keys.DataKey(ctx, id.String(), key.ID); got != nil || !errors.Is(err, subjectkeys.ErrNotVisible) {
@@ -216,7 +216,7 @@ func TestTombstonesTellForgottenFromNotVisible(t *testing.T) {
 	}
 
 	// Forgotten: a tombstone without the wrapped key, read as forgotten by a fresh
-	// keyring (Lookup and Prefetch), and the subject can never get a key again.
+	// keyring (Lookup and Keys), and the subject can never get a key again.
 	if err := keys.Delete(ctx, pool, id); err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestTombstonesTellForgottenFromNotVisible(t *testing.T) {
 	for _, prefetch := range []bool{false, true} {
 		k := subjectkeys.New(pool, kek, subjectkeys.Options{})
 		if prefetch {
-			if err := k.Prefetch(ctx, []uuid.UUID{id}); err != nil {
+			if _, err := k.Keys(ctx, []uuid.UUID{id}); err != nil {
 				t.Fatal(err)
 			}
 		}

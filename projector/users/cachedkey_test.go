@@ -36,7 +36,7 @@ func TestACachedKeyIsNotUsedAfterForgetting(t *testing.T) {
 	id := stacktest.NewID()
 	created := seal.Event(id, 1, "UserCreated", map[string]string{"username": "impa", "email": "impa@kakariko.example",
 		"first_name": "Impa", "last_name": "Sheikah", "role": "user"})
-	if err := keys.Prefetch(ctx, []uuid.UUID{uuid.MustParse(id)}); err != nil {
+	if _, err := keys.Keys(ctx, []uuid.UUID{uuid.MustParse(id)}); err != nil {
 		t.Fatal(err)
 	}
 	opened, err := opener.OpenEvent(ctx, created)
@@ -61,8 +61,8 @@ func TestACachedKeyIsNotUsedAfterForgetting(t *testing.T) {
 	if len(op.Erased) != 4 {
 		t.Fatalf("erased fields %v, want the four personal ones", op.Erased)
 	}
-	// Prefetching again (the next batch) does not bring it back either.
-	if err := keys.Prefetch(ctx, []uuid.UUID{uuid.MustParse(id)}); err != nil {
+	// Reading the batch's keys again (the next batch) does not bring it back either.
+	if _, err := keys.Keys(ctx, []uuid.UUID{uuid.MustParse(id)}); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := keys.DataKeyCipher(ctx, id, "any"); c != nil || err != nil {

@@ -162,9 +162,6 @@ func (p *Projection) opener(ctx context.Context, msgs []projection.Message) (sch
 type batchKeys struct {
 	keys *subjectkeys.Keyring
 	memo map[string]batchKey // by subject id as the events spell it
-	// last answered, checked before the map: consecutive events are mostly one person's.
-	lastSubject string
-	last        batchKey
 }
 
 type batchKey struct {
@@ -183,20 +180,15 @@ func (b *batchKeys) DataKey(ctx context.Context, subjectID, keyID string) ([]byt
 // the keyring's answers (a key, or forgotten) do not change within a batch. Errors are
 // not remembered.
 func (b *batchKeys) DataKeyCipher(ctx context.Context, subjectID, keyID string) (cipher.AEAD, error) {
-	if b.lastSubject != "" && subjectID == b.lastSubject && b.last.answers(keyID) {
-		return b.last.aead, nil
+	if k, ok := b.memo[subjectID]; ok && k.answers(keyID) {
+		return k.aead, nil
 	}
-	k, ok := b.memo[subjectID]
-	if !ok || !k.answers(keyID) {
-		aead, err := b.keys.DataKeyCipher(ctx, subjectID, keyID)
-		if err != nil {
-			return nil, err
-		}
-		k = batchKey{id: keyID, aead: aead}
-		b.memo[subjectID] = k
+	aead, err := b.keys.DataKeyCipher(ctx, subjectID, keyID)
+	if err != nil {
+		return nil, err
 	}
-	b.lastSubject, b.last = subjectID, k
-	return k.aead, nil
+	b.memo[subjectID] = batchKey{id: keyID, aead: aead}
+	return aead, nil
 }
 
 // scrub erases forgotten people from the users tables of the other versions too (a
