@@ -44,7 +44,8 @@ func allToggles() map[string]any {
 		"jwt":           map[string]any{"existingSecret": "recall-jwt"},
 		"kek":           map[string]any{"existingSecret": "recall-kek"},
 		"admin":         map[string]any{"existingSecret": "recall-admin"},
-		"database":      map[string]any{"existingSecret": "recall-db", "existingSecretKey": "url"},
+		"database": map[string]any{"existingSecret": "recall-db", "existingSecretKey": "url",
+			"ca": map[string]any{"configMap": "recall-db-ca"}},
 		"recordSigning": map[string]any{"existingSecret": "recall-record-keys"},
 		"kafka": map[string]any{
 			"tls": map[string]any{"enabled": true, "serverName": "kafka.internal",
@@ -85,6 +86,15 @@ func (o object) decode(t *testing.T, into any) {
 // renderChart renders the chart as `helm template` (an install, revision 1)
 // does, values schema included.
 func renderChart(vals map[string]any) ([]object, error) {
+	files, err := renderFiles(vals)
+	if err != nil {
+		return nil, err
+	}
+	return splitManifests(files)
+}
+
+// renderFiles is every rendered template by its path, NOTES.txt included.
+func renderFiles(vals map[string]any) (map[string]string, error) {
 	ch, err := loader.Load(chartDir)
 	if err != nil {
 		return nil, err
@@ -94,11 +104,7 @@ func renderChart(vals map[string]any) ([]object, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := engine.Render(ch, top)
-	if err != nil {
-		return nil, err
-	}
-	return splitManifests(files)
+	return engine.Render(ch, top)
 }
 
 func splitManifests(files map[string]string) ([]object, error) {

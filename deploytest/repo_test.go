@@ -24,6 +24,10 @@ var kafkaClients = map[string]bool{"relay": true, "projector": true, "replayer":
 // tracedServices are the binaries that bind ops/tracing's flags.
 var tracedServices = map[string]bool{"command-api": true, "relay": true, "projector": true}
 
+// libpqEnv are libpq's environment variables that the chart or compose set and pgx
+// reads itself when it parses a DATABASE_URL (TestPGXReadsLibpqEnv holds it to that).
+var libpqEnv = []string{"PGSSLROOTCERT"}
+
 // serviceModules are the modules whose source may register metrics or read env.
 var serviceModules = []string{"command-api", "relay", "projector", "replayer", "eventstore", "schemas"}
 
@@ -54,6 +58,9 @@ func binaryEnv(t *testing.T) map[string]map[string]bool {
 				for n := range auth {
 					names[n] = true
 				}
+			}
+			for _, n := range libpqEnv { // every binary connects with pgx
+				names[n] = true
 			}
 			if tracedServices[bin] { // their tracing settings come from ops/tracing
 				tr, err := envNames(filepath.Join(root, "ops", "tracing"))

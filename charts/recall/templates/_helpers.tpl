@@ -125,20 +125,51 @@ Render-time checks that JSON Schema cannot express (it cannot compare two values
 {{- if or (eq $ops 8080) (eq $ops (int .Values.relay.metricsPort)) (eq $ops (int .Values.projector.metricsPort)) }}
 {{- fail (printf "metrics.opsPort (%d) must differ from the public ports (8080, relay.metricsPort, projector.metricsPort)" $ops) }}
 {{- end }}
-{{- if and (not .Values.database.existingSecret) (not .Values.database.url) }}
-{{- fail "set database.url or database.existingSecret" }}
+{{- $shared := include "recall.databaseSharedBy" . }}
+{{- if and $shared (not .Values.database.existingSecret) (not .Values.database.url) }}
+{{- fail (printf "set database.url or database.existingSecret (the login of %s), or give each its own database.<workload>.existingSecret" $shared) }}
 {{- end }}
 {{- end }}
 
 {{/*
-DATABASE_URL from the database Secret.
+The Secret holding one workload's DATABASE_URL: (dict "root" $ "workload" "relay"). Its
+own login (database.<workload>.existingSecret) when set, else the shared one.
+*/}}
+{{- define "recall.databaseLoginSecret" -}}
+{{- with (index .root.Values.database .workload).existingSecret }}{{ . }}{{ else }}{{ include "recall.databaseSecretName" .root }}{{ end }}
+{{- end }}
+
+{{/*
+The rendered workloads without a database login of their own, comma-separated: the users
+of database.url / database.existingSecret (empty: none).
+*/}}
+{{- define "recall.databaseSharedBy" -}}
+{{- $d := .Values.database }}
+{{- $shared := list }}
+{{- range $w, $on := dict "migrations" .Values.migrations.enabled "commandApi" true "relay" true "projector" true "replayer" .Values.replayer.enabled }}
+{{- if and $on (not (index $d $w).existingSecret) }}
+{{- $shared = append $shared $w }}
+{{- end }}
+{{- end }}
+{{- join ", " $shared }}
+{{- end }}
+
+{{/*
+DATABASE_URL of one workload, (dict "root" $ "workload" "relay"), and PGSSLROOTCERT when
+database.ca is set: libpq's variable, which pgx reads as the URL's sslrootcert.
 */}}
 {{- define "recall.env.database" -}}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
-      name: {{ include "recall.databaseSecretName" . }}
-      key: {{ .Values.database.existingSecretKey }}
+      name: {{ include "recall.databaseLoginSecret" . }}
+      key: {{ .root.Values.database.existingSecretKey }}
+{{- with .root.Values.database.ca }}
+{{- if or .secret .configMap }}
+- name: PGSSLROOTCERT
+  value: {{ printf "/etc/recall/database-ca/%s" .key | quote }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -260,17 +291,41 @@ container and volumes of the pod (nothing when neither is set).
 {{- end }}
 
 {{- define "recall.kafkaCAVolumes" -}}
-{{- range $name, $ca := dict "kafka-ca" .Values.kafka.tls.ca "registry-ca" .Values.kafka.schemaRegistryTLS.ca }}
-{{- if $ca.secret }}
-- name: {{ $name }}
+{{- include "recall.caVolume" (dict "name" "kafka-ca" "ca" .Values.kafka.tls.ca) }}
+{{- include "recall.caVolume" (dict "name" "registry-ca" "ca" .Values.kafka.schemaRegistryTLS.ca) }}
+{{- end }}
+
+{{/*
+database.ca, read-only, in every pod that speaks to PostgreSQL: the container's mount and
+the pod's volume (nothing when it is not set).
+*/}}
+{{- define "recall.databaseCAVolumeMounts" -}}
+{{- if or .Values.database.ca.secret .Values.database.ca.configMap }}
+- name: database-ca
+  mountPath: /etc/recall/database-ca
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "recall.databaseCAVolumes" -}}
+{{- include "recall.caVolume" (dict "name" "database-ca" "ca" .Values.database.ca) }}
+{{- end }}
+
+{{/*
+One CA bundle's volume, its one key as a file: (dict "name" "kafka-ca" "ca" .Values.kafka.tls.ca).
+*/}}
+{{- define "recall.caVolume" -}}
+{{- with .ca }}
+{{- if .secret }}
+- name: {{ $.name }}
   secret:
-    secretName: {{ $ca.secret }}
-    items: [{key: {{ $ca.key | quote }}, path: {{ $ca.key | quote }}}]
-{{- else if $ca.configMap }}
-- name: {{ $name }}
+    secretName: {{ .secret }}
+    items: [{key: {{ .key | quote }}, path: {{ .key | quote }}}]
+{{- else if .configMap }}
+- name: {{ $.name }}
   configMap:
-    name: {{ $ca.configMap }}
-    items: [{key: {{ $ca.key | quote }}, path: {{ $ca.key | quote }}}]
+    name: {{ .configMap }}
+    items: [{key: {{ .key | quote }}, path: {{ .key | quote }}}]
 {{- end }}
 {{- end }}
 {{- end }}
