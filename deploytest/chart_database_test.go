@@ -155,7 +155,7 @@ func TestChartDatabaseCA(t *testing.T) {
 		}
 	}
 	for source, ca := range map[string]map[string]any{
-		"secret:pg-ca/root.crt":       {"secret": "pg-ca", "key": "root.crt"},
+		"secret:pg-ca/root.crt":      {"secret": "pg-ca", "key": "root.crt"},
 		"configMap:pg-ca-map/ca.crt": {"configMap": "pg-ca-map"},
 	} {
 		ps := pods(t, mustRender(t, map[string]any{"replayer": replayer, "database": map[string]any{"ca": ca}}))
