@@ -30,33 +30,6 @@ func TestKeysGenericPlanFollowsTheTable(t *testing.T) {
 	}
 	t.Cleanup(pool.Close)
 	kek := newKEK(t)
-	writer := subjectkeys.New(pool, kek, subjectkeys.Options{CacheTTL: -1})
-	insert := func(n int) []uuid.UUID {
-		t.Helper()
-		ids := make([]uuid.UUID, n)
-		tx, err := pool.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = tx.Rollback(ctx) }()
-		for i := range ids {
-			ids[i] = uuid.New()
-			k, err := subjectkeys.Generate()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := writer.Insert(ctx, tx, ids[i], k); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := tx.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := pool.Exec(ctx, `ANALYZE subject_keys`); err != nil {
-			t.Fatal(err)
-		}
-		return ids
-	}
 	// The plan PostgreSQL keeps for the statement, as its plan cache would choose it once
 	// it prefers the generic plan.
 	genericPlan := func() string {
@@ -103,12 +76,12 @@ func TestKeysGenericPlanFollowsTheTable(t *testing.T) {
 		}
 	}
 
-	small := insert(60)
+	small := insertKeys(t, pool, kek, 60)
 	read(small)
 	if plan := genericPlan(); !strings.Contains(plan, "Seq Scan") {
 		t.Logf("the small table's generic plan is no sequential scan already:\n%s", plan)
 	}
-	read(insert(20_000))
+	read(insertKeys(t, pool, kek, 20_000))
 	if plan := genericPlan(); !strings.Contains(plan, "Index") {
 		t.Errorf("after the table grew and was analyzed, the kept plan is still:\n%s", plan)
 	}

@@ -33,7 +33,7 @@ func setup(t *testing.T) (string, *pgxpool.Pool) {
 	return url, pool
 }
 
-func newKEK(t *testing.T) *subjectkeys.KEK {
+func newKEK(t testing.TB) *subjectkeys.KEK {
 	t.Helper()
 	s, err := subjectkeys.GenerateKEK()
 	if err != nil {
