@@ -332,7 +332,7 @@ func (k *Keyring) Keys(ctx context.Context, subjects []uuid.UUID) (map[uuid.UUID
 	// within the pool's MaxConnLifetime (an hour by default) anyway.
 	rows, err := k.db.Query(ctx, `SELECT subject_id, key_id, wrapped, kek_id FROM subject_keys WHERE subject_id = ANY($1)`, ids)
 	if err != nil {
-		return nil, fmt.Errorf("subjectkeys: prefetch: %w", err)
+		return nil, fmt.Errorf("subjectkeys: keys: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -340,7 +340,7 @@ func (k *Keyring) Keys(ctx context.Context, subjects []uuid.UUID) (map[uuid.UUID
 		var wrapped []byte
 		var kekID *string
 		if err := rows.Scan(&subject, &keyID, &wrapped, &kekID); err != nil {
-			return nil, fmt.Errorf("subjectkeys: prefetch: %w", err)
+			return nil, fmt.Errorf("subjectkeys: keys: %w", err)
 		}
 		if wrapped == nil || kekID == nil {
 			k.Erased(subject)
@@ -360,7 +360,7 @@ func (k *Keyring) Keys(ctx context.Context, subjects []uuid.UUID) (map[uuid.UUID
 	// A subject without a row is not cached as forgotten: its key's transaction may
 	// only not be visible here yet (see ErrNotVisible).
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("subjectkeys: prefetch: %w", err)
+		return nil, fmt.Errorf("subjectkeys: keys: %w", err)
 	}
 	return known, nil
 }

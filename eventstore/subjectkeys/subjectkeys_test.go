@@ -123,10 +123,10 @@ func TestCreateReadDeleteForget(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, found, _ := cold.Current(ctx, id); found {
-		t.Fatal("prefetch found a deleted key")
+		t.Fatal("Keys found a deleted key")
 	}
 	if _, found, _ := cold.Current(ctx, other); !found {
-		t.Fatal("prefetch missed a key")
+		t.Fatal("Keys missed a key")
 	}
 }
 
