@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -39,10 +40,22 @@ func TestClientMetricsAndLogs(t *testing.T) {
 	if err := p.Client().ProduceSync(ctx, &kgo.Record{Topic: "t", Value: []byte("v")}).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
+	// franz-go runs its produce hooks (OnProduceBatchWritten: produce_bytes_total) after
+	// it handles the response, on its own goroutine, so they may land just after
+	// ProduceSync returns: each series gets until the deadline to appear.
+	deadline := time.Now().Add(10 * time.Second)
 	for _, name := range []string{"connects_total", "produce_bytes_total", "request_duration_e2e_seconds", "write_bytes_total"} {
 		name = publish.KafkaNamespace + "_" + name
-		if n, err := testutil.GatherAndCount(reg, name); err != nil || n == 0 {
-			t.Errorf("%s: %d series, %v", name, n, err)
+		for {
+			n, err := testutil.GatherAndCount(reg, name)
+			if err == nil && n > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s: %d series, %v", name, n, err)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
