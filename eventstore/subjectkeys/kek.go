@@ -72,20 +72,20 @@ func GenerateKEK() (string, error) {
 func (k *KEK) ID() string { return k.id }
 
 // wrap seals key under the KEK, bound to what names the row (aad).
-func (k *KEK) wrap(key []byte, aad string) ([]byte, error) {
+func (k *KEK) wrap(key []byte, aad []byte) ([]byte, error) {
 	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(key)+k.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
-	return k.aead.Seal(nonce, nonce, key, []byte(aad)), nil
+	return k.aead.Seal(nonce, nonce, key, aad), nil
 }
 
-func (k *KEK) unwrap(wrapped []byte, aad string) ([]byte, error) {
+func (k *KEK) unwrap(wrapped []byte, aad []byte) ([]byte, error) {
 	n := k.aead.NonceSize()
 	if len(wrapped) < n {
 		return nil, fmt.Errorf("%w: wrapped key too short", ErrKEK)
 	}
-	key, err := k.aead.Open(nil, wrapped[:n], wrapped[n:], []byte(aad))
+	key, err := k.aead.Open(nil, wrapped[:n], wrapped[n:], aad)
 	if err != nil {
 		return nil, fmt.Errorf("%w: unwrap %s: %v", ErrKEK, aad, err)
 	}

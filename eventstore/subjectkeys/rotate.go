@@ -81,7 +81,7 @@ func rotateServer(ctx context.Context, db *pgx.Conn, to *KEK, keks map[string]*K
 	if err != nil {
 		return 0, fmt.Errorf("subjectkeys: rotate: %w", err)
 	}
-	w, err := rewrap(keks, to, kekID, wrapped, "server_keys/"+claimKeyName)
+	w, err := rewrap(keks, to, kekID, wrapped, serverAAD)
 	if err != nil {
 		return 0, err
 	}
@@ -91,7 +91,7 @@ func rotateServer(ctx context.Context, db *pgx.Conn, to *KEK, keks map[string]*K
 	return 1, nil
 }
 
-func rewrap(keks map[string]*KEK, to *KEK, kekID string, wrapped []byte, aad string) ([]byte, error) {
+func rewrap(keks map[string]*KEK, to *KEK, kekID string, wrapped, aad []byte) ([]byte, error) {
 	from, ok := keks[kekID]
 	if !ok {
 		return nil, fmt.Errorf("%w: a row is wrapped by KEK %s, which was not given", ErrKEK, kekID)

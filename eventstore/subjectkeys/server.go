@@ -9,6 +9,9 @@ import (
 // claimKeyName names the claim-hashing key in server_keys.
 const claimKeyName = "claims-hmac-sha256"
 
+// serverAAD binds the claim key's wrapping to its row.
+var serverAAD = []byte("server_keys/" + claimKeyName)
+
 // ClaimKey returns the server's claim-hashing key (HMAC-SHA256), creating it on first
 // use. Unique claims hold HMAC(claim key, kind and normalised value): uniqueness holds,
 // and the claims table reveals nothing without the key. It is stored wrapped by the KEK,
@@ -23,7 +26,7 @@ func (k *Keyring) ClaimKey(ctx context.Context) ([]byte, error) {
 	if _, err := rand.Read(raw); err != nil {
 		return nil, err
 	}
-	wrapped, err := k.kek.wrap(raw, "server_keys/"+claimKeyName)
+	wrapped, err := k.kek.wrap(raw, serverAAD)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +43,7 @@ func (k *Keyring) ClaimKey(ctx context.Context) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: the claim key is wrapped by KEK %s, which is not configured", ErrKEK, kekID)
 	}
-	if raw, err = kek.unwrap(wrapped, "server_keys/"+claimKeyName); err != nil {
+	if raw, err = kek.unwrap(wrapped, serverAAD); err != nil {
 		return nil, err
 	}
 	k.claim = raw
