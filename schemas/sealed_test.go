@@ -179,6 +179,26 @@ func BenchmarkOpenUpdated(b *testing.B) {
 	}
 }
 
+// BenchmarkDataKeyOpen is the least opening can cost per sealed field: the value's
+// base64 and AES-256-GCM with the key's cipher built, no JSON around it, buffers reused
+// as the Opener reuses them. Issue #13's floor: the Opener adds the JSON scan and
+// rewrite around it (BenchmarkOpenUpdatedCachedCipher).
+func BenchmarkDataKeyOpen(b *testing.B) {
+	k, _ := testKey(b, "0193a3b0-0000-7000-8000-0000000000k1", 7)
+	sealed, err := k.Seal("user", aggID, "first_name", "Augusta")
+	if err != nil {
+		b.Fatal(err)
+	}
+	value := []byte(sealed)
+	ad := appendAssociated(nil, "user", aggID, "first_name")
+	scratch := make([]byte, 0, len(value))
+	for b.Loop() {
+		if pt, err := k.open(scratch, ad, "first_name", value); err != nil || string(pt) != "Augusta" {
+			b.Fatalf("opened %q, %v", pt, err)
+		}
+	}
+}
+
 // cipherKeys is a CipherProvider with each key's cipher built once, as
 // subjectkeys.Keyring keeps them.
 type cipherKeys map[string]cipher.AEAD

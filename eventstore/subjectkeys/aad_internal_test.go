@@ -25,3 +25,34 @@ func TestRowAADIsTheStoredFormula(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNewGCM is building one person's cipher from their unwrapped key: the standard
+// library's AES key schedule and GCM tables, paid once per person by a cold replay
+// (issue #13's floor for key reads, with PostgreSQL's row and the KEK's unwrap).
+func BenchmarkNewGCM(b *testing.B) {
+	raw := make([]byte, DataKeySize)
+	for b.Loop() {
+		if _, err := newGCM(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUnwrap is opening one stored key with the KEK, AAD built in place as Keys does.
+func BenchmarkUnwrap(b *testing.B) {
+	kek, err := NewKEK(make([]byte, KEKSize))
+	if err != nil {
+		b.Fatal(err)
+	}
+	subject, keyID := uuid.New(), uuid.New().String()
+	wrapped, err := kek.wrap(make([]byte, DataKeySize), rowAAD(subject, keyID))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var aad [rowAADSize]byte
+	for b.Loop() {
+		if _, err := kek.unwrap(wrapped, appendRowAAD(aad[:0], subject, keyID)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
