@@ -71,13 +71,15 @@ func TestForgetAPerson(t *testing.T) {
 
 	// A service opens the sealed fields itself with the data key.
 	var dk struct {
-		KeyID string `json:"key_id"`
-		Key   string `json:"key"`
+		KeyID  string `json:"key_id"`
+		Key    string `json:"key"`
+		MaxAge int    `json:"max_age_seconds"`
 	}
 	r := a.do("GET", path+"/data-key", a.admin, nil, nil).want(t, 200)
 	r.json(t, &dk)
-	if !strings.HasPrefix(r.Header.Get("Cache-Control"), "private, max-age=") {
-		t.Fatalf("Cache-Control %q", r.Header.Get("Cache-Control"))
+	// The lifetime is the body's; no HTTP cache may keep a raw key.
+	if cc := r.Header.Get("Cache-Control"); cc != "no-store" || dk.MaxAge <= 0 {
+		t.Fatalf("Cache-Control %q, max_age_seconds %d", cc, dk.MaxAge)
 	}
 	raw, _ := base64.StdEncoding.DecodeString(dk.Key)
 	key, err := schemas.NewDataKey(dk.KeyID, raw)
@@ -202,6 +204,38 @@ func tryRemainingKeys(t *testing.T, pool *pgxpool.Pool, forgotten string, sealed
 			}
 		}
 	}
+}
+
+// Two instances share one database, as the chart's replicas do. B has read the person's
+// history (its keyring cached the key) when the forget goes through A: B's history, past
+// states and data-key route must show the person forgotten at once, not when its cache
+// expires (found by an outside review: B served the plaintext and the key for minutes).
+func TestForgetSeenByEveryInstance(t *testing.T) {
+	a := start(t, "")
+	b := start(t, a.dbURL)
+	var w written
+	a.do("POST", "/v1/users", a.admin, map[string]any{"username": grace.username, "email": grace.email,
+		"first_name": grace.first, "last_name": grace.last, "password": userPassword}, nil).want(t, 201).json(t, &w)
+	path := "/v1/users/" + w.ID
+	a.do("PATCH", path, a.admin, map[string]any{"last_name": "Hopperington-Murray", "reason": grace.reason}, nil).want(t, 200)
+	// B opens everything, and caches the key, before the forget.
+	if h := b.do("GET", path+"/history", b.admin, nil, nil).want(t, 200); !strings.Contains(string(h.Body), grace.email) {
+		t.Fatalf("B's history before the forget is not opened: %s", h.Body)
+	}
+	b.do("GET", path+"/state?revision=1", b.admin, nil, nil).want(t, 200)
+	b.do("GET", path+"/data-key", b.admin, nil, nil).want(t, 200)
+
+	a.do("POST", path+"/forget", a.admin, map[string]any{"reason": "GDPR ticket 4711"}, nil).want(t, 200)
+
+	// Past states first: they end before the forget, which must erase them all the same.
+	for _, q := range []string{"/state?revision=1", "/state?revision=2", "/state", "/history"} {
+		r := b.do("GET", path+q, b.admin, nil, nil).want(t, 200)
+		pgtest.NoPlaintext(t, "B's "+q+" after the forget through A", r.Body, grace.values())
+		if !strings.Contains(string(r.Body), `{"erased":true}`) {
+			t.Errorf("B's %s after the forget shows no erased marker: %s", q, r.Body)
+		}
+	}
+	b.do("GET", path+"/data-key", b.admin, nil, nil).problem(t, 410, "forgotten")
 }
 
 // A command racing with forget lands before it (and is erased with the rest) or fails

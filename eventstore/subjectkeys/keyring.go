@@ -119,7 +119,7 @@ func New(db DB, kek *KEK, opts Options) *Keyring {
 	return k
 }
 
-// CacheTTL is how long an unwrapped key may be kept (the data-key route's max-age).
+// CacheTTL is how long an unwrapped key may be kept (the data-key route's max_age_seconds).
 func (k *Keyring) CacheTTL() time.Duration { return max(k.ttl, 0) }
 
 // rowAAD is what a subject_keys row's wrapping is bound to: the subject and the key id,
@@ -266,12 +266,27 @@ func (k *Keyring) Current(ctx context.Context, subject uuid.UUID) (Key, bool, er
 // Lookup returns subject's key and what the table says of it. Keys and tombstones are
 // cached; NoKey is not, since the row may become visible a moment later.
 func (k *Keyring) Lookup(ctx context.Context, subject uuid.UUID) (Key, State, error) {
+	return k.lookup(ctx, subject, true)
+}
+
+// LookupStored is Lookup that does not trust a cached key: it reads the row, so a person
+// forgotten through another process is Forgotten at once, not after CacheTTL. For what
+// hands the key out (command-api's data-key route), where a stale answer outlives the
+// cache. What it reads is cached as Lookup's reads are; a tombstone already cached is
+// believed (a key never comes back).
+func (k *Keyring) LookupStored(ctx context.Context, subject uuid.UUID) (Key, State, error) {
+	return k.lookup(ctx, subject, false)
+}
+
+func (k *Keyring) lookup(ctx context.Context, subject uuid.UUID, cachedKeys bool) (Key, State, error) {
 	e, ok, gen := k.cached(subject)
 	if ok {
 		if e.key.Raw == nil {
 			return Key{}, Forgotten, nil
 		}
-		return e.key, Live, nil
+		if cachedKeys {
+			return e.key, Live, nil
+		}
 	}
 	var keyID uuid.UUID
 	var wrapped []byte

@@ -130,6 +130,39 @@ func TestCreateReadDeleteForget(t *testing.T) {
 	}
 }
 
+// A keyring caches keys for CacheTTL; another process's forget is not seen by Lookup
+// until then. LookupStored reads the row and sees it at once, and from then on the cache
+// knows the subject is forgotten too.
+func TestLookupStoredSeesAnotherProcesssForget(t *testing.T) {
+	ctx := context.Background()
+	_, pool := setup(t)
+	kek := newKEK(t)
+	here, there := subjectkeys.New(pool, kek, subjectkeys.Options{}), subjectkeys.New(pool, kek, subjectkeys.Options{})
+	id := uuid.New()
+	key, err := here.Create(ctx, pool, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lookup := range []func(context.Context, uuid.UUID) (subjectkeys.Key, subjectkeys.State, error){there.Lookup, there.LookupStored} {
+		if got, st, err := lookup(ctx, id); err != nil || st != subjectkeys.Live || !bytes.Equal(got.Raw, key.Raw) {
+			t.Fatalf("before the forget: %v, %v, %v", got.ID, st, err)
+		}
+	}
+	if err := here.Delete(ctx, pool, id); err != nil {
+		t.Fatal(err)
+	}
+	here.Erased(id)
+	if _, st, _ := there.Lookup(ctx, id); st != subjectkeys.Live {
+		t.Fatalf("the other keyring's cache answered %v; this test expects it to still hold the key", st)
+	}
+	if got, st, err := there.LookupStored(ctx, id); err != nil || st != subjectkeys.Forgotten || got.Raw != nil {
+		t.Fatalf("LookupStored after another process's forget: %x, %v, %v; want Forgotten", got.Raw, st, err)
+	}
+	if got, st, err := there.Lookup(ctx, id); err != nil || st != subjectkeys.Forgotten || got.Raw != nil {
+		t.Fatalf("Lookup after LookupStored saw the tombstone: %x, %v, %v; want Forgotten", got.Raw, st, err)
+	}
+}
+
 // KEK rotation re-wraps every key and the claim key; the data keys (and so every event
 // sealed with them) and the claim key (and so every claim) stay the same.
 func TestRotate(t *testing.T) {

@@ -38,6 +38,7 @@ func (s *Service) History(ctx context.Context, id uuid.UUID) ([]HistoryEntry, er
 	if len(events) == 0 || events[0].AggregateType != user.AggregateType {
 		return nil, user.ErrNotFound
 	}
+	s.noteForgotten(id, events)
 	out := make([]HistoryEntry, len(events))
 	o := s.auditOpener()
 	for i, e := range events {
@@ -81,11 +82,21 @@ func (s *Service) StateAt(ctx context.Context, id uuid.UUID, revision int64, at 
 }
 
 // loadAudit rebuilds the user as of p, saying whether personal fields were erased. It
-// reads every event from revision 1: a snapshot would hide whether they were.
+// reads every event from revision 1, a snapshot would hide whether they were, and on to
+// the stream's end: a forget after p erases p's state too (noteForgotten).
 func (s *Service) loadAudit(ctx context.Context, id uuid.UUID, p pointInTime) (*user.User, bool, error) {
-	events, err := s.store.ReadStream(ctx, id, eventstore.StreamRange{FromRevision: 1, ToRevision: p.revision})
+	events, err := s.store.ReadStream(ctx, id, eventstore.StreamRange{FromRevision: 1})
 	if err != nil {
 		return nil, false, err
+	}
+	s.noteForgotten(id, events)
+	if p.revision > 0 {
+		for i, e := range events {
+			if e.Revision > p.revision {
+				events = events[:i]
+				break
+			}
+		}
 	}
 	recorded, erased, err := s.decodeUntil(ctx, events, p.at)
 	if err != nil {
@@ -105,8 +116,28 @@ func (s *Service) DataKey(ctx context.Context, actor auth.Principal, id uuid.UUI
 	if s.keys == nil {
 		return subjectkeys.Key{}, false, 0, nil
 	}
-	key, found, err = s.keys.Current(ctx, id)
-	return key, found, s.keys.CacheTTL(), err
+	// The row, not the cache: a key handed out here is kept by the caller for ttl more,
+	// so a forget through another instance must be seen at once, not after the cache's
+	// lifetime on top of the caller's.
+	key, st, err := s.keys.LookupStored(ctx, id)
+	return key, st == subjectkeys.Live, s.keys.CacheTTL(), err
+}
+
+// noteForgotten tells the keyring that id was forgotten when its stream says so. The
+// forget may have gone through another instance, whose keyring dropped the key at once
+// while this one's cache would answer it for up to its lifetime: the events are the
+// truth, and reading a forgotten person's history or past state must not open what the
+// forget erased.
+func (s *Service) noteForgotten(id uuid.UUID, events []eventstore.Event) {
+	if s.keys == nil {
+		return
+	}
+	for _, e := range events {
+		if e.EventType == user.TypeUserForgotten {
+			s.keys.Erased(id)
+			return
+		}
+	}
 }
 
 // RoleService is the role of machine callers allowed to fetch data keys.

@@ -94,7 +94,7 @@ type dataKeyResponse struct {
 }
 
 // dataKey serves a person's data key to a machine caller (role service, or admin) that
-// opens sealed fields itself; Cache-Control says how long it may keep it. A forgotten
+// opens sealed fields itself; max_age_seconds says how long it may keep it. A forgotten
 // person's key is gone: 410 forgotten.
 func (s *server) dataKey(c *gin.Context) {
 	id, ok := userID(c)
@@ -110,8 +110,11 @@ func (s *server) dataKey(c *gin.Context) {
 		fail(c, s.keyGone(c, id))
 		return
 	}
+	// The lifetime is in the body, for the caller's own key cache; the response stays
+	// no-store (securityHeaders) like every /v1 answer, so no HTTP cache on the way or in
+	// the client library writes a raw data key to disk, where it would outlive the
+	// caller's dropping it on UserForgotten.
 	secs := int(ttl / time.Second)
-	c.Header("Cache-Control", "private, max-age="+strconv.Itoa(secs))
 	c.JSON(200, dataKeyResponse{SubjectID: id.String(), KeyID: key.ID, Algorithm: "AES-256-GCM", Format: "rcl1",
 		Key: base64.StdEncoding.EncodeToString(key.Raw), MaxAge: secs})
 }
