@@ -134,20 +134,53 @@ func (s *SMTPSender) Send(ctx context.Context, m Mail) error {
 		// Refuses a server that does not offer STARTTLS: never downgrades.
 		if c, err = smtp.NewClientStartTLS(conn, s.tlsConfig()); err != nil {
 			conn.Close()
-			return fmt.Errorf("welcome: smtp %s: STARTTLS: %w", s.Addr, err)
+			return fmt.Errorf("welcome: smtp %s: %w", s.Addr, refused("STARTTLS", err))
 		}
 	} else {
 		c = smtp.NewClient(conn)
 	}
 	defer c.Close()
 	if err := s.converse(c, m); err != nil {
-		var se *smtp.SMTPError
-		if errors.As(err, &se) && se.Code >= 500 {
+		var re *ReplyError
+		if errors.As(err, &re) && re.Code >= 500 {
 			return fmt.Errorf("%w: %w", ErrPermanent, err)
 		}
 		return fmt.Errorf("welcome: smtp: %w", err)
 	}
 	return nil
+}
+
+// ReplyError is an SMTP server's refusal of one command, without the server's text:
+// servers echo the recipient ("550 5.1.1 <ada@example.com>: Recipient address
+// rejected"), and a send error is logged and kept in welcome_emails.error, neither of
+// which may hold an address (a person can be forgotten, a log line cannot). The codes
+// say what went wrong; the server's own log has the rest.
+type ReplyError struct {
+	Command  string // the refused command: EHLO, STARTTLS, AUTH, MAIL FROM, RCPT TO, DATA, QUIT
+	Code     int    // the reply code, 4xx (try again) or 5xx (for good)
+	Enhanced string // the enhanced status code (RFC 3463), "" when the server sent none
+}
+
+func (e *ReplyError) Error() string {
+	s := fmt.Sprintf("server refused %s: %d", e.Command, e.Code)
+	if e.Enhanced != "" {
+		s += " " + e.Enhanced
+	}
+	return s + " (reply text not kept: it may name the recipient)"
+}
+
+// refused turns a server's reply to command into a ReplyError; other errors (the
+// connection, TLS) carry no reply text and are only labelled with the command.
+func refused(command string, err error) error {
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("%s: %w", command, err)
+	}
+	re := &ReplyError{Command: command, Code: se.Code}
+	if ec := se.EnhancedCode; ec != smtp.NoEnhancedCode && ec != (smtp.EnhancedCode{}) {
+		re.Enhanced = fmt.Sprintf("%d.%d.%d", ec[0], ec[1], ec[2])
+	}
+	return re
 }
 
 func (s *SMTPSender) converse(c *smtp.Client, m Mail) error {
@@ -157,7 +190,7 @@ func (s *SMTPSender) converse(c *smtp.Client, m Mail) error {
 	}
 	if s.mode() != TLSStartTLS { // NewClientStartTLS said EHLO already, as localhost
 		if err := c.Hello(hello); err != nil {
-			return err
+			return refused("EHLO", err)
 		}
 	}
 	if _, isTLS := c.TLSConnectionState(); !isTLS && s.Username != "" && !loopback(s.Addr) {
@@ -165,26 +198,29 @@ func (s *SMTPSender) converse(c *smtp.Client, m Mail) error {
 	}
 	if s.Username != "" {
 		if err := c.Auth(sasl.NewPlainClient("", s.Username, s.Password)); err != nil {
-			return err
+			return refused("AUTH", err)
 		}
 	}
 	if err := c.Mail(address(m.From), nil); err != nil {
-		return err
+		return refused("MAIL FROM", err)
 	}
 	if err := c.Rcpt(m.To, nil); err != nil {
-		return err
+		return refused("RCPT TO", err)
 	}
 	w, err := c.Data()
 	if err != nil {
-		return err
+		return refused("DATA", err)
 	}
 	if _, err := w.Write(Render(m, time.Now())); err != nil {
-		return err
+		return refused("DATA", err)
 	}
 	if err := w.Close(); err != nil {
-		return err
+		return refused("DATA", err) // the reply to the message itself
 	}
-	return c.Quit()
+	if err := c.Quit(); err != nil {
+		return refused("QUIT", err)
+	}
+	return nil
 }
 
 // address extracts the bare address from "Name <addr>".

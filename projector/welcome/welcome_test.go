@@ -1,8 +1,10 @@
 package welcome_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -72,6 +74,13 @@ type session struct {
 
 func (s *session) Mail(string, *smtp.MailOptions) error { return nil }
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	// Refusals quote the recipient, as Postfix's "Recipient address rejected" does.
+	switch {
+	case strings.HasPrefix(to, "bounce"):
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<" + to + ">: Recipient address rejected: User unknown"}
+	case strings.HasPrefix(to, "greylisted"):
+		return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 0}, Message: "<" + to + ">: Recipient address rejected: Greylisted"}
+	}
 	s.to = to
 	return nil
 }
@@ -114,14 +123,20 @@ func setup(t *testing.T) *bundle {
 	return &bundle{Stack: st, pool: pool, metrics: projection.NewMetrics(prometheus.NewRegistry()), mb: startMailbox(t)}
 }
 
-// run runs the welcome projection until stop is called.
-func (b *bundle) run(t *testing.T) (stop func()) {
+// run runs the welcome projection until stop is called; log, when given, gets the
+// projection's and its runner's logs.
+func (b *bundle) run(t *testing.T, log ...*slog.Logger) (stop func()) {
 	t.Helper()
-	h := welcome.New(b.pool, &welcome.SMTPSender{Addr: b.mb.addr, Timeout: 5 * time.Second, TLS: welcome.TLSNone}, welcome.Options{From: "Recall <hello@recall.test>"})
+	logger := slog.New(slog.DiscardHandler)
+	if len(log) > 0 {
+		logger = log[0]
+	}
+	h := welcome.New(b.pool, &welcome.SMTPSender{Addr: b.mb.addr, Timeout: 5 * time.Second, TLS: welcome.TLSNone},
+		welcome.Options{From: "Recall <hello@recall.test>", Logger: logger})
 	r, err := projection.New(projection.Config{
 		Name: welcome.Name, Group: welcome.Group, Topic: stacktest.Topic, DLQTopic: versions.DLQTopic(welcome.Group),
 		Brokers: b.Brokers(), Decoder: schemas.NewDecoder(b.SR), Handler: h, Pool: b.pool, Metrics: b.metrics,
-		Backoff: projection.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
+		Backoff: projection.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond}, Logger: logger,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -219,4 +234,59 @@ VALUES ($1, $2, 'claimed', now() - interval '1 hour')`, ev.EventID, id)
 		_ = b.pool.QueryRow(context.Background(), `SELECT state FROM welcome_emails WHERE event_id = $1`, ev.EventID).Scan(&state)
 		return state == "sent"
 	})
+}
+
+// lockedBuffer is a log sink shared by the runner's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// A server refusing a recipient quotes the address in its reply. Neither the welcome
+// log (welcome_emails.error, kept for good) nor the process's logs may hold it, for a
+// refusal for good (550: logged, marked failed) or a retried one (450: the partition
+// pauses and logs the error on every retry). Found by an outside review: both held the
+// server's reply text, address included.
+func TestRefusedRecipientLeavesNoAddress(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	logs := &lockedBuffer{}
+	bounce := stacktest.Created(stacktest.NewID(), "bo", "bounce.ada@example.com", "Bo", "B", "user")
+	grey := stacktest.Created(stacktest.NewID(), "gr", "greylisted.eli@example.com", "Gr", "G", "user")
+	b.Produce(t, b.Client(t), b.Record(t, bounce), b.Record(t, grey))
+	stop := b.run(t, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	var state, msg string
+	eventually(t, "the refused mail marked failed", func() bool {
+		_ = b.pool.QueryRow(ctx, `SELECT state, coalesce(error, '') FROM welcome_emails WHERE event_id = $1`, bounce.EventID).Scan(&state, &msg)
+		return state == "failed"
+	})
+	eventually(t, "the greylisted mail retried", func() bool {
+		return testutil.ToFloat64(b.metrics.Retries.WithLabelValues(welcome.Name, "transient")) >= 2
+	})
+	stop()
+	if !strings.Contains(msg, "RCPT TO") || !strings.Contains(msg, "550 5.1.1") {
+		t.Errorf("welcome_emails.error %q does not say which command was refused and how", msg)
+	}
+	for what, text := range map[string]string{"welcome_emails.error": msg, "the logs": logs.String()} {
+		for _, addr := range []string{"bounce.ada@example.com", "greylisted.eli@example.com"} {
+			if strings.Contains(text, addr) {
+				t.Errorf("%s hold %s: %s", what, addr, text)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), "450 4.2.0") {
+		t.Errorf("the retried refusal's codes are not in the logs: %s", logs.String())
+	}
 }
