@@ -206,6 +206,22 @@ func tryRemainingKeys(t *testing.T, pool *pgxpool.Pool, forgotten string, sealed
 	}
 }
 
+// The forget reason outlives the person in plaintext, so it may not name them by a
+// value they held before either: an address changed last year is still theirs. Found by
+// an outside review: only the current values were checked.
+func TestForgetReasonMayNotNameFormerValues(t *testing.T) {
+	a := start(t, "")
+	var w written
+	a.do("POST", "/v1/users", a.admin, map[string]any{"username": grace.username, "email": grace.email,
+		"first_name": grace.first, "last_name": grace.last, "password": userPassword}, nil).want(t, 201).json(t, &w)
+	path := "/v1/users/" + w.ID
+	a.do("PATCH", path, a.admin, map[string]any{"email": "grace.murray@navy.example", "last_name": "Murray"}, nil).want(t, 200)
+	for _, reason := range []string{"erasure for " + grace.email, "née Hopperington", "erasure for grace.murray@navy.example"} {
+		a.do("POST", path+"/forget", a.admin, map[string]any{"reason": reason}, nil).problem(t, 422, "validation")
+	}
+	a.do("POST", path+"/forget", a.admin, map[string]any{"reason": "GDPR ticket 4711"}, nil).want(t, 200)
+}
+
 // Two instances share one database, as the chart's replicas do. B has read the person's
 // history (its keyring cached the key) when the forget goes through A: B's history, past
 // states and data-key route must show the person forgotten at once, not when its cache

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -142,17 +143,41 @@ func (s *Service) restoreUser(ctx context.Context, cmd RestoreUser) (Result, err
 		}})
 }
 
+// personalValues reads every personal value u's stream recorded up to u's revision (a
+// forget is rare: the whole stream, opened, is read for it); none for a user that does
+// not exist or is forgotten, whom Forget refuses anyway.
+func (s *Service) personalValues(ctx context.Context, u *user.User) ([]string, error) {
+	if !u.Exists() || u.IsForgotten() {
+		return nil, nil
+	}
+	events, err := s.store.ReadStream(ctx, u.ID(), eventstore.StreamRange{FromRevision: 1, ToRevision: u.Revision()})
+	if err != nil {
+		return nil, err
+	}
+	recorded, _, err := s.decodeUntil(ctx, events, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	return user.PersonalValues(recorded), nil
+}
+
 // forgetUser erases the person: UserForgotten, and in the same transaction their data
 // key deleted (every sealed copy of their data becomes unreadable), their claims
 // released (their username and email are free again), their snapshots and credentials
-// deleted. Once it committed, this process forgets the key at once; other processes drop
-// it within the keyring's cache lifetime.
+// deleted. Once it committed, this process forgets the key at once; other command-api
+// instances see the forget in the stream and the key's row (noteForgotten, DataKey).
 func (s *Service) forgetUser(ctx context.Context, cmd ForgetUser) (Result, error) {
 	if !cmd.Actor.IsAdmin() {
 		return Result{}, ErrForbidden
 	}
 	res, err := s.execute(ctx, cmd.Envelope, plan{name: cmd.CommandName(),
-		decide: func(u *user.User) ([]user.Event, error) { return u.Forget(user.ForgetUser{Reason: cmd.Meta.Reason}) },
+		decide: func(u *user.User) ([]user.Event, error) {
+			former, err := s.personalValues(ctx, u)
+			if err != nil {
+				return nil, err
+			}
+			return u.Forget(user.ForgetUser{Reason: cmd.Meta.Reason, Former: former})
+		},
 		within: func(ctx context.Context, tx pgx.Tx, _ *user.User) error {
 			if s.keys != nil {
 				if err := s.keys.Delete(ctx, tx, cmd.UserID); err != nil {

@@ -50,9 +50,14 @@ type DeleteUser struct{}
 type RestoreUser struct{}
 
 // ForgetUser erases the person (right to erasure). Reason is required and is
-// kept in plaintext after the erasure, so it must not name the person.
+// kept in plaintext after the erasure, so it must not name the person: neither
+// by a value they hold now nor by one they held before (Former).
 type ForgetUser struct {
 	Reason string
+	// Former lists the personal values the person's stream recorded
+	// (PersonalValues of its events): an old address or a maiden name in the
+	// reason would outlive the erasure as surely as the current ones.
+	Former []string
 }
 
 func (CreateUser) CommandName() string     { return "CreateUser" }

@@ -160,12 +160,42 @@ func (u *User) Forget(cmd ForgetUser) ([]Event, error) {
 	if reason == "" {
 		return nil, fieldError("reason", "is required: it is kept as the why of the erasure")
 	}
-	for _, v := range []string{u.username.String(), u.email.String(), u.firstName, u.lastName} {
+	held := append([]string{u.username.String(), u.email.String(), u.firstName, u.lastName}, cmd.Former...)
+	for _, v := range held {
 		if v = strings.ToLower(strings.TrimSpace(v)); len([]rune(v)) >= 2 && strings.Contains(reason, v) {
 			return nil, fieldError("reason", "must not contain the person's personal data: it is kept after the erasure")
 		}
 	}
 	return []Event{UserForgotten{}}, nil
+}
+
+// PersonalValues lists every personal value events record, current and former:
+// usernames, addresses and names as created and as changed since, each once. The
+// fields of a forgotten person's events are erased ("") and list nothing.
+func PersonalValues(events []RecordedEvent) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(vs ...string) {
+		for _, v := range vs {
+			if v != "" && !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	for _, rec := range events {
+		switch e := rec.Event.(type) {
+		case UserCreated:
+			add(e.Username, e.Email, e.FirstName, e.LastName)
+		case UserUpdated:
+			for _, v := range []*string{e.FirstName, e.LastName, e.Email} {
+				if v != nil {
+					add(*v)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // mustBeActive is the precondition of every change but create and restore.

@@ -2,6 +2,7 @@ package user
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -67,6 +68,46 @@ func TestForgetReason(t *testing.T) {
 		if _, err := u.Forget(ForgetUser{Reason: reason}); !errors.As(err, &ve) || ve.Fields["reason"] == "" {
 			t.Errorf("reason %q: err = %v, want a validation error on reason", reason, err)
 		}
+	}
+}
+
+// A reason may not name a value the person held before either: a former address or
+// name outlives the erasure in the reason as surely as the current ones.
+func TestForgetReasonAndFormerValues(t *testing.T) {
+	t.Parallel()
+	u := activeUser(t) // ada, ada@example.com, Ada Lovelace
+	former := []string{"ada.byron@example.org", "Byron", ""}
+	for _, tc := range []struct {
+		reason string
+		ok     bool
+	}{
+		{"erasure request #42", true},
+		{"ticket 42: was ada.byron@example.org", false},
+		{"née BYRON", false},
+		{"see the byronic ticket", false}, // contains a former name: refused, as current names are
+		{"x", true},                       // the empty former value matches nothing
+	} {
+		_, err := u.Forget(ForgetUser{Reason: tc.reason, Former: former})
+		var ve *ValidationError
+		if tc.ok != (err == nil) || (!tc.ok && (!errors.As(err, &ve) || ve.Fields["reason"] == "")) {
+			t.Errorf("reason %q with former values: err = %v, want ok=%v", tc.reason, err, tc.ok)
+		}
+	}
+}
+
+func TestPersonalValuesListsCurrentAndFormer(t *testing.T) {
+	t.Parallel()
+	first, email := "Augusta", "ada.king@example.com"
+	got := PersonalValues([]RecordedEvent{
+		{Revision: 1, Event: UserCreated{Username: "ada", Email: "ada@example.com", FirstName: "Ada", LastName: "Byron", Role: RoleUser}},
+		{Revision: 2, Event: UserUpdated{FirstName: &first, Email: &email}},
+		{Revision: 3, Event: RoleChanged{Role: RoleAdmin}},
+		{Revision: 4, Event: UserUpdated{FirstName: &first}},                                    // a repeat is listed once
+		{Revision: 5, Event: UserCreated{Username: "", Email: "", FirstName: "", LastName: ""}}, // erased: nothing
+	})
+	want := []string{"ada", "ada@example.com", "Ada", "Byron", "Augusta", "ada.king@example.com"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("PersonalValues = %q, want %q", got, want)
 	}
 }
 
