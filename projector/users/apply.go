@@ -59,6 +59,14 @@ func apply(r *readmodel.Row, ev schemas.Event) (*readmodel.Row, error) {
 	if err := change(&next, ev.EventType, data, ev.RecordedAt); err != nil {
 		return nil, projection.Poison(fmt.Errorf("%s data: %w", ev.EventType, err))
 	}
+	if r.Status == readmodel.StatusForgotten {
+		// Another version applied the forget first and scrubbed this row (ScrubUser):
+		// the events before the forget that this version still has to fold may not
+		// bring anything back, neither a name opened with a key this process still
+		// caches nor an "active" status that would list the person.
+		next.Status = readmodel.StatusForgotten
+		next.Username, next.Email, next.FirstName, next.LastName = "", "", "", ""
+	}
 	next.UpdatedAt, next.Revision, next.LastEventID = ev.RecordedAt, ev.Revision, ev.EventID
 	return &next, nil
 }

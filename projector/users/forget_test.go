@@ -164,3 +164,50 @@ func TestKeyNotVisibleYetIsRetriedNotErased(t *testing.T) {
 		t.Fatalf("row %+v, %v", u, err)
 	}
 }
+
+// Version 1 applies UserForgotten and scrubs version 2's row before version 2, running
+// in another process whose keyring still caches the person's key, has reached the
+// events before the forget. Those events must not bring personal data back into the
+// tombstone, not even until version 2 reaches the forget itself (found by an outside
+// review: a UserUpdated wrote the opened name into the scrubbed row).
+func TestAScrubbedRowStaysATombstone(t *testing.T) {
+	ctx := context.Background()
+	b := setup(t)
+	b.withKeys(t, 1)
+	seal := stacktest.NewSealer(t, stacktest.Keys(t, b.url, b.pool), b.pool)
+	kek, err := subjectkeys.ParseKEK(stacktest.KEK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := readmodel.SetupUsers(ctx, b.pool, 2); err != nil {
+		t.Fatal(err)
+	}
+	// Version 2's own process: a keyring that caches (the default lifetime).
+	v2, err := users.New(b.pool, 2, subjectkeys.New(b.pool, kek, subjectkeys.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.proj[2] = v2
+
+	id := stacktest.NewID()
+	created := seal.Event(id, 1, "UserCreated", map[string]string{"username": "zelda", "email": "zelda@hyrule.example",
+		"first_name": "Zeldarine", "last_name": "Hyrulean", "role": "user"})
+	updated := seal.Event(id, 2, "UserUpdated", map[string]*string{"first_name": nil, "last_name": stacktest.Ptr("Hyruleanne"), "email": nil})
+	deleted := seal.Event(id, 3, "UserDeleted", map[string]any{})
+	restored := seal.Event(id, 4, "UserRestored", map[string]any{})
+	b.apply(t, 2, created) // version 2 opens the person: its keyring caches the key
+	forgotten := seal.Forget(id, 5, "ticket 7") // the key is deleted now
+	b.apply(t, 1, created, updated, deleted, restored, forgotten)
+
+	b.apply(t, 2, updated, deleted, restored)
+	var status, username, email, first, last string
+	if err := b.pool.QueryRow(ctx, `SELECT status, username, email, first_name, last_name FROM users_v2 WHERE id = $1`, id).
+		Scan(&status, &username, &email, &first, &last); err != nil {
+		t.Fatal(err)
+	}
+	if status != readmodel.StatusForgotten || username+email+first+last != "" {
+		t.Fatalf("users_v2 after older events on a scrubbed row: %s %q %q %q %q; want a tombstone", status, username, email, first, last)
+	}
+	b.apply(t, 2, forgotten)
+	pgtest.NoPlaintext(t, "the database after the erasure", pgtest.Dump(t, b.url), []string{"zelda", "Zeldarine", "Hyrulean"})
+}
