@@ -195,7 +195,7 @@ func TestAScrubbedRowStaysATombstone(t *testing.T) {
 	updated := seal.Event(id, 2, "UserUpdated", map[string]*string{"first_name": nil, "last_name": stacktest.Ptr("Hyruleanne"), "email": nil})
 	deleted := seal.Event(id, 3, "UserDeleted", map[string]any{})
 	restored := seal.Event(id, 4, "UserRestored", map[string]any{})
-	b.apply(t, 2, created) // version 2 opens the person: its keyring caches the key
+	b.apply(t, 2, created)                      // version 2 opens the person: its keyring caches the key
 	forgotten := seal.Forget(id, 5, "ticket 7") // the key is deleted now
 	b.apply(t, 1, created, updated, deleted, restored, forgotten)
 
