@@ -240,8 +240,30 @@ func TestForgetSeenByEveryInstance(t *testing.T) {
 	}
 	b.do("GET", path+"/state?revision=1", b.admin, nil, nil).want(t, 200)
 	b.do("GET", path+"/data-key", b.admin, nil, nil).want(t, 200)
+	var hist struct {
+		Events []struct {
+			Metadata struct {
+				ActorID string `json:"actor_id"`
+			} `json:"metadata"`
+		} `json:"events"`
+	}
+	b.do("GET", path+"/history", b.admin, nil, nil).want(t, 200).json(t, &hist)
+	actor := "/v1/actors/" + hist.Events[0].Metadata.ActorID + "/events"
+	// C, a third instance, only ever shows the actor view.
+	c := start(t, a.dbURL)
+	if r := c.do("GET", actor, c.admin, nil, nil).want(t, 200); !strings.Contains(string(r.Body), grace.email) {
+		t.Fatalf("C's actor view before the forget is not opened: %s", r.Body)
+	}
 
 	a.do("POST", path+"/forget", a.admin, map[string]any{"reason": "GDPR ticket 4711"}, nil).want(t, 200)
+
+	// A dry run on a past state, and a view over many people's events, open with their
+	// instance's keyring; each is asked first on its instance (any route that sees the
+	// forget tells the keyring, and the later ones would pass on that alone).
+	r := b.do("POST", path+"/commands:dry-run?revision=2", b.admin, map[string]any{"command": "DeleteUser", "input": map[string]any{}}, nil).want(t, 200)
+	pgtest.NoPlaintext(t, "B's dry run on revision 2 after the forget through A", r.Body, grace.values())
+	r = c.do("GET", actor, c.admin, nil, nil).want(t, 200)
+	pgtest.NoPlaintext(t, "C's actor view after the forget through A", r.Body, grace.values())
 
 	// Past states first: they end before the forget, which must erase them all the same.
 	for _, q := range []string{"/state?revision=1", "/state?revision=2", "/state", "/history"} {

@@ -316,6 +316,32 @@ func (k *Keyring) lookup(ctx context.Context, subject uuid.UUID, cachedKeys bool
 	return key, Live, nil
 }
 
+// NoteErasures reads which of subjects were forgotten (their rows are tombstones) and
+// drops their keys from the cache, in one query: for readers that open many people's
+// fields at once and must not answer from a cache another process's forget made stale
+// (command-api's audit views). Live keys are left as cached.
+func (k *Keyring) NoteErasures(ctx context.Context, subjects []uuid.UUID) error {
+	if len(subjects) == 0 {
+		return nil
+	}
+	ids := make([][16]byte, len(subjects))
+	for i, s := range subjects {
+		ids[i] = s
+	}
+	rows, err := k.db.Query(ctx, `SELECT subject_id FROM subject_keys WHERE subject_id = ANY($1) AND (wrapped IS NULL OR kek_id IS NULL)`, ids)
+	if err != nil {
+		return fmt.Errorf("subjectkeys: erasures: %w", err)
+	}
+	forgotten, err := pgx.CollectRows(rows, pgx.RowTo[pgtype.UUID])
+	if err != nil {
+		return fmt.Errorf("subjectkeys: erasures: %w", err)
+	}
+	for _, f := range forgotten {
+		k.Erased(uuid.UUID(f.Bytes))
+	}
+	return nil
+}
+
 // ErrNotVisible: a sealed value names a key whose row this reader cannot see. Every
 // sealed value's key commits with the first event sealed with it, so the row is only
 // not visible yet (logical decoding can deliver a transaction before other sessions see

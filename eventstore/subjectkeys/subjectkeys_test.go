@@ -163,6 +163,42 @@ func TestLookupStoredSeesAnotherProcesssForget(t *testing.T) {
 	}
 }
 
+// NoteErasures does for many people in one query what LookupStored does for one: the
+// forgotten ones among them lose their cached keys; the others keep theirs.
+func TestNoteErasuresDropsOnlyTheForgotten(t *testing.T) {
+	ctx := context.Background()
+	_, pool := setup(t)
+	kek := newKEK(t)
+	here, there := subjectkeys.New(pool, kek, subjectkeys.Options{}), subjectkeys.New(pool, kek, subjectkeys.Options{})
+	gone, kept, never := uuid.New(), uuid.New(), uuid.New()
+	for _, id := range []uuid.UUID{gone, kept} {
+		if _, err := here.Create(ctx, pool, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := there.Keys(ctx, []uuid.UUID{gone, kept}); err != nil { // cached there
+		t.Fatal(err)
+	}
+	if err := here.Delete(ctx, pool, gone); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := there.Current(ctx, gone); !found {
+		t.Fatal("this test expects the other keyring to still cache the key")
+	}
+	if err := there.NoteErasures(ctx, []uuid.UUID{gone, kept, never}); err != nil {
+		t.Fatal(err)
+	}
+	if _, st, err := there.Lookup(ctx, gone); err != nil || st != subjectkeys.Forgotten {
+		t.Fatalf("forgotten person after NoteErasures: %v, %v", st, err)
+	}
+	if _, st, err := there.Lookup(ctx, kept); err != nil || st != subjectkeys.Live {
+		t.Fatalf("live person after NoteErasures: %v, %v", st, err)
+	}
+	if _, st, err := there.Lookup(ctx, never); err != nil || st != subjectkeys.NoKey {
+		t.Fatalf("person without a key after NoteErasures: %v, %v", st, err)
+	}
+}
+
 // KEK rotation re-wraps every key and the claim key; the data keys (and so every event
 // sealed with them) and the claim key (and so every claim) stay the same.
 func TestRotate(t *testing.T) {

@@ -43,6 +43,9 @@ func (s *Service) ActorEvents(ctx context.Context, p auth.Principal, actorID str
 		page.Next = events[limit-1].GlobalPosition
 	}
 	page.Entries = make([]ActorEntry, len(events))
+	if err := s.noteErasures(ctx, aggregateIDs(events)); err != nil {
+		return ActorPage{}, err
+	}
 	o := s.auditOpener()
 	for i, e := range events {
 		// Sealed fields opened as in a history; a forgotten person's show the erased marker.
@@ -55,4 +58,17 @@ func (s *Service) ActorEvents(ctx context.Context, p auth.Principal, actorID str
 				SchemaVersion: e.SchemaVersion, RecordedAt: e.RecordedAt, Data: op.Data, Metadata: op.Metadata}}
 	}
 	return page, nil
+}
+
+// aggregateIDs lists the streams of events, each once.
+func aggregateIDs(events []eventstore.Event) []uuid.UUID {
+	seen := make(map[uuid.UUID]bool, len(events))
+	var ids []uuid.UUID
+	for _, e := range events {
+		if !seen[e.AggregateID] {
+			seen[e.AggregateID] = true
+			ids = append(ids, e.AggregateID)
+		}
+	}
+	return ids
 }

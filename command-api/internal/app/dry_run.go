@@ -48,6 +48,11 @@ func (s *Service) DryRun(ctx context.Context, d DryRun) (DryRunResult, error) {
 		// a real request would not answer at once.
 		return DryRunResult{}, validation("command", "CreateUser cannot be dry-run")
 	}
+	// The state decided on is shown: a person forgotten through another instance must
+	// show erased, not opened with a key this instance still caches.
+	if err := s.noteErasures(ctx, []uuid.UUID{d.UserID}); err != nil {
+		return DryRunResult{}, err
+	}
 	u, err := s.load(ctx, d.UserID, pointInTime{revision: d.Revision, at: d.At})
 	if err != nil {
 		return DryRunResult{}, err

@@ -123,6 +123,16 @@ func (s *Service) DataKey(ctx context.Context, actor auth.Principal, id uuid.UUI
 	return key, st == subjectkeys.Live, s.keys.CacheTTL(), err
 }
 
+// noteErasures makes the keyring drop the cached keys of those of ids who were
+// forgotten (one query; see noteForgotten for why), for views that open many people's
+// events or that read only part of a stream.
+func (s *Service) noteErasures(ctx context.Context, ids []uuid.UUID) error {
+	if s.keys == nil {
+		return nil
+	}
+	return s.keys.NoteErasures(ctx, ids)
+}
+
 // noteForgotten tells the keyring that id was forgotten when its stream says so. The
 // forget may have gone through another instance, whose keyring dropped the key at once
 // while this one's cache would answer it for up to its lifetime: the events are the
