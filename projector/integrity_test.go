@@ -128,6 +128,10 @@ func TestForgedRecordIsDeadLetteredNotApplied(t *testing.T) {
 	if n := count(t, g.pool, `SELECT count(*) FROM projector_dead_letters`); n != 2 {
 		t.Fatalf("%d dead letters, want the 2 forged records", n)
 	}
+	// Filed as what they are, so `replayer dlq retry` never applies them.
+	if n := count(t, g.pool, `SELECT count(*) FROM projector_dead_letters WHERE error_kind = 'signature'`); n != 2 {
+		t.Fatalf("%d of the forged records' dead letters are of kind signature, want 2", n)
+	}
 	if n := testutil.ToFloat64(g.metrics.BadSignatures.WithLabelValues("users.v1")); n != 2 {
 		t.Fatalf("bad signatures = %v, want 2", n)
 	}

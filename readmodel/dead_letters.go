@@ -23,10 +23,13 @@ const (
 	KindApply    = "apply"    // the projection refused the event (poison)
 	KindAttempts = "attempts" // a record error persisted for every attempt
 	KindBlocked  = "blocked"  // a later revision of an aggregate with an earlier dead letter
+	// KindSignature: the record's signature did not verify. Whoever can produce to the
+	// topic may have forged it, so it is never retried (replayer dlq retry).
+	KindSignature = "signature"
 )
 
 // DeadLetterKinds are every error kind, in a stable order.
-var DeadLetterKinds = []string{KindDecode, KindApply, KindAttempts, KindBlocked}
+var DeadLetterKinds = []string{KindDecode, KindApply, KindAttempts, KindBlocked, KindSignature}
 
 // Resolutions of a dead letter.
 const (

@@ -61,11 +61,13 @@ func (r *Runner) deadLetter(ctx context.Context, cl *kgo.Client, rec *kgo.Record
 }
 
 // ErrorKind is the fixed kind of a dead letter's cause, for the table and the
-// metrics: decode, apply, attempts or blocked.
+// metrics: signature, decode, apply, attempts or blocked.
 func ErrorKind(cause error) string {
 	var gap *GapError
 	var ae *attemptsError
 	switch {
+	case errors.Is(cause, schemas.ErrSignature):
+		return readmodel.KindSignature
 	case errors.As(cause, &gap):
 		return readmodel.KindBlocked
 	case errors.As(cause, &ae):

@@ -24,7 +24,7 @@ type OpenDeadLetters struct {
 }
 
 var openDeadLettersDesc = prometheus.NewDesc("recall_projector_dead_letters_open",
-	"Dead letters not yet retried or discarded, by projection and error kind (decode, apply, attempts, blocked).",
+	"Dead letters not yet retried or discarded, by projection and error kind (decode, apply, attempts, blocked, signature).",
 	[]string{"projection", "error_kind"}, nil)
 
 // Describe implements prometheus.Collector.

@@ -253,6 +253,9 @@ that fails again stays open with one more attempt. Fix the cause first. Safe to 
 				if err != nil {
 					return err
 				}
+				if len(plan.Unsigned) > 0 {
+					fmt.Fprintf(g.stderr, "not retried: dead letters %v failed their signature check (possibly forged); discard them\n", plan.Unsigned)
+				}
 				if !s.execute {
 					fmt.Fprintf(g.stderr, "dry run: %d aggregate(s) would be retried; nothing changed. Add --execute to apply.\n", len(plan.Groups))
 					return g.print(plan, func(out io.Writer) error { return retryPlanTable(out, plan) })

@@ -2,7 +2,9 @@ package dlq
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -22,7 +24,18 @@ type Group struct {
 // RetryPlan is what a retry would apply.
 type RetryPlan struct {
 	Groups []Group `json:"groups"`
+	// Unsigned are the selected dead letters a retry never applies: their signature did
+	// not verify (kind signature), so they may be forged. Discard them; a genuine record
+	// comes back from the store (replayer republish).
+	Unsigned []int64 `json:"unsigned,omitempty"`
 }
+
+// ErrUnsigned: a dead letter named by id failed its signature check; retry refuses it.
+var ErrUnsigned = errors.New("dlq: dead letter failed its signature check (possibly forged): never retried; discard it")
+
+// retryable reports whether a retry may apply d: anything but a record whose signature
+// failed, which whoever can produce to the topic may have forged.
+func retryable(d readmodel.DeadLetter) bool { return d.Kind != readmodel.KindSignature }
 
 // PlanRetry widens s to every open dead letter of each aggregate it names:
 // an aggregate's records only apply in revision order, all of them.
@@ -34,6 +47,13 @@ func (w *Works) PlanRetry(ctx context.Context, s Selection) (RetryPlan, error) {
 	var plan RetryPlan
 	seen := map[[2]string]bool{}
 	for _, d := range picked {
+		if !retryable(d) {
+			if len(s.IDs) > 0 {
+				return RetryPlan{}, fmt.Errorf("%w (dead letter %d)", ErrUnsigned, d.ID)
+			}
+			plan.Unsigned = append(plan.Unsigned, d.ID)
+			continue
+		}
 		k := [2]string{d.Projection, d.AggregateID}
 		if seen[k] {
 			continue
@@ -55,7 +75,9 @@ func (w *Works) group(ctx context.Context, proj, aggregate string) (Group, error
 	ds, err := readmodel.ListDeadLetters(ctx, w.pool, readmodel.DeadLetterFilter{Projection: proj, AggregateID: aggregate, OpenOnly: true})
 	g := Group{Projection: proj, AggregateID: aggregate}
 	for _, d := range ds {
-		g.IDs, g.Revisions = append(g.IDs, d.ID), append(g.Revisions, d.Revision)
+		if retryable(d) {
+			g.IDs, g.Revisions = append(g.IDs, d.ID), append(g.Revisions, d.Revision)
+		}
 	}
 	return g, err
 }
@@ -100,9 +122,13 @@ func (w *Works) retryGroup(ctx context.Context, g Group, actor string) ([]Outcom
 	if err != nil {
 		return nil, err
 	}
-	ds, err := readmodel.ListDeadLetters(ctx, w.pool, readmodel.DeadLetterFilter{Projection: g.Projection, AggregateID: g.AggregateID, OpenOnly: true})
-	if err != nil || len(ds) == 0 {
+	all, err := readmodel.ListDeadLetters(ctx, w.pool, readmodel.DeadLetterFilter{Projection: g.Projection, AggregateID: g.AggregateID, OpenOnly: true})
+	if err != nil {
 		return nil, err
+	}
+	ds := slices.DeleteFunc(all, func(d readmodel.DeadLetter) bool { return !retryable(d) })
+	if len(ds) == 0 {
+		return nil, nil
 	}
 	msgs, decodeErr := w.messages(ctx, ds)
 	n, applyErr := 0, error(nil)
@@ -152,6 +178,11 @@ func (w *Works) messages(ctx context.Context, ds []readmodel.DeadLetter) ([]proj
 		ev, err := w.decoder.Decode(ctx, d.Value)
 		if err != nil {
 			return msgs, fmt.Errorf("decode: %w", err)
+		}
+		// As the projector checks every record: the key the topic partitioned by is the
+		// aggregate the event claims, or the record is not what it says.
+		if string(d.Key) != ev.AggregateID {
+			return msgs, fmt.Errorf("record key %q is not the aggregate id %q", d.Key, ev.AggregateID)
 		}
 		rec := &kgo.Record{Topic: d.Topic, Partition: d.Partition, Offset: d.Offset, Key: d.Key, Value: d.Value}
 		msgs = append(msgs, projection.Message{Record: rec, Event: ev})

@@ -97,3 +97,37 @@ func deref(s *string) any {
 	}
 	return *s
 }
+
+// Dead letters a verifying projector filed as 'apply' before the signature kind existed
+// become 'signature', so a retry leaves them alone; other apply letters stay retryable.
+func TestMigrationFilesOldSignatureFailuresAsSuch(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.Database(t)
+	if err := pgmigrate.Up(ctx, url, migrationsBefore(t, "008")); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	errs := map[string]string{
+		"projection: verify: schemas: record signature: want one recall_signature_key and one recall_signature header, got 0 and 0": readmodel.KindSignature,
+		"users: RoleChanged data: unexpected end of JSON input":                                                                     readmodel.KindApply,
+	}
+	for msg := range errs {
+		if _, err := conn.Exec(ctx, `INSERT INTO projector_dead_letters (projection, topic, partition, record_offset, aggregate_id, revision, error)
+VALUES ('users.v1', 'recall.user.events', 0, $1, $2, 1, $3)`, len(msg), uuid.NewString(), msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pgmigrate.Up(ctx, url, readmodel.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	for msg, want := range errs {
+		var kind string
+		if err := conn.QueryRow(ctx, `SELECT error_kind FROM projector_dead_letters WHERE error = $1`, msg).Scan(&kind); err != nil || kind != want {
+			t.Errorf("%q: kind %q (%v), want %q", msg, kind, err, want)
+		}
+	}
+}
