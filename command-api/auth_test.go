@@ -1,10 +1,13 @@
 package commandapi_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	commandapi "github.com/recall-events/recall/command-api"
+	"github.com/recall-events/recall/command-api/internal/credentials"
 )
 
 func TestLogin(t *testing.T) {
@@ -137,4 +140,47 @@ func TestTokenFollowsCurrentRoleAndStatus(t *testing.T) {
 	adaTok = a.login("ada", userPassword)
 	a.do("PATCH", "/v1/users/"+ada, adaTok, map[string]any{"first_name": "Back"}, nil).want(t, 200)
 	a.do("PATCH", "/v1/users/"+victim, adaTok, map[string]any{"first_name": "Mallory"}, nil).problem(t, 403, "forbidden")
+}
+
+// A login with the old password whose hash check straddles a password reset must not
+// win a token the reset fails to revoke. The token used to date from its issue, after
+// the check (a hash's time, more in the queue, which an attacker can fill), so a reset
+// committed during the check was older than the token and revoked nothing (found by an
+// outside review). Tokens now date from the read of the hash.
+func TestLoginStraddlingAPasswordResetWinsNoLastingToken(t *testing.T) {
+	// A slow hash widens the race to hundreds of milliseconds.
+	a := start(t, "", func(c *commandapi.Config) { c.Argon2 = credentials.Params{MemoryKiB: 64 * 1024, Time: 4, Threads: 1} })
+	for attempt := 1; attempt <= 3; attempt++ {
+		id := a.createUser(fmt.Sprintf("victim%d", attempt))
+		start := time.Now()
+		a.login(fmt.Sprintf("victim%d", attempt), userPassword)
+		hash := time.Since(start)
+
+		// The admin resets the password (one hash, then the append); the attacker, who
+		// knows the old password, logs in half a hash later: the attacker's login reads
+		// the old hash before the reset commits and is checked after it.
+		reset := make(chan error, 1)
+		go func() {
+			_, err := a.try("PUT", "/v1/users/"+id+"/password", a.admin, map[string]any{"new_password": "brand-new-pw-77"}, nil)
+			reset <- err
+		}()
+		time.Sleep(hash / 2)
+		r, err := a.try("POST", "/v1/auth/login", "", map[string]string{"username": fmt.Sprintf("victim%d", attempt), "password": userPassword}, nil)
+		if err := <-reset; err != nil {
+			t.Fatal(err)
+		}
+		if err != nil || r.Status != 200 {
+			t.Logf("attempt %d: the login came after the reset (%d): no race; again", attempt, r.Status)
+			continue
+		}
+		var out struct {
+			AccessToken string `json:"access_token"`
+		}
+		r.json(t, &out)
+		if got, _ := a.try("GET", "/v1/users/"+id+"/history", out.AccessToken, nil, nil); got.Status != 401 {
+			t.Fatalf("a token won with the old password during the reset answers %d after it, want 401", got.Status)
+		}
+		return
+	}
+	t.Fatal("no login straddled the reset in 3 attempts: the race was not set up")
 }

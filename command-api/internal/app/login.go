@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -28,7 +29,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (auth.Pr
 	if err := s.checkLock(ctx, key); err != nil {
 		return auth.Principal{}, err
 	}
-	id, hash, found, err := credentials.ByUsername(ctx, s.store.Pool(), key)
+	id, hash, readAt, found, err := credentials.ByUsername(ctx, s.store.Pool(), key)
 	if err != nil {
 		return auth.Principal{}, err
 	}
@@ -53,7 +54,12 @@ func (s *Service) Login(ctx context.Context, username, password string) (auth.Pr
 		return auth.Principal{}, err
 	}
 	s.rehash(ctx, id, password, hash)
-	return auth.Principal{ID: id, Role: u.Role().String()}, nil
+	// The token dates from the read of the hash, not from now: the check takes a hash's
+	// time and more in the queue (which an attacker can fill), and a password change or
+	// reset committed meanwhile, recorded later than this read, must revoke a token won
+	// with the old password. To the millisecond, as tokens are compared
+	// (auth.Principal.IssuedBefore).
+	return auth.Principal{ID: id, Role: u.Role().String(), IssuedAt: readAt.Truncate(time.Millisecond)}, nil
 }
 
 // badCredentials records the failure and answers ErrBadCredentials.

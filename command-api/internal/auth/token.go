@@ -45,12 +45,16 @@ type claims struct {
 	jwt.RegisteredClaims
 }
 
-// Issue returns a signed token for p.
+// Issue returns a signed token for p, issued at p.IssuedAt when that is set and not in
+// the future (a login's: when its credentials were read), else now.
 func (t *Tokens) Issue(p Principal) (string, error) {
-	now := t.now()
+	iat := t.now()
+	if !p.IssuedAt.IsZero() && p.IssuedAt.Before(iat) {
+		iat = p.IssuedAt
+	}
 	c := claims{Role: p.Role, RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: Issuer, Subject: p.ID.String(),
-		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
+		IssuedAt: jwt.NewNumericDate(iat), ExpiresAt: jwt.NewNumericDate(iat.Add(t.ttl)),
 	}}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(t.secret)
 	if err != nil {

@@ -83,15 +83,20 @@ func SetActive(ctx context.Context, db DB, id uuid.UUID, active bool) error {
 
 // ByUsername returns the user id and hash of the active user called username; found is
 // false when there is none.
-func ByUsername(ctx context.Context, q Querier, username string) (id uuid.UUID, hash string, found bool, err error) {
-	err = q.QueryRow(ctx, `SELECT user_id, hash FROM credentials WHERE username = $1 AND active`, username).Scan(&id, &hash)
+//
+// readAt is the database's clock when the row was read: a login's token dates from it,
+// so a password change committed while the hash was being checked (its recorded_at is
+// later) revokes the token.
+func ByUsername(ctx context.Context, q Querier, username string) (id uuid.UUID, hash string, readAt time.Time, found bool, err error) {
+	err = q.QueryRow(ctx, `SELECT user_id, hash, clock_timestamp() FROM credentials WHERE username = $1 AND active`, username).
+		Scan(&id, &hash, &readAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return uuid.Nil, "", false, nil
+		return uuid.Nil, "", time.Time{}, false, nil
 	}
 	if err != nil {
-		return uuid.Nil, "", false, fmt.Errorf("credentials: lookup: %w", err)
+		return uuid.Nil, "", time.Time{}, false, fmt.Errorf("credentials: lookup: %w", err)
 	}
-	return id, hash, true, nil
+	return id, hash, readAt, true, nil
 }
 
 // LatestByUsername returns the user id of the active user called username, or else of
