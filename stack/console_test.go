@@ -150,6 +150,51 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatalf("projection row: %q", row)
 	}
 	shot("projections")
+
+	// Within a session, a person the API does not find shows nobody: not the last
+	// person's timeline under the new address.
+	do("unknown person", chromedp.Navigate(s.APIURL+"/console/#/user/00000000-0000-4000-8000-000000000000"))
+	waitFor("refusal", `document.querySelector("#status").textContent !== "" && !document.querySelector("#status").textContent.startsWith("Loading")`)
+	if n := eval(browser, t, `String(document.querySelectorAll("#timeline li").length) + "|" + document.querySelector("#user-title").textContent`); n != "0|Person" {
+		t.Fatalf("an unknown person's page shows %q (timeline items|title); want 0|Person", n)
+	}
+
+	// Signing out leaves nothing for whoever signs in next on this tab (found by an
+	// outside review: a plain user saw the admin's last search and projection health).
+	do("search again", chromedp.Navigate(s.APIURL+"/console/#/find?q=sarah"))
+	waitFor("results again", `document.querySelector("#find-results tbody")?.textContent.includes("sarah@example.com")`)
+	admin := login(t, s.APIURL)
+	call(t, "POST", s.APIURL+"/v1/users", admin, `{"username":"plainuser","email":"plain@example.com","first_name":"Plain","last_name":"User","password":"plain horse battery"}`, 201)
+	do("sign out", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-username")))
+	waitFor("signed-out message", `document.querySelector("#status").textContent === "Signed out."`)
+	if left := eval(browser, t, `document.querySelector("#find-results tbody").textContent + document.querySelector("#proj-versions tbody").textContent + document.querySelector("#timeline").textContent`); left != "" {
+		t.Fatalf("after signing out the page still holds %q", left)
+	}
+	do("sign in as a user", chromedp.SendKeys(chromedp.CSS("#login-username"), "plainuser"),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), "plain horse battery"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#logout")))
+	waitFor("the user's own page", `location.hash.startsWith("#/user/") && document.querySelectorAll("#timeline li").length === 1`)
+	for view, shown := range map[string]string{
+		"#/find":        `!document.querySelector("#view-find").hidden`,
+		"#/projections": `!document.querySelector("#view-projections").hidden && document.querySelector("#status").textContent !== ""`, // refused: 403
+	} {
+		eval(browser, t, `location.hash = "`+view+`"; ""`)
+		waitFor("the view shown "+view, shown)
+		if got := eval(browser, t, `document.querySelector("#find-results tbody").textContent + document.querySelector("#proj-store").textContent + document.querySelector("#proj-versions tbody").textContent`); strings.Contains(got, "sarah") || strings.Contains(got, "users v1") || strings.Contains(got, "Event store") {
+			t.Fatalf("a plain user on %s sees the admin's data: %q", view, got)
+		}
+	}
+	shot("signed-out-then-user")
+}
+
+// eval runs js in the page and returns its string result.
+func eval(browser context.Context, t *testing.T, js string) string {
+	t.Helper()
+	v, err := chromedp.Run(browser, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
 }
 
 func startBrowser(t *testing.T, bin string) context.Context {

@@ -110,11 +110,15 @@ async function login(ev) {
   }
 }
 
+// Signing out reloads the page: the one sure way to leave nothing of the session behind
+// for whoever signs in next on this tab (every view's content, the names cache, answers
+// still on their way). The token only ever lived in memory; the message survives the
+// reload in sessionStorage, and nothing else does.
+const SIGNED_OUT = "recall.console.signed-out";
 function logout(msg) {
   Object.assign(session, { token: "", id: "", role: "", username: "" });
-  names.clear();
-  show("login");
-  status(msg || "Signed out.");
+  try { sessionStorage.setItem(SIGNED_OUT, msg || "Signed out."); } catch (_) { /* private mode: no message */ }
+  location.reload();
 }
 
 // ---- find ----
@@ -131,6 +135,10 @@ function showFind(params) {
 async function search(more) {
   const q = $("#find-q").value.trim();
   if (UUID.test(q)) { location.hash = "#/user/" + q.toLowerCase(); return; }
+  if (!more) { // a new search shows nothing of the last one, whether it answers or fails
+    $("#find-results tbody").replaceChildren();
+    $("#find-results").hidden = true; $("#find-more").hidden = true; findNext = null;
+  }
   const p = new URLSearchParams({ page_size: "25" });
   if (q) p.set(q.includes("@") ? "email" : "username", q);
   if ($("#find-status").value) p.set("status", $("#find-status").value);
@@ -206,6 +214,10 @@ function eventItem(ev, prev, next) {
 
 async function showUser(id, params) {
   show("user");
+  // Nothing of the person shown before stays under this one's address, if the call fails.
+  Object.assign(current, { id: "", events: [], byRevision: new Map() });
+  for (const sel of ["#timeline", "#state", "#state-caption", "#user-summary", "#dryrun-out"]) $(sel).replaceChildren();
+  $("#user-title").textContent = "Person";
   status("Loading the stream…");
   const t0 = performance.now();
   const h = await api("GET", "/v1/users/" + encodeURIComponent(id) + "/history");
@@ -334,6 +346,7 @@ async function actorPage() {
 // ---- projection health ----
 async function showProjections() {
   show("projections");
+  for (const sel of ["#proj-store", "#proj-versions tbody", "#proj-dead tbody", "#proj-paused"]) $(sel).replaceChildren();
   const h = await api("GET", "/v1/projections");
   $("#proj-store").textContent = "Event store: " + h.store.streams + " user streams, " + h.store.events + " events.";
   const n = (v) => v === null || v === undefined ? "—" : String(v);
@@ -366,4 +379,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#actor-more").addEventListener("click", () => actorPage().catch((e) => status(e.message, true)));
   window.addEventListener("hashchange", route);
   route();
+  let signedOut = null;
+  try { signedOut = sessionStorage.getItem(SIGNED_OUT); sessionStorage.removeItem(SIGNED_OUT); } catch (_) { /* none */ }
+  if (signedOut) status(signedOut);
 });
