@@ -42,10 +42,7 @@ func BenchmarkReplaySealing(b *testing.B) {
 	if err := pgmigrate.Up(context.Background(), url, subjectkeys.Migrations); err != nil {
 		b.Fatal(err)
 	}
-	kek, err := subjectkeys.ParseKEK(stacktest.KEK)
-	if err != nil {
-		b.Fatal(err)
-	}
+	kek := stacktest.ParsedKEK(b)
 	produceHistory(b, plain, n, nil)
 	produceSealedHistory(b, sealed, kek, n)
 

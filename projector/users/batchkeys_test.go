@@ -40,10 +40,7 @@ func TestABatchReadsItsKeysInOneStatement(t *testing.T) {
 	b := setup(t)
 	b.withKeys(t, 1)
 	seal := stacktest.NewSealer(t, stacktest.Keys(t, b.url, b.pool), b.pool)
-	kek, err := subjectkeys.ParseKEK(stacktest.KEK)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kek := stacktest.ParsedKEK(t)
 	db := &countingDB{Pool: b.pool}
 	p, err := users.New(b.pool, 1, subjectkeys.New(db, kek, subjectkeys.Options{CacheTTL: -1}))
 	if err != nil {

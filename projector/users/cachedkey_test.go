@@ -26,10 +26,7 @@ func TestACachedKeyIsNotUsedAfterForgetting(t *testing.T) {
 	}
 	t.Cleanup(pool.Close)
 	seal := stacktest.NewSealer(t, stacktest.Keys(t, url, pool), pool)
-	kek, err := subjectkeys.ParseKEK(stacktest.KEK)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kek := stacktest.ParsedKEK(t)
 	keys := subjectkeys.New(pool, kek, subjectkeys.Options{}) // cache on, as in production
 	opener := schemas.Opener{Keys: keys, Erased: []byte(`""`)}
 

@@ -112,10 +112,7 @@ func TestKeyNotVisibleYetIsRetriedNotErased(t *testing.T) {
 	ctx := context.Background()
 	b := setup(t)
 	stacktest.Keys(t, b.url, b.pool) // migrations
-	kek, err := subjectkeys.ParseKEK(stacktest.KEK)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kek := stacktest.ParsedKEK(t)
 	keys := subjectkeys.New(b.pool, kek, subjectkeys.Options{}) // caching, as in production
 	if err := readmodel.SetupUsers(ctx, b.pool, 1); err != nil {
 		t.Fatal(err)
@@ -175,10 +172,7 @@ func TestAScrubbedRowStaysATombstone(t *testing.T) {
 	b := setup(t)
 	b.withKeys(t, 1)
 	seal := stacktest.NewSealer(t, stacktest.Keys(t, b.url, b.pool), b.pool)
-	kek, err := subjectkeys.ParseKEK(stacktest.KEK)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kek := stacktest.ParsedKEK(t)
 	if err := readmodel.SetupUsers(ctx, b.pool, 2); err != nil {
 		t.Fatal(err)
 	}

@@ -22,11 +22,18 @@ func Keys(t testing.TB, url string, pool *pgxpool.Pool) *subjectkeys.Keyring {
 	if err := pgmigrate.Up(context.Background(), url, subjectkeys.Migrations); err != nil {
 		t.Fatal(err)
 	}
+	return subjectkeys.New(pool, ParsedKEK(t), subjectkeys.Options{CacheTTL: -1})
+}
+
+// ParsedKEK is KEK, parsed: for keyrings of the tests' own (another process's, one that
+// caches).
+func ParsedKEK(t testing.TB) *subjectkeys.KEK {
+	t.Helper()
 	kek, err := subjectkeys.ParseKEK(KEK)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return subjectkeys.New(pool, kek, subjectkeys.Options{CacheTTL: -1})
+	return kek
 }
 
 // Sealer writes events as command-api does: at the current (sealed) versions, with the
