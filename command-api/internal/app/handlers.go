@@ -165,7 +165,7 @@ func (s *Service) personalValues(ctx context.Context, u *user.User) ([]string, e
 // key deleted (every sealed copy of their data becomes unreadable), their claims
 // released (their username and email are free again), their snapshots and credentials
 // deleted. Once it committed, this process forgets the key at once; other command-api
-// instances see the forget in the stream and the key's row (noteForgotten, DataKey).
+// instances see it in subject_keys before they show the person (noteErasures, DataKey).
 func (s *Service) forgetUser(ctx context.Context, cmd ForgetUser) (Result, error) {
 	if !cmd.Actor.IsAdmin() {
 		return Result{}, ErrForbidden

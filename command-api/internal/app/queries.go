@@ -38,7 +38,9 @@ func (s *Service) History(ctx context.Context, id uuid.UUID) ([]HistoryEntry, er
 	if len(events) == 0 || events[0].AggregateType != user.AggregateType {
 		return nil, user.ErrNotFound
 	}
-	s.noteForgotten(id, events)
+	if err := s.noteErasures(ctx, []uuid.UUID{id}); err != nil {
+		return nil, err
+	}
 	out := make([]HistoryEntry, len(events))
 	o := s.auditOpener()
 	for i, e := range events {
@@ -82,21 +84,15 @@ func (s *Service) StateAt(ctx context.Context, id uuid.UUID, revision int64, at 
 }
 
 // loadAudit rebuilds the user as of p, saying whether personal fields were erased. It
-// reads every event from revision 1, a snapshot would hide whether they were, and on to
-// the stream's end: a forget after p erases p's state too (noteForgotten).
+// reads every event from revision 1: a snapshot would hide whether they were. A forget
+// after p erases p's state too (noteErasures).
 func (s *Service) loadAudit(ctx context.Context, id uuid.UUID, p pointInTime) (*user.User, bool, error) {
-	events, err := s.store.ReadStream(ctx, id, eventstore.StreamRange{FromRevision: 1})
-	if err != nil {
+	if err := s.noteErasures(ctx, []uuid.UUID{id}); err != nil {
 		return nil, false, err
 	}
-	s.noteForgotten(id, events)
-	if p.revision > 0 {
-		for i, e := range events {
-			if e.Revision > p.revision {
-				events = events[:i]
-				break
-			}
-		}
+	events, err := s.store.ReadStream(ctx, id, eventstore.StreamRange{FromRevision: 1, ToRevision: p.revision})
+	if err != nil {
+		return nil, false, err
 	}
 	recorded, erased, err := s.decodeUntil(ctx, events, p.at)
 	if err != nil {
@@ -123,31 +119,16 @@ func (s *Service) DataKey(ctx context.Context, actor auth.Principal, id uuid.UUI
 	return key, st == subjectkeys.Live, s.keys.CacheTTL(), err
 }
 
-// noteErasures makes the keyring drop the cached keys of those of ids who were
-// forgotten (one query; see noteForgotten for why), for views that open many people's
-// events or that read only part of a stream.
+// noteErasures makes the keyring drop the cached keys of those of ids who were forgotten
+// (one query on subject_keys' tombstones), before a view opens their events. A forget
+// through another instance drops the key there at once, while this instance's cache would
+// answer it for up to its lifetime: every view that shows opened personal data (history,
+// past states, the actor view, dry runs) asks first.
 func (s *Service) noteErasures(ctx context.Context, ids []uuid.UUID) error {
 	if s.keys == nil {
 		return nil
 	}
 	return s.keys.NoteErasures(ctx, ids)
-}
-
-// noteForgotten tells the keyring that id was forgotten when its stream says so. The
-// forget may have gone through another instance, whose keyring dropped the key at once
-// while this one's cache would answer it for up to its lifetime: the events are the
-// truth, and reading a forgotten person's history or past state must not open what the
-// forget erased.
-func (s *Service) noteForgotten(id uuid.UUID, events []eventstore.Event) {
-	if s.keys == nil {
-		return
-	}
-	for _, e := range events {
-		if e.EventType == user.TypeUserForgotten {
-			s.keys.Erased(id)
-			return
-		}
-	}
 }
 
 // RoleService is the role of machine callers allowed to fetch data keys.
