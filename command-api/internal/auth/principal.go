@@ -35,7 +35,8 @@ type Principal struct {
 	Role string
 	// IssuedAt is when the caller's token was issued (zero for system and operator):
 	// a token older than the user's last password change, role change or deletion is
-	// refused.
+	// refused. A login's principal carries when its password hash was read, which
+	// Tokens.Issue takes as the token's iat.
 	IssuedAt time.Time
 	// Revision is the revision of the user's stream that Role and the token's validity
 	// were checked against (0 for system and operator, who have no stream). Appends on
