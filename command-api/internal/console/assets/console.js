@@ -41,7 +41,7 @@ async function api(method, path, body) {
   const text = await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch (_) { data = null; }
-  if (res.status === 401 && session.token) { logout("Your session ended; sign in again."); }
+  if (res.status === 401 && session.token) { logout("ended"); }
   if (!res.ok) throw new APIError(res.status, data);
   return data;
 }
@@ -110,15 +110,15 @@ async function login(ev) {
   }
 }
 
-// Signing out reloads the page: the one sure way to leave nothing of the session behind
-// for whoever signs in next on this tab (every view's content, the names cache, answers
-// still on their way). The token only ever lived in memory; the message survives the
-// reload in sessionStorage, and nothing else does.
-const SIGNED_OUT = "recall.console.signed-out";
-function logout(msg) {
+// Signing out loads the page afresh: the one sure way to leave nothing of the session
+// behind for whoever signs in next on this tab (every view's content, the names cache,
+// answers still on their way). The token only ever lived in memory; which message to
+// show rides along in the address (a fixed word, read and removed on load), never in
+// storage.
+const SIGNED_OUT = { ended: "Your session ended; sign in again.", out: "Signed out." };
+function logout(why) {
   Object.assign(session, { token: "", id: "", role: "", username: "" });
-  try { sessionStorage.setItem(SIGNED_OUT, msg || "Signed out."); } catch (_) { /* private mode: no message */ }
-  location.reload();
+  location.replace(location.pathname + "?signed-out=" + (why === "ended" ? "ended" : "out") + location.hash);
 }
 
 // ---- find ----
@@ -379,7 +379,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#actor-more").addEventListener("click", () => actorPage().catch((e) => status(e.message, true)));
   window.addEventListener("hashchange", route);
   route();
-  let signedOut = null;
-  try { signedOut = sessionStorage.getItem(SIGNED_OUT); sessionStorage.removeItem(SIGNED_OUT); } catch (_) { /* none */ }
-  if (signedOut) status(signedOut);
+  const signedOut = new URLSearchParams(location.search).get("signed-out");
+  if (signedOut) {
+    history.replaceState(null, "", location.pathname + location.hash);
+    status(SIGNED_OUT[signedOut] || SIGNED_OUT.out);
+  }
 });
