@@ -47,7 +47,10 @@ type txn struct {
 	records    int
 	pending    int
 	committed  bool
-	ack        func(error) // t.acked bound once, shared by the transaction's records
+	// failed: Kafka refused one of its records. It is never confirmed, nor anything
+	// after it: the slot must give it again to the next session.
+	failed bool
+	ack    func(error) // t.acked bound once, shared by the transaction's records
 }
 
 func newTracker(start pglogrepl.LSN, max int, onDone func(*txn)) *tracker {
@@ -93,8 +96,11 @@ func (x *txn) acked(err error) {
 	defer t.mu.Unlock()
 	x.pending--
 	t.inflight--
-	if err != nil && t.err == nil {
-		t.err = err
+	if err != nil {
+		x.failed = true
+		if t.err == nil {
+			t.err = err
+		}
 	}
 	if t.waiting && (t.inflight <= t.max/2 || t.err != nil) {
 		t.waiting = false
@@ -133,10 +139,13 @@ func (t *tracker) idle(walEnd pglogrepl.LSN) {
 	t.advance()
 }
 
+// advance confirms the transactions at the head of the queue that are committed and
+// whose every record Kafka acknowledged. It stops at the first that is not, and for good
+// at one with a refused record: a refusal does not count as delivery.
 func (t *tracker) advance() {
 	n := 0
 	for _, x := range t.queue {
-		if !x.committed || x.pending > 0 {
+		if !x.committed || x.pending > 0 || x.failed {
 			break
 		}
 		t.confirmed = max(t.confirmed, x.end)

@@ -131,3 +131,40 @@ func TestTrackerKeepsConfirmedCommits(t *testing.T) {
 		t.Fatalf("taken twice: %+v", cs)
 	}
 }
+
+// A record Kafka refused is not delivered: its transaction is never confirmed, nor any
+// after it (an idle position included), so neither the checkpoint nor the slot moves past
+// it and the next session sends it again. Transactions before it still confirm. Found by
+// an outside review: the refused record counted as acked, the slot moved past it, and
+// the event was lost for good (revisions 1 and 3 on the topic, 2 never).
+func TestTrackerNeverConfirmsARefusedRecord(t *testing.T) {
+	tr := newTracker(100, 10, nil)
+	tr.keep = true
+	before := tr.begin(150, 7, time.Now())
+	mustReserve(t, before)
+	tr.commit(before, 200)
+	failed := tr.begin(250, 8, time.Now())
+	mustReserve(t, failed)
+	mustReserve(t, failed)
+	tr.commit(failed, 300)
+	after := tr.begin(350, 9, time.Now())
+	mustReserve(t, after)
+	tr.commit(after, 400)
+	tr.idle(500)
+
+	before.ack(nil)
+	failed.ack(errors.New("MESSAGE_TOO_LARGE"))
+	failed.ack(nil)
+	after.ack(nil)
+	s := tr.state()
+	if s.confirmed != 200 || s.data != 200 || s.err == nil {
+		t.Fatalf("after a refused record: confirmed %v, data %v, err %v; want 200, 200 and the error", s.confirmed, s.data, s.err)
+	}
+	data, cs, confirmed := tr.checkpoint()
+	if data != 200 || confirmed != 200 || len(cs) != 1 || cs[0].Xid != 7 {
+		t.Fatalf("checkpoint %v, commits %+v, confirmed %v; want only the transaction before the refusal", data, cs, confirmed)
+	}
+	if got, ok := tr.settled(200); ok && got > 200 {
+		t.Fatalf("settled %v past the refused transaction", got)
+	}
+}
