@@ -95,6 +95,13 @@ func Codec(name string) (kgo.CompressionCodec, error) {
 // lands on the same partition of a topic with the same partition count.
 func Partitioner() kgo.Partitioner { return kgo.StickyKeyPartitioner(nil) }
 
+// maxBatchBytes is franz-go's default batch limit. It is counted before compression, so
+// it must stay under the broker's message.max.bytes (Kafka's default: 1 MiB) whatever
+// compression achieves: sealed personal fields are random and barely compress, and a
+// 4 MiB batch of them was refused whole (MESSAGE_TOO_LARGE) once a backlog filled the
+// batches (TestABacklogOfIncompressibleRecordsIsAccepted).
+const maxBatchBytes = 1_000_012
+
 // Publisher sends events as records built by a record.Builder. Safe for concurrent use.
 type Publisher struct {
 	opts Options
@@ -114,7 +121,7 @@ func New(opts Options, b *record.Builder) (*Publisher, error) {
 		kgo.RequiredAcks(kgo.AllISRAcks()), // idempotence (the default) requires it
 		kgo.ProducerLinger(opts.Linger),
 		kgo.ProducerBatchCompression(codec),
-		kgo.ProducerBatchMaxBytes(4 << 20),
+		kgo.ProducerBatchMaxBytes(maxBatchBytes),
 		kgo.MaxBufferedRecords(opts.MaxBuffered),
 		kgo.RecordPartitioner(Partitioner()),
 		kgo.ClientID("recall-relay"),
