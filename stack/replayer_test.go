@@ -145,6 +145,16 @@ func TestBlueGreenRebuild(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
+	// Caught up is not enough: a version that left records in its DLQ lacks them, and
+	// promote refuses it until they are retried or discarded (found by an outside review:
+	// a version with a bug that dead-letters records reaches lag 0 all the same).
+	f.exec(t, `INSERT INTO projector_dead_letters (projection, topic, partition, record_offset, aggregate_id, revision, error, error_kind)
+VALUES ('users.v2', 'recall.user.events', 0, 999999, '`+f.ids[0]+`', 1, 'users: apply batch: a bug in v2', 'apply')`)
+	if _, errOut, code := f.cli(t, "", "projection", "promote", "users", "--version", "2"); code == 0 || !strings.Contains(errOut, "1 open dead letter") {
+		t.Fatalf("promote with an open dead letter: exit %d, %s", code, errOut)
+	}
+	f.exec(t, `UPDATE projector_dead_letters SET resolved_at = now(), resolution = 'discarded', resolved_by = 'test' WHERE record_offset = 999999`)
+
 	// Queries run throughout the switch; every one must succeed.
 	var failures, served atomic.Int64
 	stop := make(chan struct{})

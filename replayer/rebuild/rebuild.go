@@ -21,6 +21,9 @@ var (
 	ErrUnknownProjection = errors.New("rebuild: unknown projection")
 	// ErrLagging: the version is too far behind to promote without --force.
 	ErrLagging = errors.New("rebuild: version still lagging")
+	// ErrDeadLetters: the version has open dead letters, so it lacks what they hold;
+	// promoting it needs --force.
+	ErrDeadLetters = errors.New("rebuild: version has open dead letters")
 	// ErrState: the version is not in a state that allows the operation.
 	ErrState = errors.New("rebuild: wrong state")
 )
@@ -153,6 +156,17 @@ func (m *Manager) Promote(ctx context.Context, name string, version int, maxLag 
 	}
 	if !force && (st.Lag < 0 || st.Lag > maxLag) {
 		return st, fmt.Errorf("%w: %s v%d has lag %d (max %d); wait, or --force", ErrLagging, name, version, st.Lag, maxLag)
+	}
+	// Lag alone says nothing of what the version left out: a record it could not apply
+	// went to its DLQ and its offset was committed, so a version with a bug that
+	// dead-letters thousands of records catches up all the same.
+	open, err := readmodel.ListDeadLetters(ctx, m.pool, readmodel.DeadLetterFilter{Projection: fmt.Sprintf("%s.v%d", name, version), OpenOnly: true})
+	if err != nil {
+		return st, err
+	}
+	if !force && len(open) > 0 {
+		return st, fmt.Errorf("%w: %s v%d has %d open dead letter(s) (replayer dlq list --projection %s.v%d): retry or discard them, or --force",
+			ErrDeadLetters, name, version, len(open), name, version)
 	}
 	return st, versions.Promote(ctx, m.pool, name, version)
 }
