@@ -160,13 +160,19 @@ func (m *Manager) Promote(ctx context.Context, name string, version int, maxLag 
 	// Lag alone says nothing of what the version left out: a record it could not apply
 	// went to its DLQ and its offset was committed, so a version with a bug that
 	// dead-letters thousands of records catches up all the same.
-	open, err := readmodel.ListDeadLetters(ctx, m.pool, readmodel.DeadLetterFilter{Projection: fmt.Sprintf("%s.v%d", name, version), OpenOnly: true})
+	counts, err := readmodel.OpenDeadLetterCounts(ctx, m.pool)
 	if err != nil {
 		return st, err
 	}
-	if !force && len(open) > 0 {
+	open := 0
+	for k, n := range counts {
+		if k[0] == fmt.Sprintf("%s.v%d", name, version) {
+			open += n
+		}
+	}
+	if !force && open > 0 {
 		return st, fmt.Errorf("%w: %s v%d has %d open dead letter(s) (replayer dlq list --projection %s.v%d): retry or discard them, or --force",
-			ErrDeadLetters, name, version, len(open), name, version)
+			ErrDeadLetters, name, version, open, name, version)
 	}
 	return st, versions.Promote(ctx, m.pool, name, version)
 }
