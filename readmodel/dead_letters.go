@@ -80,8 +80,10 @@ type DeadLetter struct {
 func (d DeadLetter) Open() bool { return d.ResolvedAt == nil }
 
 // InsertDeadLetter records d (its id, attempts and times are set by the
-// database). A second insert of the same record (a retried produce) changes
-// nothing.
+// database). A second insert of the same record while its letter is open (a retried
+// produce) changes nothing. One after the letter was resolved (the record failed again
+// after a reset replayed it) opens it again, with one more attempt: it is not applied,
+// so it must show (the earlier resolution stays in ops_log).
 func InsertDeadLetter(ctx context.Context, db DB, d DeadLetter) error {
 	headers, err := json.Marshal(d.Headers)
 	if err != nil {
@@ -90,7 +92,12 @@ func InsertDeadLetter(ctx context.Context, db DB, d DeadLetter) error {
 	_, err = db.Exec(ctx, `
 INSERT INTO projector_dead_letters (projection, topic, partition, record_offset, aggregate_id, revision, error,
     error_kind, attempts, record_key, record_value, record_headers)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, greatest($9, 1), $10, $11, $12) ON CONFLICT DO NOTHING`,
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, greatest($9, 1), $10, $11, $12)
+ON CONFLICT (projection, topic, partition, record_offset) DO UPDATE SET
+    resolved_at = NULL, resolution = NULL, resolved_by = NULL, resolve_reason = NULL,
+    attempts = projector_dead_letters.attempts + 1, last_failed_at = now(),
+    error = EXCLUDED.error, error_kind = EXCLUDED.error_kind
+WHERE projector_dead_letters.resolved_at IS NOT NULL`,
 		d.Projection, d.Topic, d.Partition, d.Offset, d.AggregateID, d.Revision, d.Error,
 		d.Kind, d.Attempts, d.Key, d.Value, headers)
 	if err != nil {
