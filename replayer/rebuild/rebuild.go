@@ -164,15 +164,15 @@ func (m *Manager) Promote(ctx context.Context, name string, version int, maxLag 
 	if err != nil {
 		return st, err
 	}
-	open := 0
-	for k, n := range counts {
-		if k[0] == fmt.Sprintf("%s.v%d", name, version) {
+	projection, open := fmt.Sprintf("%s.v%d", name, version), 0
+	for k, n := range counts { // by projection and error kind
+		if k[0] == projection {
 			open += n
 		}
 	}
 	if !force && open > 0 {
-		return st, fmt.Errorf("%w: %s v%d has %d open dead letter(s) (replayer dlq list --projection %s.v%d): retry or discard them, or --force",
-			ErrDeadLetters, name, version, open, name, version)
+		return st, fmt.Errorf("%w: %s v%d has %d open dead letter(s) (replayer dlq list --projection %s): retry or discard them, or --force",
+			ErrDeadLetters, name, version, open, projection)
 	}
 	return st, versions.Promote(ctx, m.pool, name, version)
 }
