@@ -143,6 +143,7 @@ func (r *Runner) Ready() bool {
 const (
 	fetchMaxBytes          = 2 << 20
 	fetchMaxPartitionBytes = 256 << 10
+	fetchMaxWait           = 500 * time.Millisecond
 )
 
 func (r *Runner) clientOpts() []kgo.Opt {
@@ -163,6 +164,12 @@ func (r *Runner) clientOpts() []kgo.Opt {
 		// projection version), held 350–500 MiB during a replay; see fetchMaxBytes.
 		kgo.FetchMaxBytes(fetchMaxBytes),
 		kgo.FetchMaxPartitionBytes(fetchMaxPartitionBytes),
+		// A partition resumed after its retry backoff joins the next fetch, which waits
+		// for the one in flight: with franz-go's 5 s long poll, a 100 ms backoff became
+		// up to 5 s, and the five attempts before a record's dead letter held its
+		// partition for ≈ 20 s. An idle fetch every half second costs nothing; data is
+		// answered at once whatever the wait.
+		kgo.FetchMaxWait(fetchMaxWait),
 		kgo.WithLogger(kslog.New(r.log)),
 		kgo.WithHooks(r.cfg.Metrics.client(r.cfg.Group)...),
 	}
